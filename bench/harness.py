@@ -1,0 +1,115 @@
+"""Shared pieces of the benchmarks: a fresh platform, a served API, percentiles and the JSON report."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from hugdata.config import Settings
+from hugdata.embedded_pg import start_embedded_postgres
+from hugdata.migrations import upgrade_all
+
+RESULTS = Path(__file__).resolve().parent.parent / ".bench-results"
+
+
+@dataclass
+class BenchPlatform:
+    settings: Settings
+    env: dict[str, str]
+    admin_headers: dict[str, str]
+
+
+@contextmanager
+def fresh_platform() -> Iterator[BenchPlatform]:
+    """A new embedded Postgres, migrated, in a temporary state folder."""
+    with tempfile.TemporaryDirectory(prefix="hugdata-bench-") as tmp:
+        pg = start_embedded_postgres(Path(tmp) / "pgdata")
+        token = "bench-admin-" + os.urandom(16).hex()
+        env = {
+            "HUGDATA_STATE_DIR": str(Path(tmp) / "state"),
+            "HUGDATA_DATABASE_URL": pg.url("hugdata"),
+            "HUGDATA_DAGSTER_DATABASE_URL": pg.url("dagster", driver="psycopg2"),
+            "HUGDATA_ADMIN_TOKEN": token,
+            "HUGDATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        }
+        settings = Settings(
+            state_dir=Path(env["HUGDATA_STATE_DIR"]),
+            database_url=SecretStr(env["HUGDATA_DATABASE_URL"]),
+            dagster_database_url=SecretStr(env["HUGDATA_DAGSTER_DATABASE_URL"]),
+            admin_token=SecretStr(token),
+            encryption_keys=SecretStr(env["HUGDATA_ENCRYPTION_KEYS"]),
+        )
+        upgrade_all(settings)
+        try:
+            yield BenchPlatform(settings, env, {"Authorization": f"Bearer {token}"})
+        finally:
+            pg.stop()
+
+
+@contextmanager
+def served_api(bench: BenchPlatform, *, workers: int = 1) -> Iterator[str]:
+    """The API in its own uvicorn process, as deployed; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [
+        str(Path(sys.executable).parent / "uvicorn"),
+        "hugdata.api.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
+    proc = subprocess.Popen(argv, env={**os.environ, **bench.env})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the API did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(60)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by the inclusive method."""
+    return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1] if len(samples) > 1 else samples[0]
+
+
+def write_report(name: str, report: dict[str, object]) -> Path:
+    """Write ``report`` with machine facts to .bench-results/<name>.json and print it."""
+    RESULTS.mkdir(exist_ok=True)
+    report = {"benchmark": name, "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, **report}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return path

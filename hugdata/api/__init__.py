@@ -1,0 +1,1 @@
+"""The tenant-aware HTTP API (FastAPI)."""

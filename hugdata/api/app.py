@@ -1,0 +1,44 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+import hugdata
+from hugdata.api.errors import install_error_handlers
+from hugdata.api.routes import health, keys, projects
+from hugdata.api.runtime import ApiRuntime, build_runtime, reconcile_on_startup
+from hugdata.config import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None = None) -> FastAPI:
+    """Build the API; with no ``runtime`` one is built from ``settings`` at start-up and closed at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings or get_settings())
+        await run_in_threadpool(reconcile_on_startup, app.state.runtime)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.runtime.close()
+
+    app = FastAPI(
+        title="HugData Platform API",
+        version=hugdata.__version__,
+        description="Tenant registry, partitions and runs of the HugData data-asset platform.",
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(projects.router)
+    app.include_router(keys.router)
+    return app

@@ -1,0 +1,93 @@
+"""Request dependencies: the session, the caller, and the project a caller may see."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from hugdata.api.runtime import ApiRuntime
+from hugdata.tenants.errors import ProjectNotFound
+from hugdata.tenants.keys import Caller, authenticate
+from hugdata.tenants.models import KeyScope, Project
+from hugdata.tenants.project_ids import PROJECT_ID_RULE, validate_project_id
+from hugdata.tenants.registry import get_project
+
+_bearer = HTTPBearer(auto_error=False, description="An admin token or a project key")
+
+
+# Dependencies that do no I/O are `async def`: a sync one costs a thread hop per request (issue 2's bench).
+
+
+async def get_runtime(request: Request) -> ApiRuntime:
+    runtime: ApiRuntime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[ApiRuntime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
+    """One session per request (it connects lazily, on first use); routes commit what they change."""
+    session = runtime.sessions()
+    try:
+        yield session
+    finally:
+        await run_in_threadpool(session.close)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_caller(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The authenticated caller, or 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    token = credentials.credentials
+    admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
+    if admin and hmac.compare_digest(token.encode(), admin.encode()):
+        return Caller(scope=KeyScope.admin)
+    caller = await run_in_threadpool(authenticate, session, token, admin_token=admin)
+    if caller is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def require_admin(caller: CallerDep) -> Caller:
+    """The caller, if it holds an admin token; 403 for project keys."""
+    if not caller.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this route needs an admin token; project keys are not allowed")
+    return caller
+
+
+AdminOnly = Annotated[Caller, Depends(require_admin)]
+
+ProjectIdPath = Annotated[str, Path(description=PROJECT_ID_RULE, max_length=200)]
+
+
+def get_visible_project(project_id: ProjectIdPath, caller: CallerDep, session: SessionDep) -> Project:
+    """The project named in the path, if the caller may see it; 404 alike for missing and foreign projects."""
+    validate_project_id(project_id)
+    if not caller.may_access(project_id):
+        # Same answer as for a project that does not exist, so a key cannot probe for other tenants.
+        raise ProjectNotFound(f"project {project_id!r} not found")
+    return get_project(session, project_id)
+
+
+CurrentProject = Annotated[Project, Depends(get_visible_project)]

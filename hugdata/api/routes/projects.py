@@ -1,0 +1,83 @@
+"""Projects: registration (the partition-add API), reads and updates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from hugdata.api.deps import AdminOnly, CurrentProject, ProjectIdPath, RuntimeDep, SessionDep
+from hugdata.api.schemas import ErrorBody, ProjectCreate, ProjectPage, ProjectRead, ProjectUpdate
+from hugdata.tenants.project_ids import validate_project_id
+from hugdata.tenants.registry import list_projects, register_project, update_project
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"])
+
+_ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}}
+
+
+@router.post(
+    "",
+    response_model=ProjectRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": ProjectRead, "description": "already registered with the same payload"},
+        409: {"model": ErrorBody},
+        503: {"model": ErrorBody},
+        **_ERRORS,
+    },
+)
+def create_project(
+    body: ProjectCreate, response: Response, _: AdminOnly, session: SessionDep, runtime: RuntimeDep
+) -> ProjectRead:
+    """Register a project and add its Dagster partition; an identical repeat answers 200 with the same project."""
+    registration = register_project(
+        session,
+        partitions=runtime.partitions,
+        vault=runtime.vault,
+        project_id=body.id,
+        name=body.name,
+        tier=body.tier,
+        data_source=body.data_source.to_spec(),
+    )
+    if not registration.created:
+        response.status_code = status.HTTP_200_OK
+    return ProjectRead.of(registration.project)
+
+
+@router.get("", response_model=ProjectPage, responses=_ERRORS)
+def read_projects(
+    _: AdminOnly,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    after: Annotated[str | None, Query(max_length=63, description="the last ID of the previous page")] = None,
+) -> ProjectPage:
+    """All projects, ordered by ID, one page at a time."""
+    projects = list_projects(session, after=after, limit=limit)
+    next_after = projects[-1].id if len(projects) == limit else None
+    return ProjectPage(items=[ProjectRead.of(p) for p in projects], next_after=next_after)
+
+
+@router.get("/{project_id}", response_model=ProjectRead, responses=_ERRORS)
+def read_project(project: CurrentProject) -> ProjectRead:
+    """One project (admin, or that project's key)."""
+    return ProjectRead.of(project)
+
+
+@router.patch("/{project_id}", response_model=ProjectRead, responses=_ERRORS)
+def patch_project(
+    project_id: ProjectIdPath, body: ProjectUpdate, _: AdminOnly, session: SessionDep, runtime: RuntimeDep
+) -> ProjectRead:
+    """Change a project's name, tier or data source (a new data source replaces the old one whole)."""
+    validate_project_id(project_id)
+    project = update_project(
+        session,
+        vault=runtime.vault,
+        project_id=project_id,
+        name=body.name,
+        tier=body.tier,
+        data_source=body.data_source.to_spec() if body.data_source else None,
+    )
+    session.commit()
+    session.refresh(project)
+    return ProjectRead.of(project)

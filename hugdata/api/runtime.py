@@ -1,0 +1,80 @@
+"""What the API process holds for its lifetime: settings, database engine, Dagster partitions, vault."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, NullPool, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from hugdata.config import Settings
+from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+from hugdata.platform.instance import open_instance, prepare_dagster_home
+from hugdata.platform.partitions import DagsterPartitionStore
+from hugdata.tenants.partitions import PartitionStore
+from hugdata.tenants.reconcile import reconcile_partitions
+from hugdata.tenants.vault import CredentialVault
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ApiRuntime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    partitions: PartitionStore
+    vault: CredentialVault
+    dagster_probe: Engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.dagster_probe.dispose()
+
+
+def build_runtime(settings: Settings) -> ApiRuntime:
+    """Connect to the platform databases and the Dagster instance described by ``settings``."""
+    databases = resolve_platform_databases(settings)
+    engine = make_engine(
+        databases.hugdata_url, pool_size=settings.db_pool_size, connect_timeout_s=settings.db_connect_timeout_s
+    )
+    instance = open_instance(prepare_dagster_home(settings, databases.dagster_url))
+    # Dagster's storage opens a new connection per call unless told it lives in a long-running server; the API is
+    # one, so it keeps a small pool as the webserver does (each add_dynamic_partitions otherwise costs 2 connects).
+    instance.optimize_for_webserver(statement_timeout=10_000, pool_recycle=3600, max_overflow=settings.db_pool_size)
+    # A pool-less engine only for readiness: it opens one short connection per probe with a tight timeout.
+    probe = create_engine(databases.dagster_url, poolclass=NullPool, connect_args={"connect_timeout": 2})
+    return ApiRuntime(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        partitions=DagsterPartitionStore(instance),
+        vault=CredentialVault(settings.fernet_keys()),
+        dagster_probe=probe,
+    )
+
+
+def reconcile_on_startup(runtime: ApiRuntime) -> None:
+    """Repair registry/partition drift; a failure is logged, not fatal, and /readyz reports the cause."""
+    try:
+        with runtime.sessions() as session:
+            report = reconcile_partitions(session, partitions=runtime.partitions)
+        if report.added or report.removed:
+            log.warning("start-up reconciliation added %s, removed %s", report.added, report.removed)
+    except Exception as exc:
+        log.error("start-up reconciliation failed: %s", type(exc).__name__)
+
+
+def check_readiness(runtime: ApiRuntime) -> dict[str, str]:
+    """``{check: "ok" | reason}`` for the platform database and Dagster's storage."""
+    checks: dict[str, str] = {}
+    for name, engine in (("database", runtime.engine), ("dagster_storage", runtime.dagster_probe)):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks[name] = "ok"
+        except Exception as exc:
+            # The exception text may carry a host or user name; the class name is enough to act on.
+            checks[name] = f"unreachable ({type(exc).__name__})"
+    return checks

@@ -1,0 +1,89 @@
+"""The `hugdata` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from hugdata.config import get_settings
+
+
+def _db_upgrade(_: argparse.Namespace) -> int:
+    from hugdata.migrations import upgrade_all
+
+    upgrade_all(get_settings())
+    print("hugdata and dagster databases are at head")
+    return 0
+
+
+def _reconcile(_: argparse.Namespace) -> int:
+    from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+    from hugdata.platform.instance import open_instance, prepare_dagster_home
+    from hugdata.platform.partitions import DagsterPartitionStore
+    from hugdata.tenants.reconcile import reconcile_partitions
+
+    settings = get_settings()
+    databases = resolve_platform_databases(settings)
+    engine = make_engine(databases.hugdata_url, pool_size=1)
+    instance = open_instance(prepare_dagster_home(settings, databases.dagster_url))
+    with make_session_factory(engine)() as session:
+        report = reconcile_partitions(session, partitions=DagsterPartitionStore(instance))
+    print(json.dumps({"added": report.added, "removed": report.removed}))
+    return 0
+
+
+def _projects_list(_: argparse.Namespace) -> int:
+    from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+    from hugdata.tenants.registry import list_projects
+
+    engine = make_engine(resolve_platform_databases(get_settings()).hugdata_url, pool_size=1)
+    with make_session_factory(engine)() as session:
+        after = None
+        while page := list_projects(session, after=after, limit=500):
+            for project in page:
+                print(f"{project.id}\t{project.tier}\t{project.name}")
+            after = page[-1].id
+    return 0
+
+
+def _admin_token(_: argparse.Namespace) -> int:
+    token = get_settings().admin_token
+    if token is None:
+        print("no admin token configured", file=sys.stderr)
+        return 1
+    print(token.get_secret_value())
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from hugdata.devstack import run_dev_stack
+
+    return run_dev_stack(get_settings(), register_demos=not args.no_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hugdata", description="HugData platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+    dev = commands.add_parser("dev", help="run Postgres, Dagster webserver + daemon and the API locally")
+    dev.add_argument("--no-demo", action="store_true", help="do not register the demo projects")
+    dev.set_defaults(func=_dev)
+    db = commands.add_parser("db", help="platform database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the hugdata and dagster databases").set_defaults(func=_db_upgrade)
+    commands.add_parser("reconcile", help="repair registry/partition drift").set_defaults(func=_reconcile)
+    projects = commands.add_parser("projects", help="tenant registry").add_subparsers(dest="p_command", required=True)
+    projects.add_parser("list", help="list registered projects").set_defaults(func=_projects_list)
+    commands.add_parser("admin-token", help="print the local admin token").set_defaults(func=_admin_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `hugdata` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

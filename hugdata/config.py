@@ -1,0 +1,124 @@
+"""Settings of the platform, read from the environment (prefix ``HUGDATA_``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that show up in copy-pasted examples; refusing them outside development keeps them out of production.
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "password", "admin", "test", "example"})
+
+
+class Settings(BaseSettings):
+    """Everything the API, the Dagster code location and the CLI need to know about their surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="HUGDATA_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    state_dir: Path = Field(default=Path(".hugdata"), description="Local state: embedded Postgres, keys, demo data")
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL of the `hugdata` database; empty = embedded Postgres"
+    )
+    dagster_database_url: SecretStr | None = Field(
+        default=None, description="URL of Dagster's storage (psycopg2 driver); empty = embedded Postgres"
+    )
+    dagster_home: Path | None = Field(default=None, description="Folder with dagster.yaml; default state_dir/dagster")
+    admin_token: SecretStr | None = Field(default=None, description="Bootstrap admin bearer token")
+    encryption_keys: SecretStr | None = Field(
+        default=None, description="Comma-separated Fernet keys, newest first; older ones still decrypt"
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    dagster_port: int = 3000
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        missing = [
+            name
+            for name in ("database_url", "dagster_database_url", "admin_token", "encryption_keys")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise ValueError(f"production needs HUGDATA_{', HUGDATA_'.join(m.upper() for m in missing)}")
+        for name in ("admin_token", "encryption_keys"):
+            value = getattr(self, name).get_secret_value()
+            if value.lower() in PLACEHOLDER_SECRETS or len(value) < 24:
+                raise ValueError(f"HUGDATA_{name.upper()} is a placeholder or too short for production")
+        return self
+
+    @property
+    def resolved_state_dir(self) -> Path:
+        """The state folder as an absolute path (created on demand)."""
+        path = self.state_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def resolved_dagster_home(self) -> Path:
+        """The folder that holds dagster.yaml."""
+        if self.dagster_home is not None:
+            return self.dagster_home.expanduser().resolve()
+        return self.resolved_state_dir / "dagster"
+
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        """True when the platform's own Postgres is the embedded one under the state folder."""
+        return self.database_url is None or self.dagster_database_url is None
+
+    def fernet_keys(self) -> list[str]:
+        """The encryption keys, newest first."""
+        if self.encryption_keys is None:
+            raise RuntimeError("no encryption keys configured (HUGDATA_ENCRYPTION_KEYS)")
+        return [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
+
+
+def with_local_secrets(settings: Settings) -> Settings:
+    """Fill missing secrets in development from the state folder, generating them on first use."""
+    if settings.environment == "production" or (settings.admin_token and settings.encryption_keys):
+        return settings
+    stored = _load_or_create_local_secrets(settings.resolved_state_dir / "secrets.json")
+    return settings.model_copy(
+        update={
+            "admin_token": settings.admin_token or SecretStr(stored["admin_token"]),
+            "encryption_keys": settings.encryption_keys or SecretStr(stored["encryption_keys"]),
+        }
+    )
+
+
+def _load_or_create_local_secrets(path: Path) -> dict[str, str]:
+    generated = {
+        "admin_token": "hd_admin_" + secrets.token_urlsafe(32),
+        "encryption_keys": Fernet.generate_key().decode(),
+    }
+    try:
+        # Owner-only permissions from the first byte; O_EXCL makes concurrent first starts agree on one file.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            text = path.read_text()
+            if text:
+                return dict(json.loads(text))
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} exists but is empty; delete it to generate new local secrets") from None
+    with os.fdopen(fd, "w") as handle:
+        json.dump(generated, handle)
+    return generated
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, with local secrets filled in for development."""
+    return with_local_secrets(Settings())

@@ -1,0 +1,67 @@
+"""Engine and sessions for the platform's own `hugdata` database, and where its URLs come from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from hugdata.config import Settings
+
+
+@dataclass(frozen=True)
+class PlatformDatabases:
+    """Where the platform keeps its two databases."""
+
+    hugdata_url: str
+    dagster_url: str
+
+
+def resolve_platform_databases(settings: Settings) -> PlatformDatabases:
+    """Configured URLs, or the embedded Postgres under the state folder (started if needed) for missing ones."""
+    hugdata_url = settings.database_url.get_secret_value() if settings.database_url else None
+    dagster_url = settings.dagster_database_url.get_secret_value() if settings.dagster_database_url else None
+    if hugdata_url is None or dagster_url is None:
+        from hugdata.embedded_pg import embedded_postgres_for
+
+        pg = embedded_postgres_for(settings)
+        hugdata_url = hugdata_url or pg.url("hugdata")
+        dagster_url = dagster_url or pg.url("dagster", driver="psycopg2")
+    return PlatformDatabases(hugdata_url=hugdata_url, dagster_url=dagster_url)
+
+
+def make_engine(url: str, *, pool_size: int = 10, connect_timeout_s: int = 5) -> Engine:
+    """An engine for the `hugdata` database with bounded pools and connect timeouts."""
+    sa_url = make_url(url)
+    if sa_url.drivername in ("postgresql", "postgres"):
+        sa_url = sa_url.set(drivername="postgresql+psycopg")
+    return create_engine(
+        sa_url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"connect_timeout": connect_timeout_s},
+    )
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

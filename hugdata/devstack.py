@@ -1,0 +1,224 @@
+"""`make run`: the whole platform on one machine, on the embedded Postgres, under one supervisor."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+
+from hugdata.config import Settings
+from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+from hugdata.migrations import upgrade_all
+
+CODE_LOCATION_MODULE = "hugdata.platform.definitions"
+
+
+@dataclass
+class Supervisor:
+    """Starts child processes in their own process groups and stops all of them together."""
+
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str], log_path: Path) -> None:
+        log = log_path.open("ab")
+        self.children[name] = subprocess.Popen(
+            argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def dead_child(self) -> str | None:
+        return next((name for name, proc in self.children.items() if proc.poll() is not None), None)
+
+    def stop_all(self, timeout_s: float = 15.0) -> None:
+        for proc in self.children.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for proc in self.children.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def write_workspace(dagster_home: Path) -> Path:
+    """workspace.yaml that loads the platform's code location."""
+    path = dagster_home / "workspace.yaml"
+    path.write_text(yaml.safe_dump({"load_from": [{"python_module": CODE_LOCATION_MODULE}]}))
+    return path
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        return sock.connect_ex((host, port)) != 0
+
+
+def _wait_http(url: str, timeout_s: float, supervisor: Supervisor) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        dead = supervisor.dead_child()
+        if dead:
+            raise RuntimeError(f"{dead} exited during start-up; see its log under the state folder")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become ready within {timeout_s:.0f}s")
+
+
+def register_demo_projects(api_url: str, admin_token: str, data_dir: Path) -> list[str]:
+    """Create the demo databases and register them through the API (idempotent); return the project IDs."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    registered = []
+    for tenant in DEMO_TENANTS:
+        path = build_demo_database(tenant, data_dir)
+        body = {
+            "id": tenant.project_id,
+            "name": tenant.name,
+            "tier": tenant.tier.value,
+            "data_source": {"dialect": "sqlite", "path": str(path)},
+        }
+        response = httpx.post(f"{api_url}/v1/projects", json=body, headers=headers, timeout=30)
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"registering {tenant.project_id} failed: {response.status_code} {response.text}")
+        registered.append(tenant.project_id)
+    return registered
+
+
+_WORKSPACE_QUERY = """
+{ workspaceOrError { __typename ... on Workspace { locationEntries { name locationOrLoadError {
+    __typename ... on PythonError { message } } } } } }
+"""
+
+
+def code_location_error(dagster_url: str) -> str | None:
+    """The load error of the platform's code location as the webserver reports it, or None when it loaded."""
+    response = httpx.post(f"{dagster_url}/graphql", json={"query": _WORKSPACE_QUERY}, timeout=30)
+    entries = response.json()["data"]["workspaceOrError"]["locationEntries"]
+    for entry in entries:
+        loaded = entry["locationOrLoadError"]
+        if loaded is None or loaded["__typename"] == "PythonError":
+            return (loaded or {}).get("message", f"{entry['name']} has not loaded")
+    return None if entries else "no code location in the workspace"
+
+
+def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
+    """Run Postgres, migrations, the Dagster webserver and daemon, and the API until interrupted."""
+    state = settings.resolved_state_dir
+    for port, what in ((settings.api_port, "API"), (settings.dagster_port, "Dagster webserver")):
+        if not _port_free(settings.api_host, port):
+            print(
+                f"port {port} for the {what} is in use; set HUGDATA_{'API' if what == 'API' else 'DAGSTER'}_PORT",
+                file=sys.stderr,
+            )
+            return 2
+    print("starting the embedded Postgres and migrating ...", flush=True)
+    databases = upgrade_all(settings)
+    dagster_home = settings.resolved_dagster_home
+    workspace = write_workspace(dagster_home)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "HUGDATA_STATE_DIR": str(state),
+        "HUGDATA_DATABASE_URL": databases.hugdata_url,
+        "HUGDATA_DAGSTER_DATABASE_URL": databases.dagster_url,
+    }
+    bin_dir = Path(sys.executable).parent
+    logs = state / "logs"
+    logs.mkdir(exist_ok=True)
+    host = settings.api_host
+    supervisor = Supervisor()
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        supervisor.spawn(
+            "dagster-webserver",
+            [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(settings.dagster_port), "-w", str(workspace)],
+            env,
+            logs / "dagster-webserver.log",
+        )
+        supervisor.spawn(
+            "dagster-daemon",
+            [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
+            env,
+            logs / "dagster-daemon.log",
+        )
+        supervisor.spawn(
+            "api",
+            [
+                str(bin_dir / "uvicorn"),
+                "hugdata.api.app:create_app",
+                "--factory",
+                "--host",
+                host,
+                "--port",
+                str(settings.api_port),
+            ],
+            env,
+            logs / "api.log",
+        )
+        api_url = f"http://{host}:{settings.api_port}"
+        dagster_url = f"http://{host}:{settings.dagster_port}"
+        _wait_http(f"{api_url}/readyz", 60, supervisor)
+        assert settings.admin_token is not None
+        demos = (
+            register_demo_projects(api_url, settings.admin_token.get_secret_value(), state / "demo")
+            if register_demos
+            else []
+        )
+        _wait_http(f"{dagster_url}/server_info", 120, supervisor)
+        load_error = code_location_error(dagster_url)
+        if load_error:
+            print(f"the code location failed to load in Dagster:\n{load_error}", file=sys.stderr)
+        print(_banner(api_url, dagster_url, demos, logs), flush=True)
+        while not stopping:
+            dead = supervisor.dead_child()
+            if dead:
+                print(f"{dead} exited; stopping everything (log: {logs / (dead + '.log')})", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as exc:
+        print(f"start-up failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("stopping ...", flush=True)
+        supervisor.stop_all()
+        if settings.uses_embedded_postgres and os.environ.get("HUGDATA_KEEP_POSTGRES") != "1":
+            from hugdata.embedded_pg import embedded_postgres_for
+
+            embedded_postgres_for(settings).stop()
+
+
+def _banner(api_url: str, dagster_url: str, demos: list[str], logs: Path) -> str:
+    project = demos[0] if demos else "<project-id>"
+    return f"""
+HugData platform is up.
+  Dagster UI : {dagster_url}
+  API docs   : {api_url}/docs
+  Projects   : {", ".join(demos) or "none registered"}
+  Logs       : {logs}
+
+Try it (in another shell):
+  TOKEN=$(.venv/bin/hugdata admin-token)
+  curl -s -H "Authorization: Bearer $TOKEN" {api_url}/v1/projects/{project}
+
+Press Ctrl-C to stop everything.
+"""

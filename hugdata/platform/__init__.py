@@ -1,0 +1,1 @@
+"""The Dagster code location: project partitions, resources, assets, checks, jobs, schedules and sensors."""

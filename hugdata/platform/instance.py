@@ -1,0 +1,56 @@
+"""The Dagster instance: its dagster.yaml for local runs, opening it, and migrating its storage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dagster import DagsterInstance
+
+from hugdata.config import Settings
+
+
+def instance_config(dagster_url: str) -> dict[str, Any]:
+    """dagster.yaml for a local instance on the platform's Postgres."""
+    return {
+        "storage": {"postgres": {"postgres_url": dagster_url}},
+        "run_coordinator": {
+            "module": "dagster.core.run_coordinator",
+            "class": "QueuedRunCoordinator",
+            "config": {"max_concurrent_runs": 4},
+        },
+        "telemetry": {"enabled": False},
+    }
+
+
+def write_instance_config(dagster_home: Path, dagster_url: str) -> Path:
+    """Write dagster.yaml into ``dagster_home`` (only when its content changes) and return its path."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    path = dagster_home / "dagster.yaml"
+    text = "# Written by `hugdata`; edit HUGDATA_* settings instead.\n" + yaml.safe_dump(
+        instance_config(dagster_url), sort_keys=False
+    )
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def prepare_dagster_home(settings: Settings, dagster_url: str) -> Path:
+    """The Dagster home to use: locally generated for the embedded Postgres, else the configured one as is."""
+    home = settings.resolved_dagster_home
+    if settings.dagster_home is None:
+        write_instance_config(home, dagster_url)
+    if not (home / "dagster.yaml").exists():
+        raise RuntimeError(f"no dagster.yaml in {home}; set HUGDATA_DAGSTER_HOME to a folder that has one")
+    return home
+
+
+def open_instance(dagster_home: Path) -> DagsterInstance:
+    """A Dagster instance from ``dagster_home/dagster.yaml``."""
+    return DagsterInstance.from_config(str(dagster_home))
+
+
+def migrate_instance(instance: DagsterInstance) -> None:
+    """Bring Dagster's run, event and schedule storage to the installed Dagster's schema."""
+    instance.upgrade(print_fn=lambda _msg: None)

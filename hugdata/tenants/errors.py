@@ -1,0 +1,27 @@
+"""Typed errors of the tenant registry; the API maps each to one HTTP status in one place."""
+
+from __future__ import annotations
+
+
+class TenantError(Exception):
+    """Base of every registry error; ``str(error)`` is safe to show to the caller."""
+
+
+class InvalidProjectId(TenantError):
+    """The project ID breaks the project-ID rule."""
+
+
+class InvalidDataSource(TenantError):
+    """The data source description is incomplete or inconsistent for its dialect."""
+
+
+class ProjectNotFound(TenantError):
+    """No project with that ID (or the caller may not learn that it exists)."""
+
+
+class ProjectConflict(TenantError):
+    """A project with that ID exists with a different registration."""
+
+
+class PartitionStoreUnavailable(TenantError):
+    """Dagster's storage could not be reached to add or remove a project partition."""

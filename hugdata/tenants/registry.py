@@ -1,0 +1,159 @@
+"""Registering, reading and changing projects; the registry row and the project partition exist both or neither."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from hugdata.tenants.data_sources import DataSourceSpec, apply_spec, spec_of
+from hugdata.tenants.errors import PartitionStoreUnavailable, ProjectConflict, ProjectNotFound
+from hugdata.tenants.models import DataSource, Project, ProjectStatus, Tier
+from hugdata.tenants.partitions import PartitionStore
+from hugdata.tenants.project_ids import validate_project_id
+from hugdata.tenants.vault import CredentialVault
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Registration:
+    project: Project
+    created: bool
+
+
+def register_project(
+    session: Session,
+    *,
+    partitions: PartitionStore,
+    vault: CredentialVault,
+    project_id: str,
+    name: str,
+    tier: Tier,
+    data_source: DataSourceSpec,
+) -> Registration:
+    """Register a project and add its partition; repeating the same registration returns the existing project.
+
+    Commits the session itself: the row is made durable before the partition is added, so a crash in between
+    leaves a row without a partition, which `reconcile_partitions` repairs.
+    """
+    validate_project_id(project_id)
+    spec = data_source.normalized()
+    project = _insert_if_absent(session, project_id=project_id, name=name, tier=tier, spec=spec, vault=vault)
+    session.commit()
+    created = project is not None
+    if project is None:
+        project = _load(session, project_id)
+        differing = _differences(project, name=name, tier=tier, spec=spec, vault=vault)
+        if differing:
+            raise ProjectConflict(
+                f"project {project_id!r} is already registered with a different {', '.join(differing)}; "
+                "use PATCH to change it"
+            )
+    try:
+        partitions.add([project_id])
+    except Exception as exc:
+        if created:
+            # Roll the registration back so the caller sees neither row nor partition.
+            session.execute(delete(Project).where(Project.id == project_id))
+            session.commit()
+        log.warning("adding the partition of project %s failed: %s", project_id, type(exc).__name__)
+        raise PartitionStoreUnavailable(
+            f"the Dagster storage is unavailable; project {project_id!r} was not registered, retry later"
+        ) from exc
+    return Registration(project=project, created=created)
+
+
+def _insert_if_absent(
+    session: Session, *, project_id: str, name: str, tier: Tier, spec: DataSourceSpec, vault: CredentialVault
+) -> Project | None:
+    """Insert project and data source in one statement; None when the ID was already taken."""
+    projects, sources = Project.__table__, DataSource.__table__
+    source = DataSource(project_id=project_id)
+    apply_spec(source, spec, vault)
+    # ON CONFLICT DO NOTHING makes concurrent identical registrations wait on the winner's row, not fail; the
+    # data source is inserted only from the row this statement created.
+    new_project = (
+        pg_insert(projects)
+        .values(id=project_id, name=name, tier=tier.value, status=ProjectStatus.active.value)
+        .on_conflict_do_nothing(index_elements=[projects.c.id])
+        .returning(projects.c.id, projects.c.created_at, projects.c.updated_at)
+        .cte("new_project")
+    )
+    columns = ["dialect", "host", "port", "database", "username", "path", "options", "password_encrypted"]
+    values = [literal(getattr(source, c), type_=sources.c[c].type) for c in columns]
+    new_source = (
+        insert(sources).from_select(["project_id", *columns], select(new_project.c.id, *values)).cte("new_source")
+    )
+    row = session.execute(select(new_project.c.created_at, new_project.c.updated_at).add_cte(new_source)).one_or_none()
+    if row is None:
+        return None
+    source.updated_at = row.updated_at
+    project = Project(
+        id=project_id,
+        name=name,
+        tier=tier,
+        status=ProjectStatus.active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+    project.data_source = source
+    return project
+
+
+def get_project(session: Session, project_id: str) -> Project:
+    """The project, or `ProjectNotFound`."""
+    return _load(session, project_id)
+
+
+def list_projects(session: Session, *, after: str | None = None, limit: int = 50) -> list[Project]:
+    """Projects ordered by ID, starting after ``after`` (keyset pagination)."""
+    query = select(Project).order_by(Project.id).limit(limit)
+    if after is not None:
+        query = query.where(Project.id > after)
+    return list(session.scalars(query).unique())
+
+
+def update_project(
+    session: Session,
+    *,
+    vault: CredentialVault,
+    project_id: str,
+    name: str | None = None,
+    tier: Tier | None = None,
+    data_source: DataSourceSpec | None = None,
+) -> Project:
+    """Change a project's name, tier or data source (the caller commits)."""
+    project = _load(session, project_id, for_update=True)
+    if name is not None:
+        project.name = name
+    if tier is not None:
+        project.tier = tier
+    if data_source is not None:
+        apply_spec(project.data_source, data_source.normalized(), vault)
+    session.flush()
+    return project
+
+
+def _load(session: Session, project_id: str, *, for_update: bool = False) -> Project:
+    query = select(Project).where(Project.id == project_id)
+    if for_update:
+        query = query.with_for_update(of=Project)
+    project = session.scalars(query).unique().one_or_none()
+    if project is None:
+        raise ProjectNotFound(f"project {project_id!r} not found")
+    return project
+
+
+def _differences(project: Project, *, name: str, tier: Tier, spec: DataSourceSpec, vault: CredentialVault) -> list[str]:
+    differing = []
+    if project.name != name:
+        differing.append("name")
+    if Tier(project.tier) is not tier:
+        differing.append("tier")
+    if spec_of(project.data_source, vault) != spec:
+        differing.append("data source")
+    return differing

@@ -1,0 +1,115 @@
+"""Shared fixtures: one real embedded Postgres (pgvector) per test session, migrated, with a real Dagster instance."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from hugdata.api.app import create_app
+from hugdata.api.runtime import ApiRuntime, build_runtime
+from hugdata.config import Settings, get_settings
+from hugdata.embedded_pg import EmbeddedPostgres, start_embedded_postgres
+from hugdata.migrations import upgrade_all
+from tests.helpers import ADMIN_TOKEN
+
+
+@pytest.fixture(scope="session")
+def platform_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    pg = start_embedded_postgres(tmp_path_factory.mktemp("platform") / "pgdata")
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(platform_pg: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    state = tmp_path_factory.mktemp("state")
+    env = {
+        "HUGDATA_STATE_DIR": str(state),
+        "HUGDATA_DATABASE_URL": platform_pg.url("hugdata"),
+        "HUGDATA_DAGSTER_DATABASE_URL": platform_pg.url("dagster", driver="psycopg2"),
+        "HUGDATA_ADMIN_TOKEN": ADMIN_TOKEN,
+        "HUGDATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
+    # Dagster resources and child processes read the same environment a deployment would give them.
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    current = Settings()
+    upgrade_all(current)
+    yield current
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def runtime(settings: Settings) -> Iterator[ApiRuntime]:
+    built = build_runtime(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def clean_platform(runtime: ApiRuntime) -> ApiRuntime:
+    """An empty registry and no project partitions."""
+    with runtime.engine.begin() as conn:
+        conn.execute(text("TRUNCATE projects, data_sources, api_keys CASCADE"))
+    for key in sorted(runtime.partitions.keys()):
+        runtime.partitions.delete(key)
+    return runtime
+
+
+@pytest.fixture
+def client(clean_platform: ApiRuntime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=clean_platform)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+class LiveServer:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+@pytest.fixture
+def live_api(clean_platform: ApiRuntime) -> Iterator[LiveServer]:
+    """The API served by a real uvicorn on a free loopback port."""
+    config = uvicorn.Config(create_app(runtime=clean_platform), host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield LiveServer(f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def sqlite_source(tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "tenant.sqlite"
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL)")
+    return {"dialect": "sqlite", "path": str(path)}

@@ -1,0 +1,50 @@
+"""Helpers the tests share: payloads and waiting."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from hugdata.tenants.data_sources import DataSourceSpec
+from hugdata.tenants.models import Dialect
+
+ADMIN_TOKEN = "test-admin-" + "x" * 32
+CANARY_PASSWORD = "s3cret-canary-pw"
+
+
+def project_body(project_id: str, **overrides: object) -> dict[str, object]:
+    """A valid registration payload for a PostgreSQL-backed tenant."""
+    body: dict[str, object] = {
+        "id": project_id,
+        "name": f"Project {project_id}",
+        "tier": "standard",
+        "data_source": {
+            "dialect": "postgresql",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "database": "shop",
+            "username": "reader",
+            "password": CANARY_PASSWORD,
+        },
+    }
+    body.update(overrides)
+    return body
+
+
+def postgres_spec(password: str = CANARY_PASSWORD) -> DataSourceSpec:
+    return DataSourceSpec(
+        dialect=Dialect.postgresql, host="127.0.0.1", port=5432, database="shop", username="reader", password=password
+    )
+
+
+def wait_for(url: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(url)
