@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -67,28 +68,38 @@ def register_project(
     return Registration(project=project, created=created)
 
 
-def _insert_if_absent(
-    session: Session, *, project_id: str, name: str, tier: Tier, spec: DataSourceSpec, vault: CredentialVault
-) -> Project | None:
-    """Insert project and data source in one statement; None when the ID was already taken."""
+_SOURCE_COLUMNS = ("dialect", "host", "port", "database", "username", "path", "options", "password_encrypted")
+
+
+def _build_insert_if_absent() -> Select[tuple[datetime, datetime]]:
     projects, sources = Project.__table__, DataSource.__table__
-    source = DataSource(project_id=project_id)
-    apply_spec(source, spec, vault)
     # ON CONFLICT DO NOTHING makes concurrent identical registrations wait on the winner's row, not fail; the
     # data source is inserted only from the row this statement created.
     new_project = (
         pg_insert(projects)
-        .values(id=project_id, name=name, tier=tier.value, status=ProjectStatus.active.value)
+        .values(id=bindparam("id"), name=bindparam("name"), tier=bindparam("tier"), status=bindparam("status"))
         .on_conflict_do_nothing(index_elements=[projects.c.id])
         .returning(projects.c.id, projects.c.created_at, projects.c.updated_at)
         .cte("new_project")
     )
-    columns = ["dialect", "host", "port", "database", "username", "path", "options", "password_encrypted"]
-    values = [literal(getattr(source, c), type_=sources.c[c].type) for c in columns]
-    new_source = (
-        insert(sources).from_select(["project_id", *columns], select(new_project.c.id, *values)).cte("new_source")
-    )
-    row = session.execute(select(new_project.c.created_at, new_project.c.updated_at).add_cte(new_source)).one_or_none()
+    values = [bindparam(c, type_=sources.c[c].type) for c in _SOURCE_COLUMNS]
+    new_source = insert(sources).from_select(["project_id", *_SOURCE_COLUMNS], select(new_project.c.id, *values))
+    return select(new_project.c.created_at, new_project.c.updated_at).add_cte(new_source.cte("new_source"))
+
+
+# Built once: registration is the API's hottest write, and rebuilding this statement cost more than running it.
+_INSERT_IF_ABSENT = _build_insert_if_absent()
+
+
+def _insert_if_absent(
+    session: Session, *, project_id: str, name: str, tier: Tier, spec: DataSourceSpec, vault: CredentialVault
+) -> Project | None:
+    """Insert project and data source in one statement; None when the ID was already taken."""
+    source = DataSource(project_id=project_id)
+    apply_spec(source, spec, vault)
+    params = {"id": project_id, "name": name, "tier": tier.value, "status": ProjectStatus.active.value}
+    params.update({c: getattr(source, c) for c in _SOURCE_COLUMNS})
+    row = session.execute(_INSERT_IF_ABSENT, params).one_or_none()
     if row is None:
         return None
     source.updated_at = row.updated_at
