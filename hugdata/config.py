@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     dagster_port: int = 3000
+    embedding_provider: Literal["local", "openai"] = Field(
+        default="local", description="local = bundled int8 MiniLM ONNX; openai = any OpenAI-compatible /embeddings"
+    )
+    embedding_base_url: str | None = None
+    embedding_model: str = "text-embedding-3-small"
+    embedding_dimensions: int = Field(default=1536, ge=8, le=16000)
+    embedding_api_key: SecretStr | None = None
+    source_connect_timeout_s: int = Field(default=10, ge=1, le=120)
+    source_statement_timeout_s: int = Field(default=30, ge=1, le=3600)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hugdata.tenants.errors import (
+    CatalogNotReady,
     InvalidDataSource,
     InvalidProjectId,
     PartitionStoreUnavailable,
@@ -29,6 +30,7 @@ _TENANT_STATUS: dict[type[TenantError], int] = {
     ProjectNotFound: status.HTTP_404_NOT_FOUND,
     ProjectConflict: status.HTTP_409_CONFLICT,
     PartitionStoreUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    CatalogNotReady: status.HTTP_409_CONFLICT,
 }
 
 

@@ -1,13 +1,19 @@
 """The code location `hugdata.platform.definitions` loaded by the Dagster webserver, daemon and run workers."""
 
-from __future__ import annotations
-
 from dagster import Definitions
 
-from hugdata.platform.assets import project_profile
-from hugdata.platform.resources import TenantRegistryResource
+from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
+from hugdata.platform.jobs import schema_sync
+from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
+from hugdata.platform.sensors import project_onboarding_sensor
 
 defs = Definitions(
-    assets=[project_profile],
-    resources={"registry": TenantRegistryResource()},
+    assets=[database_schema, semantic_model, schema_vector_index],
+    jobs=[schema_sync],
+    sensors=[project_onboarding_sensor],
+    resources={
+        "platform_db": PlatformDatabaseResource(),
+        "tenant_db": TenantDatabaseResource(),
+        "embeddings": EmbeddingModelResource(),
+    },
 )

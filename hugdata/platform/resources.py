@@ -1,18 +1,32 @@
-"""Dagster resources: everything external an asset touches comes through one of these."""
+"""Dagster resources: everything external an asset touches comes through one of these.
+
+None of them holds a connection string or key as config: each resolves its settings from the process environment
+at run time, so no secret ever lands in run config or the Dagster UI.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, Failure, InitResourceContext
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hugdata.catalog.embedder_factory import embedder_for
+from hugdata.catalog.embeddings import Embedder
+from hugdata.catalog.introspect import introspect_schema
+from hugdata.catalog.schema import SchemaSnapshot
 from hugdata.config import get_settings
 from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.models import Dialect, Tier
 from hugdata.tenants.registry import get_project
+from hugdata.tenants.source_engines import SourceLimits, open_source_engine
+from hugdata.tenants.vault import CredentialVault
 
 
 @dataclass(frozen=True)
@@ -25,12 +39,8 @@ class ProjectFacts:
     dialect: Dialect
 
 
-class TenantRegistryResource(ConfigurableResource):
-    """Read access to the tenant registry in the `hugdata` database.
-
-    It holds no connection string: the URL is resolved from the process's settings at run time, so no secret
-    ever lands in run config.
-    """
+class PlatformDatabaseResource(ConfigurableResource):
+    """Sessions on the platform's own `hugdata` database (registry, catalog, vectors)."""
 
     _engine: Engine | None = PrivateAttr(default=None)
     _sessions: sessionmaker[Session] | None = PrivateAttr(default=None)
@@ -45,10 +55,16 @@ class TenantRegistryResource(ConfigurableResource):
         if self._engine is not None:
             self._engine.dispose()
 
-    def project_facts(self, project_id: str) -> ProjectFacts:
-        """Name, tier and source dialect of a registered project."""
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session; the caller commits."""
         assert self._sessions is not None, "resource used outside execution"
         with self._sessions() as session:
+            yield session
+
+    def project_facts(self, project_id: str) -> ProjectFacts:
+        """Name, tier and source dialect of a registered project."""
+        with self.session() as session:
             project = get_project(session, project_id)
             return ProjectFacts(
                 project_id=project.id,
@@ -56,3 +72,62 @@ class TenantRegistryResource(ConfigurableResource):
                 tier=Tier(project.tier),
                 dialect=Dialect(project.data_source.dialect),
             )
+
+
+# Driver messages that mean retrying cannot help: wrong credentials, missing database or file.
+_PERMANENT = re.compile(
+    r"password authentication failed|access denied|unable to open database file|does not exist|unknown database|"
+    r"no such file|no pg_hba.conf entry",
+    re.IGNORECASE,
+)
+
+
+class TenantDatabaseResource(ConfigurableResource):
+    """A project's own database, opened from the registry with the password decrypted only in memory."""
+
+    def _spec(self, project_id: str) -> DataSourceSpec:
+        settings = get_settings()
+        engine = make_engine(resolve_platform_databases(settings).hugdata_url, pool_size=1)
+        try:
+            with make_session_factory(engine)() as session:
+                project = get_project(session, project_id)
+                return spec_of(project.data_source, CredentialVault(settings.fernet_keys()))
+        finally:
+            engine.dispose()
+
+    def introspect(self, project_id: str) -> SchemaSnapshot:
+        """The source's schema; a failure names the project and the cause, never the password."""
+        settings = get_settings()
+        spec = self._spec(project_id)
+        limits = SourceLimits(settings.source_connect_timeout_s, settings.source_statement_timeout_s)
+        include = [str(p) for p in spec.options.get("schemas_include", [])]
+        exclude = [str(p) for p in spec.options.get("schemas_exclude", [])]
+        engine = open_source_engine(spec, limits)
+        try:
+            return introspect_schema(engine, dialect=spec.dialect.value, include=include, exclude=exclude)
+        except Exception as exc:
+            raise source_failure(project_id, spec, exc) from None
+        finally:
+            engine.dispose()
+
+
+def source_failure(project_id: str, spec: DataSourceSpec, exc: Exception) -> Failure:
+    """A Dagster failure for an unreachable or refusing source: retried only when the cause may pass."""
+    cause = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if spec.password:
+        cause = cause.replace(spec.password, "***")
+    where = spec.path if spec.dialect is Dialect.sqlite else f"{spec.host}:{spec.port}/{spec.database}"
+    permanent = bool(_PERMANENT.search(cause))
+    return Failure(
+        description=f"project {project_id}: cannot read its {spec.dialect.value} database at {where}: "
+        f"{type(exc).__name__}: {cause}",
+        metadata={"project_id": project_id, "dialect": spec.dialect.value, "retryable": not permanent},
+        allow_retries=not permanent,
+    )
+
+
+class EmbeddingModelResource(ConfigurableResource):
+    """The text embedder chosen by settings: the local MiniLM model by default."""
+
+    def embedder(self) -> Embedder:
+        return embedder_for(get_settings())

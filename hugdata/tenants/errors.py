@@ -25,3 +25,7 @@ class ProjectConflict(TenantError):
 
 class PartitionStoreUnavailable(TenantError):
     """Dagster's storage could not be reached to add or remove a project partition."""
+
+
+class CatalogNotReady(TenantError):
+    """The project exists but its catalog has not been materialized yet."""

@@ -1,0 +1,105 @@
+"""A project's catalog: its latest schema, its semantic model, and semantic search over its documents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from hugdata.api.deps import CurrentProject, RuntimeDep, SessionDep
+from hugdata.api.schemas import ErrorBody
+from hugdata.catalog.documents import DOCUMENT_KINDS, DocumentKind
+from hugdata.catalog.embedder_factory import embedder_for
+from hugdata.catalog.store import latest_semantic_model, latest_snapshot
+from hugdata.catalog.vector_store import search_documents
+from hugdata.tenants.errors import CatalogNotReady
+
+router = APIRouter(prefix="/v1/projects/{project_id}", tags=["catalog"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+}
+
+
+class SchemaRead(BaseModel):
+    project_id: str
+    version: int
+    fingerprint: str
+    snapshot: dict[str, Any]
+    diff: dict[str, Any]
+
+
+class SemanticModelRead(BaseModel):
+    project_id: str
+    schema_version: int
+    model: dict[str, Any]
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(default=10, ge=1, le=100)
+    kinds: list[DocumentKind] | None = Field(default=None, description=f"any of {', '.join(DOCUMENT_KINDS)}")
+
+
+class SearchResult(BaseModel):
+    key: str
+    kind: str
+    title: str
+    content: str
+    tables: list[str]
+    column: str | None
+    score: float
+
+
+class SearchResponse(BaseModel):
+    project_id: str
+    results: list[SearchResult]
+
+
+@router.get("/schema", response_model=SchemaRead, responses=_ERRORS)
+def read_schema(project: CurrentProject, session: SessionDep) -> SchemaRead:
+    """The latest schema snapshot of the project's source and its version."""
+    stored = latest_snapshot(session, project.id)
+    if stored is None:
+        raise CatalogNotReady(f"project {project.id!r} has no schema snapshot yet; its first run has not finished")
+    return SchemaRead(
+        project_id=project.id,
+        version=stored.version,
+        fingerprint=stored.fingerprint,
+        snapshot=stored.snapshot.model_dump(mode="json"),
+        diff=stored.diff.model_dump(mode="json"),
+    )
+
+
+@router.get("/semantic-model", response_model=SemanticModelRead, responses=_ERRORS)
+def read_semantic_model(project: CurrentProject, session: SessionDep) -> SemanticModelRead:
+    """Entities, relationships and metrics of the project's latest schema."""
+    latest = latest_semantic_model(session, project.id)
+    if latest is None:
+        raise CatalogNotReady(f"project {project.id!r} has no semantic model yet; its first run has not finished")
+    return SemanticModelRead(project_id=project.id, schema_version=latest[0], model=latest[1].model_dump(mode="json"))
+
+
+@router.post("/search", response_model=SearchResponse, responses=_ERRORS)
+async def search(
+    project: CurrentProject, session: SessionDep, runtime: RuntimeDep, body: Annotated[SearchRequest, Body()]
+) -> SearchResponse:
+    """The project's documents nearest in meaning to ``query``, best first (scores are cosine similarities)."""
+    embedder = await run_in_threadpool(embedder_for, runtime.settings)
+    vector = (await run_in_threadpool(embedder.embed, [body.query]))[0]
+    hits = await run_in_threadpool(
+        lambda: search_documents(
+            session,
+            project_id=project.id,
+            query_vector=vector.tolist(),
+            model_id=embedder.model_id,
+            k=body.k,
+            kinds=body.kinds,
+        )
+    )
+    return SearchResponse(project_id=project.id, results=[SearchResult(**hit.__dict__) for hit in hits])

@@ -1,0 +1,114 @@
+"""Retrieval documents: one per table, column, relationship and metric, written as plain language."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hugdata.catalog.semantic import Entity, Metric, Relationship, SemanticModel
+from hugdata.catalog.words import humanize, singular_phrase
+
+DocumentKind = Literal["table", "column", "relationship", "metric"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("table", "column", "relationship", "metric")
+
+
+@dataclass(frozen=True)
+class Document:
+    """``key`` is unique within a project: kind plus the schema objects it describes."""
+
+    key: str
+    kind: DocumentKind
+    title: str
+    content: str
+    tables: list[str] = field(default_factory=list)
+    column: str | None = None
+
+    def content_hash(self, model_id: str) -> str:
+        """Changes when the text or the embedding model changes, and only then."""
+        return hashlib.sha256(f"{model_id}\n{self.title}\n{self.content}".encode()).hexdigest()
+
+
+def _short(entity_name: str) -> str:
+    return entity_name.split(".", 1)[1]
+
+
+def _table_document(entity: Entity, model: SemanticModel) -> Document:
+    related = sorted(
+        {_short(r.to_entity) for r in model.relationships if r.from_entity == entity.name}
+        | {_short(r.from_entity) for r in model.relationships if r.to_entity == entity.name} - {entity.table}
+    )
+    columns = ", ".join(humanize(c.name) for c in entity.columns)
+    text = [entity.description, f"Columns: {columns}."]
+    if related:
+        text.append(f"Related tables: {', '.join(humanize(t) for t in related)}.")
+    return Document(
+        key=f"table:{entity.name}",
+        kind="table",
+        title=f"{entity.table} table",
+        content=" ".join(text),
+        tables=[entity.name],
+    )
+
+
+def _column_documents(entity: Entity) -> list[Document]:
+    documents = []
+    groupable = [humanize(c) for c in entity.columns_with("dimension") + entity.columns_with("time")][:6]
+    for column in entity.columns:
+        text = f"{humanize(column.name)} in {humanize(entity.table)}: {column.description}"
+        if column.role == "measure" and groupable:
+            text += f" Can be summed or averaged by {', '.join(groupable)}."
+        documents.append(
+            Document(
+                key=f"column:{entity.name}.{column.name}",
+                kind="column",
+                title=f"{entity.table}.{column.name}",
+                content=text,
+                tables=[entity.name],
+                column=column.name,
+            )
+        )
+    return documents
+
+
+def _relationship_document(rel: Relationship) -> Document:
+    source, target = _short(rel.from_entity), _short(rel.to_entity)
+    pairs = ", ".join(f"{source}.{a} = {target}.{b}" for a, b in zip(rel.from_columns, rel.to_columns, strict=False))
+    text = (
+        f"Each {singular_phrase(source)} belongs to one {singular_phrase(target)}; a {singular_phrase(target)} "
+        f"has many {humanize(source)}. Join {pairs}. ({rel.source}, confidence {rel.confidence:.2f})"
+    )
+    return Document(
+        key=f"relationship:{rel.from_entity}({','.join(rel.from_columns)})->{rel.to_entity}",
+        kind="relationship",
+        title=f"{source} to {target}",
+        content=text,
+        tables=[rel.from_entity, rel.to_entity],
+    )
+
+
+def _metric_document(metric: Metric) -> Document:
+    table = _short(metric.entity)
+    expression = "count(*)" if metric.column is None else f"{metric.aggregation}({table}.{metric.column})"
+    text = f"{metric.description.capitalize()}: {expression} over {humanize(table)}."
+    if metric.time_dimension:
+        text += f" Over time by {humanize(metric.time_dimension)}."
+    return Document(
+        key=f"metric:{metric.entity}.{metric.name}",
+        kind="metric",
+        title=metric.description,
+        content=text,
+        tables=[metric.entity],
+        column=metric.column,
+    )
+
+
+def build_documents(model: SemanticModel) -> list[Document]:
+    """Every document of a semantic model, in a stable order."""
+    documents: list[Document] = []
+    for entity in model.entities:
+        documents.append(_table_document(entity, model))
+        documents.extend(_column_documents(entity))
+    documents.extend(_relationship_document(r) for r in model.relationships)
+    documents.extend(_metric_document(m) for m in model.metrics)
+    return documents

@@ -1,0 +1,88 @@
+"""Versioned schema snapshots and semantic models of each project, in the `hugdata` database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from hugdata.catalog.models import SchemaSnapshotRow, SemanticModelRow
+from hugdata.catalog.schema import SchemaDiff, SchemaSnapshot, diff_schemas
+from hugdata.catalog.semantic import SemanticModel
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    version: int
+    fingerprint: str
+    snapshot: SchemaSnapshot
+    diff: SchemaDiff
+    created: bool
+
+
+def latest_snapshot(session: Session, project_id: str) -> StoredSnapshot | None:
+    """The newest schema version of a project, or None before its first ingestion."""
+    row = session.scalars(
+        select(SchemaSnapshotRow)
+        .where(SchemaSnapshotRow.project_id == project_id)
+        .order_by(SchemaSnapshotRow.version.desc())
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        return None
+    return StoredSnapshot(
+        version=row.version,
+        fingerprint=row.fingerprint,
+        snapshot=SchemaSnapshot.model_validate(row.snapshot),
+        diff=SchemaDiff.model_validate(row.diff),
+        created=False,
+    )
+
+
+def save_snapshot_if_changed(session: Session, *, project_id: str, snapshot: SchemaSnapshot) -> StoredSnapshot:
+    """Store a new version only when the fingerprint differs from the latest one (the caller commits)."""
+    fingerprint = snapshot.fingerprint()
+    # Serialise concurrent ingestions of one project so two runs cannot both claim the next version.
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"schema:{project_id}"))))
+    latest = latest_snapshot(session, project_id)
+    if latest is not None and latest.fingerprint == fingerprint:
+        return latest
+    diff = diff_schemas(latest.snapshot if latest else None, snapshot)
+    version = (latest.version if latest else 0) + 1
+    session.add(
+        SchemaSnapshotRow(
+            project_id=project_id,
+            version=version,
+            fingerprint=fingerprint,
+            dialect=snapshot.dialect,
+            snapshot=snapshot.model_dump(mode="json"),
+            diff=diff.model_dump(mode="json"),
+        )
+    )
+    session.flush()
+    return StoredSnapshot(version=version, fingerprint=fingerprint, snapshot=snapshot, diff=diff, created=True)
+
+
+def save_semantic_model(session: Session, *, project_id: str, schema_version: int, model: SemanticModel) -> None:
+    """Store (or replace) the semantic model of a schema version (the caller commits)."""
+    values = {"project_id": project_id, "schema_version": schema_version, "model": model.model_dump(mode="json")}
+    session.execute(
+        pg_insert(SemanticModelRow)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["project_id", "schema_version"], set_={"model": values["model"], "created_at": func.now()}
+        )
+    )
+
+
+def latest_semantic_model(session: Session, project_id: str) -> tuple[int, SemanticModel] | None:
+    """The semantic model of the newest schema version that has one."""
+    row = session.scalars(
+        select(SemanticModelRow)
+        .where(SemanticModelRow.project_id == project_id)
+        .order_by(SemanticModelRow.schema_version.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (row.schema_version, SemanticModel.model_validate(row.model))

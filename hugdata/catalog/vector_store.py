@@ -1,0 +1,149 @@
+"""pgvector storage of retrieval documents: incremental sync and tenant-scoped search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from hugdata.catalog.documents import Document
+from hugdata.catalog.embeddings import Embedder
+from hugdata.catalog.models import SchemaDocumentRow
+
+
+@dataclass(frozen=True)
+class IndexSync:
+    embedded: int
+    reused: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    key: str
+    kind: str
+    title: str
+    content: str
+    tables: list[str]
+    column: str | None
+    score: float
+
+
+def sync_documents(
+    session: Session, *, project_id: str, documents: Sequence[Document], embedder: Embedder
+) -> IndexSync:
+    """Embed only new or changed documents, keep unchanged ones, delete the ones that are gone (caller commits)."""
+    rows = session.execute(
+        select(SchemaDocumentRow.doc_key, SchemaDocumentRow.content_hash).where(
+            SchemaDocumentRow.project_id == project_id
+        )
+    )
+    stored = {key: content_hash for key, content_hash in rows}
+    wanted = {d.key: d for d in documents}
+    changed = [d for d in documents if stored.get(d.key) != d.content_hash(embedder.model_id)]
+    gone = sorted(stored.keys() - wanted.keys())
+    if gone:
+        session.execute(
+            delete(SchemaDocumentRow).where(
+                SchemaDocumentRow.project_id == project_id, SchemaDocumentRow.doc_key.in_(gone)
+            )
+        )
+    if changed:
+        vectors = embedder.embed([f"{d.title}. {d.content}" for d in changed])
+        rows: list[dict[str, Any]] = [
+            {
+                "project_id": project_id,
+                "doc_key": d.key,
+                "kind": d.kind,
+                "title": d.title,
+                "content": d.content,
+                "tables": d.tables,
+                "column_name": d.column,
+                "model_id": embedder.model_id,
+                "content_hash": d.content_hash(embedder.model_id),
+                "embedding": vector,
+            }
+            for d, vector in zip(changed, vectors, strict=True)
+        ]
+        statement = pg_insert(SchemaDocumentRow)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["project_id", "doc_key"],
+                set_={
+                    c: statement.excluded[c]
+                    for c in (
+                        "kind",
+                        "title",
+                        "content",
+                        "tables",
+                        "column_name",
+                        "model_id",
+                        "content_hash",
+                        "embedding",
+                    )
+                }
+                | {"updated_at": func.now()},
+            ),
+            rows,
+        )
+    return IndexSync(embedded=len(changed), reused=len(documents) - len(changed), deleted=len(gone))
+
+
+def search_documents(
+    session: Session,
+    *,
+    project_id: str,
+    query_vector: Sequence[float],
+    model_id: str,
+    k: int,
+    kinds: Sequence[str] | None = None,
+) -> list[SearchHit]:
+    """The ``k`` documents of one project nearest to the query (cosine), best first."""
+    distance = SchemaDocumentRow.embedding.cosine_distance(list(query_vector))
+    query = (
+        select(
+            SchemaDocumentRow.doc_key,
+            SchemaDocumentRow.kind,
+            SchemaDocumentRow.title,
+            SchemaDocumentRow.content,
+            SchemaDocumentRow.tables,
+            SchemaDocumentRow.column_name,
+            distance.label("distance"),
+        )
+        .where(SchemaDocumentRow.project_id == project_id, SchemaDocumentRow.model_id == model_id)
+        .order_by(distance)
+        .limit(k)
+    )
+    if kinds:
+        query = query.where(SchemaDocumentRow.kind.in_(list(kinds)))
+    return [
+        SearchHit(
+            key=row.doc_key,
+            kind=row.kind,
+            title=row.title,
+            content=row.content,
+            tables=list(row.tables),
+            column=row.column_name,
+            score=round(1.0 - float(row.distance), 6),
+        )
+        for row in session.execute(query)
+    ]
+
+
+def stored_dimensions(session: Session, *, project_id: str) -> set[int]:
+    """The distinct vector dimensions stored for a project."""
+    return set(
+        session.scalars(
+            select(func.vector_dims(SchemaDocumentRow.embedding))
+            .where(SchemaDocumentRow.project_id == project_id)
+            .distinct()
+        )
+    )
+
+
+def stored_document_keys(session: Session, *, project_id: str) -> set[str]:
+    return set(session.scalars(select(SchemaDocumentRow.doc_key).where(SchemaDocumentRow.project_id == project_id)))
