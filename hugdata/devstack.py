@@ -113,6 +113,27 @@ def code_location_error(dagster_url: str) -> str | None:
     return None if entries else "no code location in the workspace"
 
 
+def wait_until_searchable(
+    api_url: str, admin_token: str, project_ids: list[str], supervisor: Supervisor, timeout_s: float = 300
+) -> list[str]:
+    """Wait until each project's first run has indexed its catalog; return the ones still pending at the timeout."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    pending = list(project_ids)
+    deadline = time.monotonic() + timeout_s
+    while pending and time.monotonic() < deadline and not supervisor.dead_child():
+        for project_id in list(pending):
+            response = httpx.post(
+                f"{api_url}/v1/projects/{project_id}/search",
+                headers=headers,
+                timeout=30,
+                json={"query": "tables", "k": 1},
+            )
+            if response.status_code == 200 and response.json()["results"]:
+                pending.remove(project_id)
+        time.sleep(1)
+    return pending
+
+
 def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
     """Run Postgres, migrations, the Dagster webserver and daemon, and the API until interrupted."""
     state = settings.resolved_state_dir
@@ -187,6 +208,11 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
         load_error = code_location_error(dagster_url)
         if load_error:
             print(f"the code location failed to load in Dagster:\n{load_error}", file=sys.stderr)
+        if demos:
+            print(f"materializing the demo projects (watch them at {dagster_url}/runs) ...", flush=True)
+            pending = wait_until_searchable(api_url, settings.admin_token.get_secret_value(), demos, supervisor)
+            if pending:
+                print(f"not searchable yet: {', '.join(pending)}; see {dagster_url}/runs", file=sys.stderr)
         print(_banner(api_url, dagster_url, demos, logs), flush=True)
         while not stopping:
             dead = supervisor.dead_child()
@@ -219,6 +245,8 @@ HugData platform is up.
 Try it (in another shell):
   TOKEN=$(.venv/bin/hugdata admin-token)
   curl -s -H "Authorization: Bearer $TOKEN" {api_url}/v1/projects/{project}
+  curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+       -d '{{"query": "revenue per customer", "k": 5}}' {api_url}/v1/projects/{project}/search
 
 Press Ctrl-C to stop everything.
 """

@@ -61,13 +61,18 @@ def runtime(settings: Settings) -> Iterator[ApiRuntime]:
     built.close()
 
 
+def truncate_platform(runtime: ApiRuntime) -> None:
+    """Remove every project (with all rows that reference it) and every project partition."""
+    with runtime.engine.begin() as conn:
+        conn.execute(text("TRUNCATE projects CASCADE"))
+    for key in sorted(runtime.partitions.keys()):
+        runtime.partitions.delete(key)
+
+
 @pytest.fixture
 def clean_platform(runtime: ApiRuntime) -> ApiRuntime:
     """An empty registry and no project partitions."""
-    with runtime.engine.begin() as conn:
-        conn.execute(text("TRUNCATE projects, data_sources, api_keys CASCADE"))
-    for key in sorted(runtime.partitions.keys()):
-        runtime.partitions.delete(key)
+    truncate_platform(runtime)
     return runtime
 
 

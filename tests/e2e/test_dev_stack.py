@@ -50,7 +50,7 @@ def _interrupt(proc: subprocess.Popen[bytes]) -> int:
 
 
 def _partition_keys(dagster_url: str) -> list[str]:
-    query = '{ assetNodeOrError(assetKey: {path: ["project_profile"]}) { ... on AssetNode { partitionKeys } } }'
+    query = '{ assetNodeOrError(assetKey: {path: ["database_schema"]}) { ... on AssetNode { partitionKeys } } }'
     data = httpx.post(f"{dagster_url}/graphql", json={"query": query}, timeout=30).json()
     return sorted(data["data"]["assetNodeOrError"]["partitionKeys"])
 
@@ -79,6 +79,15 @@ def test_dev_stack_serves_demo_projects_and_stops_every_child_on_ctrl_c(tmp_path
         assert sorted(p["id"] for p in listed) == DEMO_IDS
         assert code_location_error(dagster) is None
         assert _partition_keys(dagster) == DEMO_IDS
+        # the onboarding sensor materialized every demo project: its catalog is searchable
+        for project_id in DEMO_IDS:
+            hits = httpx.post(
+                f"{api}/v1/projects/{project_id}/search",
+                headers=headers,
+                timeout=30,
+                json={"query": "who are the customers or employees", "k": 3},
+            ).json()["results"]
+            assert hits and all(h["score"] > 0 for h in hits)
         demo_db = Path(next(p for p in listed if p["id"] == "demo-shop")["data_source"]["path"])
         assert demo_db.exists()
     finally:
@@ -99,3 +108,4 @@ def test_dev_stack_serves_demo_projects_and_stops_every_child_on_ctrl_c(tmp_path
     api_log = (tmp_path / "state" / "logs" / "api.log").read_text()
     assert api_log.count('"POST /v1/projects HTTP/1.1" 201') == 3
     assert api_log.count('"POST /v1/projects HTTP/1.1" 200') == 3
+    assert "not searchable yet" not in (tmp_path / "first.log").read_text()
