@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import registration
+from bench import catalog, registration
 
-BENCHMARKS = {"registration": registration.main}
+BENCHMARKS = {"registration": registration.main, "catalog": catalog.main}
 
 
 def main(argv: list[str]) -> int:

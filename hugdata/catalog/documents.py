@@ -24,9 +24,15 @@ class Document:
     tables: list[str] = field(default_factory=list)
     column: str | None = None
 
+    @property
+    def embedded_text(self) -> str:
+        """What the model sees. Metric and relationship texts already name their tables, so their titles are left
+        out: every token costs embedding time (measured: titles there did not change recall)."""
+        return f"{self.title}. {self.content}" if self.kind in ("table", "column") else self.content
+
     def content_hash(self, model_id: str) -> str:
-        """Changes when the text or the embedding model changes, and only then."""
-        return hashlib.sha256(f"{model_id}\n{self.title}\n{self.content}".encode()).hexdigest()
+        """Changes when the embedded text or the embedding model changes, and only then."""
+        return hashlib.sha256(f"{model_id}\n{self.embedded_text}".encode()).hexdigest()
 
 
 def _short(entity_name: str) -> str:
@@ -53,11 +59,8 @@ def _table_document(entity: Entity, model: SemanticModel) -> Document:
 
 def _column_documents(entity: Entity) -> list[Document]:
     documents = []
-    groupable = [humanize(c) for c in entity.columns_with("dimension") + entity.columns_with("time")][:6]
     for column in entity.columns:
         text = f"{humanize(column.name)} in {humanize(entity.table)}: {column.description}"
-        if column.role == "measure" and groupable:
-            text += f" Can be summed or averaged by {', '.join(groupable)}."
         documents.append(
             Document(
                 key=f"column:{entity.name}.{column.name}",
@@ -89,10 +92,10 @@ def _relationship_document(rel: Relationship) -> Document:
 
 def _metric_document(metric: Metric) -> Document:
     table = _short(metric.entity)
-    expression = "count(*)" if metric.column is None else f"{metric.aggregation}({table}.{metric.column})"
+    expression = "count(*)" if metric.column is None else f"sum or avg of {table}.{metric.column}"
     text = f"{metric.description.capitalize()}: {expression} over {humanize(table)}."
     if metric.time_dimension:
-        text += f" Over time by {humanize(metric.time_dimension)}."
+        text += f" By {humanize(metric.time_dimension)}."
     return Document(
         key=f"metric:{metric.entity}.{metric.name}",
         kind="metric",

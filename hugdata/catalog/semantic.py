@@ -55,7 +55,7 @@ class Relationship(_Model):
 class Metric(_Model):
     name: str
     entity: str
-    aggregation: Literal["count", "sum", "avg"]
+    aggregations: list[Literal["count", "sum", "avg"]]
     column: str | None
     time_dimension: str | None
     description: str
@@ -240,22 +240,22 @@ def _metrics(entity: Entity) -> list[Metric]:
         Metric(
             name=f"{entity.table}.count",
             entity=entity.name,
-            aggregation="count",
+            aggregations=["count"],
             column=None,
             time_dimension=time_dimension,
             description=f"number of {label}",
         )
     ]
+    # One metric per measure with both aggregations: a question about "the amount" rarely says which one.
     for measure in entity.columns_with("measure"):
-        for aggregation, word in (("sum", "total"), ("avg", "average")):
-            metrics.append(
-                Metric(
-                    name=f"{entity.table}.{aggregation}_{measure}",
-                    entity=entity.name,
-                    aggregation=aggregation,
-                    column=measure,
-                    time_dimension=time_dimension,
-                    description=f"{word} {humanize(measure)} of {label}",
-                )
+        metrics.append(
+            Metric(
+                name=f"{entity.table}.{measure}",
+                entity=entity.name,
+                aggregations=["sum", "avg"],
+                column=measure,
+                time_dimension=time_dimension,
+                description=f"total and average {humanize(measure)} of {label}",
             )
+        )
     return metrics

@@ -53,7 +53,7 @@ def sync_documents(
             )
         )
     if changed:
-        vectors = embedder.embed([f"{d.title}. {d.content}" for d in changed])
+        vectors = embedder.embed([d.embedded_text for d in changed])
         rows: list[dict[str, Any]] = [
             {
                 "project_id": project_id,

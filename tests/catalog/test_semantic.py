@@ -86,7 +86,9 @@ def test_model_has_roles_metrics_and_descriptions() -> None:
         "status": "dimension",
     }
     metric_names = {m.name for m in model.metrics if m.entity == "app.orders"}
-    assert metric_names == {"orders.count", "orders.sum_total_amount", "orders.avg_total_amount"}
+    assert metric_names == {"orders.count", "orders.total_amount"}
+    total = next(m for m in model.metrics if m.name == "orders.total_amount")
+    assert total.aggregations == ["sum", "avg"] and total.column == "total_amount"
     assert all(m.time_dimension == "ordered_at" for m in model.metrics if m.entity == "app.orders")
     assert "each row is one order" in orders.description and "belongs to a customer" in orders.description
     declared = [r for r in model.relationships if r.source == "declared"]
