@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import catalog, registration
+from bench import catalog, registration, search
 
-BENCHMARKS = {"registration": registration.main, "catalog": catalog.main}
+BENCHMARKS = {"registration": registration.main, "catalog": catalog.main, "search": search.main}
 
 
 def main(argv: list[str]) -> int:

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import httpx
 from dagster import DagsterInstance, materialize
+from sqlalchemy import text
 
 from bench.harness import fresh_platform, served_api, write_report
 from hugdata.catalog.documents import build_documents
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.semantic import build_semantic_model
+from hugdata.catalog.store import latest_snapshot
 from hugdata.catalog.vector_store import sync_documents
 from hugdata.config import get_settings
 from hugdata.db import make_engine, make_session_factory
@@ -156,21 +158,17 @@ def main() -> None:
         # P7: the index sync path (build documents, embed, upsert) against the bare model on the same texts.
         engine = make_engine(bench.env["HUGDATA_DATABASE_URL"])
         sessions = make_session_factory(engine)
-        from hugdata.catalog.store import latest_snapshot
-
         with sessions() as session:
             snapshot = latest_snapshot(session, "erp-0")
             assert snapshot is not None
             documents = build_documents(build_semantic_model(snapshot.snapshot))
             texts = [d.embedded_text for d in documents]
             raw, pipeline = [], []
-            for round_no in range(3):
+            for _ in range(3):
                 started = time.perf_counter()
                 embedder.embed(texts)
                 raw.append(len(texts) / (time.perf_counter() - started))
-                session.execute(
-                    __import__("sqlalchemy").text("DELETE FROM schema_documents WHERE project_id = 'erp-1'")
-                )
+                session.execute(text("DELETE FROM schema_documents WHERE project_id = 'erp-1'"))
                 started = time.perf_counter()
                 sync_documents(session, project_id="erp-1", documents=documents, embedder=embedder)
                 session.commit()

