@@ -24,14 +24,7 @@ def open_source_engine(spec: DataSourceSpec, limits: SourceLimits = SourceLimits
     if spec.dialect is Dialect.sqlite:
         return _sqlite_engine(spec, limits)
     if spec.dialect is Dialect.postgresql:
-        url = URL.create(
-            "postgresql+psycopg",
-            username=spec.username,
-            password=spec.password,
-            host=spec.host,
-            port=spec.port,
-            database=spec.database,
-        )
+        url = _server_url("postgresql+psycopg", spec)
         options = f"-c default_transaction_read_only=on -c statement_timeout={limits.statement_timeout_s * 1000}"
         return create_engine(
             url,
@@ -43,17 +36,8 @@ def open_source_engine(spec: DataSourceSpec, limits: SourceLimits = SourceLimits
                 "application_name": "hugdata",
             },
         )
-    url = URL.create(
-        "mysql+pymysql",
-        username=spec.username,
-        password=spec.password,
-        host=spec.host,
-        port=spec.port,
-        database=spec.database,
-        query={"charset": "utf8mb4"},
-    )
     engine = create_engine(
-        url,
+        _server_url("mysql+pymysql", spec).update_query_dict({"charset": "utf8mb4"}),
         poolclass=NullPool,
         hide_parameters=True,
         connect_args={
@@ -64,6 +48,13 @@ def open_source_engine(spec: DataSourceSpec, limits: SourceLimits = SourceLimits
     )
     event.listen(engine, "connect", _mysql_session_guard(limits))
     return engine
+
+
+def _server_url(driver: str, spec: DataSourceSpec) -> URL:
+    # URL.create keeps the password out of str(url) and repr(engine), unlike a formatted string.
+    return URL.create(
+        driver, username=spec.username, password=spec.password, host=spec.host, port=spec.port, database=spec.database
+    )
 
 
 def _mysql_session_guard(limits: SourceLimits) -> Any:
