@@ -138,7 +138,7 @@ def compare_hnsw(conn: psycopg.Connection, queries: list[tuple[str, np.ndarray]]
 
 
 def main() -> None:
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(threads=1)  # the API embeds queries with one thread too: identical vectors
     rng = np.random.default_rng(7)
     with fresh_platform() as bench:
         dsn = _psycopg_dsn(bench.env["HUGDATA_DATABASE_URL"])

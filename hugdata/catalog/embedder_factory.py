@@ -8,12 +8,16 @@ from hugdata.catalog.embeddings import Embedder, MiniLMEmbedder, OpenAICompatibl
 from hugdata.config import Settings
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str | None, str], Embedder] = {}
+_cache: dict[tuple[str, str | None, str, bool], Embedder] = {}
 
 
-def embedder_for(settings: Settings) -> Embedder:
-    """The local MiniLM model, or the configured OpenAI-compatible endpoint; one instance per process."""
-    key = (settings.embedding_provider, settings.embedding_base_url, settings.embedding_model)
+def embedder_for(settings: Settings, *, interactive: bool = False) -> Embedder:
+    """The local MiniLM model, or the configured OpenAI-compatible endpoint; one instance per process and use.
+
+    ``interactive`` is for one short query at a time (API search): a single ONNX thread answers it sooner than a
+    thread pool whose hand-offs cost more than they save on a few dozen tokens.
+    """
+    key = (settings.embedding_provider, settings.embedding_base_url, settings.embedding_model, interactive)
     with _lock:
         if key not in _cache:
             if settings.embedding_provider == "openai":
@@ -27,5 +31,5 @@ def embedder_for(settings: Settings) -> Embedder:
                     dimensions=settings.embedding_dimensions,
                 )
             else:
-                _cache[key] = MiniLMEmbedder()
+                _cache[key] = MiniLMEmbedder(threads=1) if interactive else MiniLMEmbedder()
         return _cache[key]

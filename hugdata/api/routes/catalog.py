@@ -88,7 +88,7 @@ def read_semantic_model(project: CurrentProject, session: SessionDep) -> Semanti
 def search(project_id: ProjectScope, body: SearchRequest, session: SessionDep, runtime: RuntimeDep) -> SearchResponse:
     """The project's documents nearest in meaning to ``query``, best first (scores are cosine similarities)."""
     # One sync route: embedding and query run in a single worker-thread hop (each hop costs ~0.5 ms under load).
-    embedder = embedder_for(runtime.settings)
+    embedder = embedder_for(runtime.settings, interactive=True)
     vector = embedder.embed([body.query])[0]
     hits = search_documents(
         session,
