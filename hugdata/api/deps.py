@@ -16,7 +16,7 @@ from hugdata.tenants.errors import ProjectNotFound
 from hugdata.tenants.keys import Caller, authenticate
 from hugdata.tenants.models import KeyScope, Project
 from hugdata.tenants.project_ids import PROJECT_ID_RULE, validate_project_id
-from hugdata.tenants.registry import get_project, project_exists
+from hugdata.tenants.registry import get_project
 
 _bearer = HTTPBearer(auto_error=False, description="An admin token or a project key")
 
@@ -38,7 +38,10 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        if session.in_transaction():
+            await run_in_threadpool(session.close)  # returns a connection to the pool: a rollback round trip
+        else:
+            session.close()  # never connected: nothing to wait for, so no thread hop
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -93,15 +96,14 @@ def get_visible_project(project_id: ProjectIdPath, caller: CallerDep, session: S
 CurrentProject = Annotated[Project, Depends(get_visible_project)]
 
 
-async def get_project_scope(project_id: ProjectIdPath, caller: CallerDep, session: SessionDep) -> str:
-    """The project ID in the path, if the caller may act on it; cheaper than `CurrentProject` for project keys.
+async def get_project_scope(project_id: ProjectIdPath, caller: CallerDep) -> str:
+    """The project ID in the path, if the caller may act on it, without touching the database.
 
-    A project key implies its project exists (keys are deleted with their project), so only admins cost a lookup.
+    A project key implies its project exists (keys are deleted with their project); a route that takes this must
+    itself answer 404 when an admin names a project that does not exist.
     """
     validate_project_id(project_id)
     if not caller.may_access(project_id):
-        raise ProjectNotFound(f"project {project_id!r} not found")
-    if caller.is_admin and not await run_in_threadpool(project_exists, session, project_id):
         raise ProjectNotFound(f"project {project_id!r} not found")
     return project_id
 

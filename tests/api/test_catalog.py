@@ -108,3 +108,16 @@ def test_catalog_of_an_unmaterialized_project_is_409(client: TestClient, admin: 
     client.post("/v1/projects", json=body, headers=admin)
     response = client.get("/v1/projects/fresh/schema", headers=admin)
     assert response.status_code == 409 and "first run" in response.json()["detail"]
+
+
+def test_admin_search_of_a_missing_project_is_404(client: TestClient, admin: dict) -> None:
+    response = client.post("/v1/projects/no-such-project/search", json={"query": "x"}, headers=admin)
+    assert response.status_code == 404
+
+
+def test_admin_search_of_a_project_without_documents_is_an_empty_list(client: TestClient, admin: dict,
+                                                                       tmp_path: Path) -> None:
+    body = {"id": "empty-one", "name": "E", "data_source": {"dialect": "sqlite", "path": str(tmp_path / "e.db")}}
+    client.post("/v1/projects", json=body, headers=admin)
+    response = client.post("/v1/projects/empty-one/search", json={"query": "x"}, headers=admin)
+    assert response.status_code == 200 and response.json()["results"] == []
