@@ -35,10 +35,10 @@ class BenchPlatform:
 
 
 @contextmanager
-def fresh_platform() -> Iterator[BenchPlatform]:
+def fresh_platform(*, shared_buffers: str | None = None) -> Iterator[BenchPlatform]:
     """A new embedded Postgres, migrated, in a temporary state folder."""
     with tempfile.TemporaryDirectory(prefix="hugdata-bench-") as tmp:
-        pg = start_embedded_postgres(Path(tmp) / "pgdata")
+        pg = start_embedded_postgres(Path(tmp) / "pgdata", shared_buffers=shared_buffers)
         token = "bench-admin-" + os.urandom(16).hex()
         env = {
             "HUGDATA_STATE_DIR": str(Path(tmp) / "state"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 with warnings.catch_warnings():
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine for a lock file.
@@ -59,6 +60,17 @@ class EmbeddedPostgres:
         """Start the server again after `stop`."""
         self.server.ensure_postgres_running()
 
+    def set_shared_buffers(self, size: str) -> None:
+        """Persist Postgres's buffer cache size and restart if it changed (it is read only at start-up)."""
+        with psycopg.connect(self.libpq_dsn("postgres"), autocommit=True) as conn:
+            current = conn.execute("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'")
+            wanted = conn.execute("SELECT pg_size_bytes(%s)", (size,))
+            if current.fetchone() == wanted.fetchone():
+                return
+            conn.execute(psycopg.sql.SQL("ALTER SYSTEM SET shared_buffers = {}").format(psycopg.sql.Literal(size)))
+        self.stop()
+        self.start()
+
     def ensure_databases(self, names: tuple[str, ...] = PLATFORM_DATABASES) -> None:
         """Create the platform databases and the pgvector extension where missing."""
         with psycopg.connect(self.libpq_dsn("postgres"), autocommit=True) as conn:
@@ -70,8 +82,11 @@ class EmbeddedPostgres:
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
 
 
-def start_embedded_postgres(pgdata: Path) -> EmbeddedPostgres:
-    """Start (or attach to) the embedded server whose data lives in ``pgdata``, with the platform databases."""
+def start_embedded_postgres(pgdata: Path, *, shared_buffers: str | None = None) -> EmbeddedPostgres:
+    """Start (or attach to) the embedded server whose data lives in ``pgdata``, with the platform databases.
+
+    ``shared_buffers`` (e.g. "1GB") resizes Postgres's cache, restarting the server once if it differs.
+    """
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process, so API, Dagster and CLI share one server.
     try:
@@ -79,6 +94,8 @@ def start_embedded_postgres(pgdata: Path) -> EmbeddedPostgres:
     except subprocess.CalledProcessError as exc:
         raise RuntimeError(f"embedded Postgres failed to start; see {pgdata / 'log'}") from exc
     handle = EmbeddedPostgres(server)
+    if shared_buffers:
+        handle.set_shared_buffers(shared_buffers)
     handle.ensure_databases()
     return handle
 
