@@ -13,6 +13,7 @@ from hugdata.tenants.models import DataSource, Dialect, KeyScope, Project, Proje
 from hugdata.tenants.project_ids import PROJECT_ID_RULE, validate_project_id
 
 ProjectName = Annotated[str, Field(min_length=1, max_length=200)]
+SchemaPattern = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_*?\[\]$-]+$")]
 
 
 class DataSourceIn(BaseModel):
@@ -27,6 +28,12 @@ class DataSourceIn(BaseModel):
     username: str | None = Field(default=None, max_length=128)
     password: SecretStr | None = Field(default=None, max_length=1024)
     path: str | None = Field(default=None, max_length=4096)
+    schemas_include: list[SchemaPattern] = Field(
+        default_factory=list, max_length=50, description="PostgreSQL: only schemas matching one of these globs"
+    )
+    schemas_exclude: list[SchemaPattern] = Field(
+        default_factory=list, max_length=50, description="PostgreSQL: skip schemas matching one of these globs"
+    )
 
     @model_validator(mode="after")
     def _fits_dialect(self) -> DataSourceIn:
@@ -45,6 +52,11 @@ class DataSourceIn(BaseModel):
             username=self.username,
             password=self.password.get_secret_value() if self.password else None,
             path=self.path,
+            options={
+                k: v
+                for k, v in (("schemas_include", self.schemas_include), ("schemas_exclude", self.schemas_exclude))
+                if v
+            },
         )
 
 
@@ -55,6 +67,8 @@ class DataSourceRead(BaseModel):
     database: str | None
     username: str | None
     path: str | None
+    schemas_include: list[str]
+    schemas_exclude: list[str]
     has_password: bool
 
     @classmethod
@@ -66,6 +80,8 @@ class DataSourceRead(BaseModel):
             database=row.database,
             username=row.username,
             path=row.path,
+            schemas_include=list((row.options or {}).get("schemas_include", [])),
+            schemas_exclude=list((row.options or {}).get("schemas_exclude", [])),
             has_password=row.password_encrypted is not None,
         )
 

@@ -32,14 +32,18 @@ class DataSourceSpec:
         if self.dialect is Dialect.sqlite:
             if not self.path or "\x00" in self.path or not self.path.startswith("/"):
                 raise InvalidDataSource("a sqlite data source needs `path`, an absolute path to the database file")
-            if self.host or self.port or self.username or self.password:
-                raise InvalidDataSource("a sqlite data source takes only `path` (no host, port, username or password)")
+            if self.host or self.port or self.username or self.password or self.options:
+                raise InvalidDataSource(
+                    "a sqlite data source takes only `path` (no host, port, username, password or schema patterns)"
+                )
             return DataSourceSpec(dialect=self.dialect, path=self.path, options=dict(self.options))
         missing = [name for name in ("host", "database", "username") if not getattr(self, name)]
         if missing:
             raise InvalidDataSource(f"a {self.dialect.value} data source needs {', '.join(missing)}")
         if self.path:
             raise InvalidDataSource(f"`path` is only for sqlite; a {self.dialect.value} source uses host and database")
+        if self.options and self.dialect is not Dialect.postgresql:
+            raise InvalidDataSource("schema patterns apply to postgresql sources only")
         assert self.host is not None
         if not _HOST.fullmatch(self.host):
             raise InvalidDataSource("`host` must be a hostname or IP address")

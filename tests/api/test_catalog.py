@@ -115,8 +115,9 @@ def test_admin_search_of_a_missing_project_is_404(client: TestClient, admin: dic
     assert response.status_code == 404
 
 
-def test_admin_search_of_a_project_without_documents_is_an_empty_list(client: TestClient, admin: dict,
-                                                                       tmp_path: Path) -> None:
+def test_admin_search_of_a_project_without_documents_is_an_empty_list(
+    client: TestClient, admin: dict, tmp_path: Path
+) -> None:
     body = {"id": "empty-one", "name": "E", "data_source": {"dialect": "sqlite", "path": str(tmp_path / "e.db")}}
     client.post("/v1/projects", json=body, headers=admin)
     response = client.post("/v1/projects/empty-one/search", json={"query": "x"}, headers=admin)

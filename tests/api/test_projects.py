@@ -89,6 +89,15 @@ def test_numeric_ids_are_valid(client: TestClient, admin: dict) -> None:
         ({"dialect": "sqlite"}, "needs `path`"),
         ({"dialect": "mysql", "host": "h", "database": "d", "username": "u", "port": 70000}, "port"),
         ({"dialect": "sqlite", "path": "/x.db", "shell": "rm -rf"}, "Extra inputs are not permitted"),
+        ({"dialect": "sqlite", "path": "/x.db", "schemas_include": ["a"]}, "schema patterns"),
+        (
+            {"dialect": "mysql", "host": "h", "database": "d", "username": "u", "schemas_exclude": ["x"]},
+            "postgresql sources only",
+        ),
+        (
+            {"dialect": "postgresql", "host": "h", "database": "d", "username": "u", "schemas_include": ["a; drop"]},
+            "schemas_include",
+        ),
     ],
 )
 def test_bad_data_source_returns_422_with_message(
@@ -149,8 +158,17 @@ def test_patch_changes_name_tier_and_data_source(client: TestClient, admin: dict
         "database": None,
         "username": None,
         "path": "/data/acme.db",
+        "schemas_include": [],
+        "schemas_exclude": [],
         "has_password": False,
     }
+
+
+def test_schema_patterns_are_stored_and_returned(client: TestClient, admin: dict) -> None:
+    source = {**project_body("pg")["data_source"], "schemas_include": ["sales*"], "schemas_exclude": ["sales_tmp"]}
+    body = client.post("/v1/projects", json=project_body("pg", data_source=source), headers=admin).json()
+    assert body["data_source"]["schemas_include"] == ["sales*"]
+    assert body["data_source"]["schemas_exclude"] == ["sales_tmp"]
 
 
 def test_patch_with_unknown_tier_is_422(client: TestClient, admin: dict) -> None:

@@ -195,3 +195,25 @@ def test_postgres_tenant_end_to_end(clean_platform: ApiRuntime, instance: Dagste
         result = run(instance, "pg-tenant")
     assert result.success
     assert metadata(result, "semantic_model")["relationships_inferred"] == 1
+
+
+def test_postgres_schema_patterns_from_the_registration_are_applied(
+    clean_platform: ApiRuntime, instance: DagsterInstance
+) -> None:
+    ddl = "CREATE SCHEMA sales; CREATE SCHEMA scratch; CREATE TABLE sales.a (id int); CREATE TABLE scratch.b (id int);"
+    with machine_postgres_database(ddl) as database:
+        register(
+            clean_platform,
+            "patterns",
+            DataSourceSpec(
+                dialect=Dialect.postgresql,
+                host=MACHINE_PG["host"],
+                port=MACHINE_PG["port"],
+                database=database,
+                username=MACHINE_PG["user"],
+                options={"schemas_exclude": ["scratch", "public"]},
+            ),
+        )
+        result = run(instance, "patterns", [database_schema])
+    assert result.success
+    assert metadata(result, "database_schema")["tables_added"] == ["sales.a"]
