@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     source_connect_timeout_s: int = Field(default=10, ge=1, le=120)
     source_statement_timeout_s: int = Field(default=30, ge=1, le=3600)
+    dagster_graphql_url: str | None = Field(
+        default=None, description="Dagster webserver's GraphQL endpoint; default http://api_host:dagster_port/graphql"
+    )
+    runs_max_concurrent: int = Field(default=4, ge=1, le=1000, description="runs executing at once, all projects")
+    runs_per_project: int = Field(default=1, ge=1, le=100, description="runs executing at once for one project")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
 
@@ -86,6 +91,11 @@ class Settings(BaseSettings):
     def uses_embedded_postgres(self) -> bool:
         """True when the platform's own Postgres is the embedded one under the state folder."""
         return self.database_url is None or self.dagster_database_url is None
+
+    @property
+    def resolved_dagster_graphql_url(self) -> str:
+        """Where the API reaches Dagster's GraphQL API."""
+        return self.dagster_graphql_url or f"http://{self.api_host}:{self.dagster_port}/graphql"
 
     def fernet_keys(self) -> list[str]:
         """The encryption keys, newest first."""

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from hugdata.api.dagster_runs import DagsterUnavailable
 from hugdata.tenants.errors import (
     CatalogNotReady,
     InvalidDataSource,
@@ -74,8 +75,15 @@ def _credential_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=500)
 
 
+def _dagster_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"}
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register every handler on ``app``."""
+    app.add_exception_handler(DagsterUnavailable, _dagster_unavailable)
     app.add_exception_handler(TenantError, _tenant_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _dbapi_error)

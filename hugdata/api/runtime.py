@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, NullPool, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from hugdata.api.dagster_runs import DagsterRuns
 from hugdata.config import Settings
 from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
 from hugdata.platform.instance import open_instance, prepare_dagster_home
@@ -27,10 +28,12 @@ class ApiRuntime:
     partitions: PartitionStore
     vault: CredentialVault
     dagster_probe: Engine
+    dagster_runs: DagsterRuns
 
     def close(self) -> None:
         self.engine.dispose()
         self.dagster_probe.dispose()
+        self.dagster_runs.close()
 
 
 def build_runtime(settings: Settings) -> ApiRuntime:
@@ -52,6 +55,7 @@ def build_runtime(settings: Settings) -> ApiRuntime:
         partitions=DagsterPartitionStore(instance),
         vault=CredentialVault(settings.fernet_keys()),
         dagster_probe=probe,
+        dagster_runs=DagsterRuns(settings.resolved_dagster_graphql_url),
     )
 
 

@@ -10,26 +10,43 @@ from dagster import DagsterInstance
 
 from hugdata.config import Settings
 
+PROJECT_TAG = "hugdata/project_id"
+TIER_TAG = "hugdata/tier"
 
-def instance_config(dagster_url: str) -> dict[str, Any]:
+
+def run_queue_config(*, max_concurrent: int, per_project: int) -> dict[str, Any]:
+    """The run coordinator: a global cap, and a cap per unique project so one tenant cannot starve the others."""
+    return {
+        "module": "dagster.core.run_coordinator",
+        "class": "QueuedRunCoordinator",
+        "config": {
+            "max_concurrent_runs": max_concurrent,
+            "tag_concurrency_limits": [
+                {"key": PROJECT_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": per_project}
+            ],
+        },
+    }
+
+
+def instance_config(dagster_url: str, *, max_concurrent: int = 4, per_project: int = 1) -> dict[str, Any]:
     """dagster.yaml for a local instance on the platform's Postgres."""
     return {
         "storage": {"postgres": {"postgres_url": dagster_url}},
-        "run_coordinator": {
-            "module": "dagster.core.run_coordinator",
-            "class": "QueuedRunCoordinator",
-            "config": {"max_concurrent_runs": 4},
-        },
+        "run_coordinator": run_queue_config(max_concurrent=max_concurrent, per_project=per_project),
+        # Runs whose worker died are marked failed instead of hanging in STARTED forever.
+        "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "poll_interval_seconds": 10},
         "telemetry": {"enabled": False},
     }
 
 
-def write_instance_config(dagster_home: Path, dagster_url: str) -> Path:
+def write_instance_config(
+    dagster_home: Path, dagster_url: str, *, max_concurrent: int = 4, per_project: int = 1
+) -> Path:
     """Write dagster.yaml into ``dagster_home`` (only when its content changes) and return its path."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     path = dagster_home / "dagster.yaml"
     text = "# Written by `hugdata`; edit HUGDATA_* settings instead.\n" + yaml.safe_dump(
-        instance_config(dagster_url), sort_keys=False
+        instance_config(dagster_url, max_concurrent=max_concurrent, per_project=per_project), sort_keys=False
     )
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
@@ -40,7 +57,9 @@ def prepare_dagster_home(settings: Settings, dagster_url: str) -> Path:
     """The Dagster home to use: locally generated for the embedded Postgres, else the configured one as is."""
     home = settings.resolved_dagster_home
     if settings.dagster_home is None:
-        write_instance_config(home, dagster_url)
+        write_instance_config(
+            home, dagster_url, max_concurrent=settings.runs_max_concurrent, per_project=settings.runs_per_project
+        )
     if not (home / "dagster.yaml").exists():
         raise RuntimeError(f"no dagster.yaml in {home}; set HUGDATA_DAGSTER_HOME to a folder that has one")
     return home

@@ -5,9 +5,13 @@ from dagster import AssetKey, build_sensor_context
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.platform.definitions import defs
-from hugdata.platform.instance import open_instance
+from hugdata.platform.instance import instance_config, open_instance
 from hugdata.platform.partitions import PROJECTS_PARTITION, hugdata_projects
+from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.platform.sensors import project_onboarding_sensor
+from hugdata.tenants.models import Tier
+from hugdata.tenants.registry import register_project
+from tests.helpers import postgres_spec
 
 
 def test_every_asset_is_partitioned_by_project() -> None:
@@ -25,16 +29,49 @@ def test_graph_is_schema_then_semantic_model_then_vector_index() -> None:
     assert graph.get(AssetKey("schema_vector_index")).parent_keys == {AssetKey("semantic_model")}
 
 
-def test_onboarding_sensor_requests_one_run_per_new_project(clean_platform: ApiRuntime, settings: Settings) -> None:
-    instance = open_instance(settings.resolved_dagster_home)
-    clean_platform.partitions.add(["p1", "p2"])
-    first = project_onboarding_sensor(build_sensor_context(instance=instance))
-    assert [(r.partition_key, r.tags["hugdata/project_id"]) for r in first.run_requests] == [("p1", "p1"), ("p2", "p2")]
+def _register(runtime: ApiRuntime, project_id: str, tier: Tier) -> None:
+    with runtime.sessions() as session:
+        register_project(
+            session,
+            partitions=runtime.partitions,
+            vault=runtime.vault,
+            project_id=project_id,
+            name=project_id,
+            tier=tier,
+            data_source=postgres_spec(),
+        )
 
-    idle = project_onboarding_sensor(build_sensor_context(instance=instance, cursor=first.cursor))
+
+def test_onboarding_sensor_requests_one_tagged_run_per_new_project(
+    clean_platform: ApiRuntime, settings: Settings
+) -> None:
+    instance = open_instance(settings.resolved_dagster_home)
+    resources = {"platform_db": PlatformDatabaseResource()}
+    _register(clean_platform, "p1", Tier.free)
+    _register(clean_platform, "p2", Tier.enterprise)
+    clean_platform.partitions.add(["orphan"])  # a partition without a registry row gets no run
+    with build_sensor_context(instance=instance, resources=resources) as context:
+        first = project_onboarding_sensor(context)
+    assert [(r.partition_key, r.tags) for r in first.run_requests] == [
+        ("p1", {"hugdata/project_id": "p1", "hugdata/tier": "free"}),
+        ("p2", {"hugdata/project_id": "p2", "hugdata/tier": "enterprise"}),
+    ]
+
+    with build_sensor_context(instance=instance, cursor=first.cursor, resources=resources) as context:
+        idle = project_onboarding_sensor(context)
     assert idle.run_requests == []
 
-    clean_platform.partitions.add(["p3"])
-    later = project_onboarding_sensor(build_sensor_context(instance=instance, cursor=idle.cursor))
+    _register(clean_platform, "p3", Tier.standard)
+    with build_sensor_context(instance=instance, cursor=idle.cursor, resources=resources) as context:
+        later = project_onboarding_sensor(context)
     assert [r.partition_key for r in later.run_requests] == ["p3"]
     assert later.run_requests[0].run_key == "onboard:p3"
+
+
+def test_instance_config_limits_runs_per_project() -> None:
+    config = instance_config("postgresql+psycopg2://x@/dagster", max_concurrent=7, per_project=2)
+    coordinator = config["run_coordinator"]["config"]
+    assert coordinator["max_concurrent_runs"] == 7
+    assert coordinator["tag_concurrency_limits"] == [
+        {"key": "hugdata/project_id", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
+    ]

@@ -1,0 +1,145 @@
+"""Runs of tenant partitions, through the Dagster webserver's GraphQL API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+from hugdata.platform.instance import PROJECT_TAG, TIER_TAG
+
+CODE_LOCATION = "hugdata.platform.definitions"
+REPOSITORY = "__repository__"
+TENANT_JOB = "schema_sync"
+
+_RUN_FIELDS = """
+  runId status jobName creationTime startTime endTime
+  tags { key value }
+  assetSelection { path }
+"""
+_RUNS_QUERY = (
+    "query Runs($filter: RunsFilter, $cursor: String, $limit: Int) {"
+    " runsOrError(filter: $filter, cursor: $cursor, limit: $limit) {"
+    " __typename ... on Runs { results {" + _RUN_FIELDS + "} } ... on PythonError { message } } }"
+)
+_RUN_QUERY = (
+    "query Run($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run {" + _RUN_FIELDS + "}"
+    " ... on RunNotFoundError { message } ... on PythonError { message } } }"
+)
+
+
+class DagsterUnavailable(Exception):
+    """The Dagster webserver could not be reached or answered with an error."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    status: str
+    job: str
+    project_id: str | None
+    tier: str | None
+    assets: list[str]
+    created_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    tags: dict[str, str]
+
+
+def _time(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
+
+
+def _run_info(node: dict[str, Any]) -> RunInfo:
+    tags = {t["key"]: t["value"] for t in node.get("tags") or []}
+    return RunInfo(
+        run_id=node["runId"],
+        status=node["status"],
+        job=node["jobName"],
+        project_id=tags.get(PROJECT_TAG),
+        tier=tags.get(TIER_TAG),
+        assets=["/".join(a["path"]) for a in node.get("assetSelection") or []],
+        created_at=_time(node.get("creationTime")),
+        started_at=_time(node.get("startTime")),
+        ended_at=_time(node.get("endTime")),
+        tags=tags,
+    )
+
+
+class DagsterRuns:
+    """Launch, list, read and cancel tenant runs; every tenant run carries the project's partition and tags."""
+
+    def __init__(self, graphql_url: str, *, timeout_s: float = 30) -> None:
+        parts = urlsplit(graphql_url)
+        prefix = parts.path.removesuffix("/graphql").rstrip("/")
+        self._client = DagsterGraphQLClient(
+            parts.hostname or "127.0.0.1",
+            port_number=parts.port,
+            use_https=parts.scheme == "https",
+            timeout=int(timeout_s),
+            path_prefix=prefix,
+        )
+        self._url = graphql_url
+        self._http = httpx.Client(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _query(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._http.post(self._url, json={"query": query, "variables": variables})
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise DagsterUnavailable(f"the Dagster webserver is unavailable ({type(exc).__name__})") from exc
+        if body.get("errors"):
+            raise DagsterUnavailable(f"Dagster rejected the query: {body['errors'][0].get('message', '')}")
+        return dict(body["data"])
+
+    def launch(self, *, project_id: str, tier: str, assets: Sequence[str] | None = None) -> str:
+        """Queue a run of the project's partition (all tenant assets, or ``assets``); return its run ID."""
+        tags = {"dagster/partition": project_id, PROJECT_TAG: project_id, TIER_TAG: tier}
+        try:
+            return self._client.submit_job_execution(
+                TENANT_JOB,
+                repository_location_name=CODE_LOCATION,
+                repository_name=REPOSITORY,
+                tags=tags,
+                asset_selection=list(assets) if assets else None,
+            )
+        except DagsterGraphQLClientError as exc:
+            raise DagsterUnavailable(f"Dagster did not launch the run: {exc}") from exc
+        except Exception as exc:  # transport errors from gql/requests
+            raise DagsterUnavailable(f"the Dagster webserver is unavailable ({type(exc).__name__})") from exc
+
+    def project_runs(self, *, project_id: str, limit: int, cursor: str | None = None) -> list[RunInfo]:
+        """The project's runs, newest first; ``cursor`` is the last run ID of the previous page."""
+        data = self._query(
+            _RUNS_QUERY,
+            {"filter": {"tags": [{"key": PROJECT_TAG, "value": project_id}]}, "cursor": cursor, "limit": limit},
+        )
+        result = data["runsOrError"]
+        if result["__typename"] != "Runs":
+            raise DagsterUnavailable(f"Dagster could not list runs: {result.get('message', '')}")
+        return [_run_info(node) for node in result["results"]]
+
+    def run(self, run_id: str) -> RunInfo | None:
+        """One run, or None when Dagster does not know it."""
+        result = self._query(_RUN_QUERY, {"runId": run_id})["runOrError"]
+        if result["__typename"] == "RunNotFoundError":
+            return None
+        if result["__typename"] != "Run":
+            raise DagsterUnavailable(f"Dagster could not read the run: {result.get('message', '')}")
+        return _run_info(result)
+
+    def cancel(self, run_id: str) -> None:
+        """Cancel a queued run or terminate a running one."""
+        try:
+            self._client.terminate_run(run_id)
+        except DagsterGraphQLClientError as exc:
+            raise DagsterUnavailable(f"Dagster did not cancel the run: {exc}") from exc

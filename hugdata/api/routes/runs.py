@@ -1,0 +1,169 @@
+"""Runs of a project's partition: launch, list, read, cancel. A project key only ever sees its own runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from hugdata.api.dagster_runs import RunInfo
+from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
+from hugdata.api.schemas import ErrorBody
+from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, with_upstreams
+from hugdata.tenants.models import Tier
+from hugdata.tenants.project_ids import validate_project_id
+from hugdata.tenants.registry import get_project
+
+router = APIRouter(tags=["runs"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    503: {"model": ErrorBody},
+}
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+class MaterializationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assets: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description=f"any of {', '.join(SCHEMA_SYNC_ASSET_NAMES)}; their upstream assets run too. Default: all",
+    )
+
+
+class RunRead(BaseModel):
+    run_id: str
+    project_id: str | None
+    status: str
+    job: str
+    tier: str | None
+    assets: list[str]
+    created_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, run: RunInfo) -> RunRead:
+        return cls(
+            run_id=run.run_id,
+            project_id=run.project_id,
+            status=run.status,
+            job=run.job,
+            tier=run.tier,
+            assets=run.assets,
+            created_at=run.created_at,
+            started_at=run.started_at,
+            ended_at=run.ended_at,
+        )
+
+
+class RunPage(BaseModel):
+    items: list[RunRead]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page; null on the last page")
+
+
+@router.post(
+    "/v1/projects/{project_id}/materializations",
+    response_model=RunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**_ERRORS, 422: {"model": ErrorBody}},
+)
+def materialize_project(project: CurrentProject, body: MaterializationRequest, runtime: RuntimeDep) -> RunRead:
+    """Queue a run of the project's partition: every tenant asset, or the chosen ones with their upstreams."""
+    assets = None
+    if body.assets:
+        unknown = sorted(set(body.assets) - set(SCHEMA_SYNC_ASSET_NAMES))
+        if unknown:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"unknown assets {unknown}; choose from {list(SCHEMA_SYNC_ASSET_NAMES)}",
+            )
+        assets = with_upstreams(body.assets)
+    run_id = runtime.dagster_runs.launch(project_id=project.id, tier=Tier(project.tier).value, assets=assets)
+    run = runtime.dagster_runs.run(run_id)
+    if run is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"run {run_id} was launched but cannot be read")
+    return RunRead.of(run)
+
+
+@router.get("/v1/projects/{project_id}/runs", response_model=RunPage, responses=_ERRORS)
+def read_project_runs(
+    project: CurrentProject,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-f-]+$")] = None,
+) -> RunPage:
+    """The project's runs, newest first."""
+    runs = runtime.dagster_runs.project_runs(project_id=project.id, limit=limit, cursor=cursor)
+    return RunPage(items=[RunRead.of(r) for r in runs], next_cursor=runs[-1].run_id if len(runs) == limit else None)
+
+
+RunIdPath = Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f-]+$", description="a Dagster run ID")]
+
+
+def _visible_run(run_id: str, caller: CallerDep, runtime: RuntimeDep) -> RunInfo:
+    run = runtime.dagster_runs.run(run_id)
+    # A run of another project answers exactly like a run that does not exist.
+    if run is None or not (caller.is_admin or (run.project_id is not None and caller.may_access(run.project_id))):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"run {run_id!r} not found")
+    return run
+
+
+@router.get("/v1/runs/{run_id}", response_model=RunRead, responses=_ERRORS)
+def read_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep) -> RunRead:
+    """One run, if it belongs to the caller's project (admins see every run)."""
+    return RunRead.of(_visible_run(run_id, caller, runtime))
+
+
+@router.post(
+    "/v1/runs/{run_id}/cancel",
+    response_model=RunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**_ERRORS, 409: {"model": ErrorBody}},
+)
+def cancel_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep) -> RunRead:
+    """Cancel a queued run or terminate a running one; a finished run answers 409."""
+    run = _visible_run(run_id, caller, runtime)
+    if run.status in FINISHED:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"run {run_id!r} already finished with {run.status}")
+    runtime.dagster_runs.cancel(run_id)
+    updated = runtime.dagster_runs.run(run_id)
+    return RunRead.of(updated or run)
+
+
+class SeedTrigger(BaseModel):
+    """Body of the seed's trigger endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str = Field(max_length=63)
+    assets: list[str] | None = Field(default=None, max_length=20)
+
+
+@router.post(
+    "/dagster/trigger",
+    response_model=RunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**_ERRORS, 403: {"model": ErrorBody}},
+    tags=["compatibility"],
+)
+def seed_trigger(body: SeedTrigger, _: AdminOnly, session: SessionDep, runtime: RuntimeDep) -> RunRead:
+    """The seed's endpoint, kept for existing callers: the same as POST /v1/projects/{id}/materializations."""
+    validate_project_id(body.project_id)
+    project = get_project(session, body.project_id)
+    return materialize_project(project, MaterializationRequest(assets=body.assets), runtime)
+
+
+@router.get(
+    "/dagster/status/{run_id}",
+    response_model=RunRead,
+    responses={**_ERRORS, 403: {"model": ErrorBody}},
+    tags=["compatibility"],
+)
+def seed_status(run_id: RunIdPath, caller: AdminOnly, runtime: RuntimeDep) -> RunRead:
+    """The seed's endpoint, kept for existing callers: the same as GET /v1/runs/{run_id}."""
+    return RunRead.of(_visible_run(run_id, caller, runtime))

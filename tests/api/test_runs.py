@@ -1,0 +1,209 @@
+"""Runs through the API against a real Dagster webserver and daemon: launch, list, read, cancel, fairness."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from hugdata.api.app import create_app
+from hugdata.api.runtime import ApiRuntime, build_runtime
+from hugdata.config import Settings
+from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+from hugdata.devstack import code_location_error, write_workspace
+from tests.conftest import truncate_platform
+from tests.helpers import ADMIN_TOKEN
+
+pytestmark = pytest.mark.e2e
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dagster_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real dagster-webserver and dagster-daemon on the test session's instance."""
+    home = settings.resolved_dagster_home
+    workspace = write_workspace(home)
+    port = _free_port()
+    logs = tmp_path_factory.mktemp("dagster-logs")
+    # Tenant sources that hang are given up on after a few seconds, so slow-run tests stay short.
+    env = {**os.environ, "DAGSTER_HOME": str(home), "HUGDATA_SOURCE_CONNECT_TIMEOUT_S": "4"}
+    bin_dir = Path(sys.executable).parent
+    procs = [
+        subprocess.Popen(
+            [str(bin_dir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)],
+            env=env,
+            stdout=(logs / "webserver.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
+            env=env,
+            stdout=(logs / "daemon.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ),
+    ]
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200 and code_location_error(url) is None:
+                    break
+            except (httpx.HTTPError, KeyError, TypeError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"dagster-webserver did not come up: {(logs / 'webserver.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield f"{url}/graphql"
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def api(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[TestClient]:
+    truncate_platform(runtime)
+    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
+    with TestClient(create_app(runtime=own)) as client:
+        yield client
+    own.close()
+
+
+def _register(api: TestClient, project_id: str, data_source: dict) -> dict[str, str]:
+    body = {"id": project_id, "name": project_id, "tier": "enterprise", "data_source": data_source}
+    assert api.post("/v1/projects", json=body, headers=ADMIN).status_code == 201
+    token = api.post(f"/v1/projects/{project_id}/keys", json={}, headers=ADMIN).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _wait(predicate: Callable[[], object], timeout_s: float = 150, what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def _status(api: TestClient, run_id: str) -> str:
+    return str(api.get(f"/v1/runs/{run_id}", headers=ADMIN).json()["status"])
+
+
+def _sqlite(tmp_path: Path, index: int = 0) -> dict:
+    return {"dialect": "sqlite", "path": str(build_demo_database(DEMO_TENANTS[index], tmp_path))}
+
+
+def test_new_project_runs_by_itself_and_becomes_searchable(api: TestClient, tmp_path: Path) -> None:
+    key = _register(api, "auto-shop", _sqlite(tmp_path))
+    runs = _wait(
+        lambda: [
+            r for r in api.get("/v1/projects/auto-shop/runs", headers=key).json()["items"] if r["status"] == "SUCCESS"
+        ],
+        what="the onboarding run to succeed",
+    )
+    run = runs[0]  # type: ignore[index]
+    assert run["project_id"] == "auto-shop" and run["tier"] == "enterprise" and run["job"] == "schema_sync"
+    hits = api.post("/v1/projects/auto-shop/search", json={"query": "customers", "k": 3}, headers=key).json()
+    assert hits["results"]
+
+
+def test_materialization_runs_the_selection_with_its_upstreams(api: TestClient, tmp_path: Path) -> None:
+    key = _register(api, "pick-shop", _sqlite(tmp_path))
+    response = api.post("/v1/projects/pick-shop/materializations", json={"assets": ["semantic_model"]}, headers=key)
+    assert response.status_code == 202, response.text
+    run = response.json()
+    assert run["assets"] == ["database_schema", "semantic_model"]
+    assert run["project_id"] == "pick-shop" and run["tier"] == "enterprise"
+    _wait(lambda: _status(api, run["run_id"]) == "SUCCESS", what="the requested run to succeed")
+    assert (
+        api.post("/v1/projects/pick-shop/materializations", json={"assets": ["nope"]}, headers=key).status_code == 422
+    )
+
+
+def test_a_project_key_never_sees_another_projects_runs(api: TestClient, tmp_path: Path) -> None:
+    key_a = _register(api, "tenant-a", _sqlite(tmp_path, 0))
+    key_b = _register(api, "tenant-b", _sqlite(tmp_path, 2))
+    run_a = api.post("/v1/projects/tenant-a/materializations", json={}, headers=key_a).json()["run_id"]
+    assert api.get(f"/v1/runs/{run_a}", headers=key_a).status_code == 200
+    assert api.get(f"/v1/runs/{run_a}", headers=key_b).status_code == 404
+    assert api.post(f"/v1/runs/{run_a}/cancel", headers=key_b).status_code == 404
+    assert api.get("/v1/projects/tenant-a/runs", headers=key_b).status_code == 404
+    own = api.get("/v1/projects/tenant-b/runs", headers=key_b).json()["items"]
+    assert all(r["project_id"] == "tenant-b" for r in own)
+
+
+@pytest.fixture
+def black_hole() -> Iterator[int]:
+    """A TCP port that accepts connections and never answers: a tenant database that hangs."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield int(sock.getsockname()[1])
+
+
+def test_second_run_of_a_project_waits_while_another_projects_run_starts(
+    api: TestClient, tmp_path: Path, black_hole: int
+) -> None:
+    _register(
+        api,
+        "slow",
+        {
+            "dialect": "postgresql",
+            "host": "127.0.0.1",
+            "port": black_hole,
+            "database": "x",
+            "username": "u",
+            "password": "p",
+        },
+    )
+    first = _wait(
+        lambda: [
+            r
+            for r in api.get("/v1/projects/slow/runs", headers=ADMIN).json()["items"]
+            if r["status"] in ("STARTING", "STARTED")
+        ],
+        what="the slow project's first run to start",
+    )
+    second = api.post("/v1/projects/slow/materializations", json={}, headers=ADMIN).json()["run_id"]
+
+    _register(api, "quick", _sqlite(tmp_path))
+    quick = _wait(
+        lambda: [
+            r
+            for r in api.get("/v1/projects/quick/runs", headers=ADMIN).json()["items"]
+            if r["status"] in ("STARTED", "SUCCESS")
+        ],
+        what="the other project's run to start",
+    )
+    assert quick
+    # The other project's run went ahead; this project's second run is still held by the per-project limit.
+    assert _status(api, second) == "QUEUED"
+    assert _status(api, first[0]["run_id"]) in ("STARTING", "STARTED")  # type: ignore[index]
+
+    cancelled = api.post(f"/v1/runs/{second}/cancel", headers=ADMIN)
+    assert cancelled.status_code == 202
+    _wait(lambda: _status(api, second) == "CANCELED", what="the queued run to be canceled")
+    api.post(f"/v1/runs/{first[0]['run_id']}/cancel", headers=ADMIN)  # type: ignore[index]
+    finished = api.post(f"/v1/runs/{second}/cancel", headers=ADMIN)
+    assert finished.status_code == 409
