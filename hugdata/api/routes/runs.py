@@ -48,13 +48,15 @@ class RunRead(BaseModel):
 
     @classmethod
     def of(cls, run: RunInfo) -> RunRead:
+        order = {name: i for i, name in enumerate(SCHEMA_SYNC_ASSET_NAMES)}
         return cls(
             run_id=run.run_id,
             project_id=run.project_id,
             status=run.status,
             job=run.job,
             tier=run.tier,
-            assets=run.assets,
+            # Dagster returns a run's asset selection in no fixed order; graph order reads best.
+            assets=sorted(run.assets, key=lambda a: (order.get(a, len(order)), a)),
             created_at=run.created_at,
             started_at=run.started_at,
             ended_at=run.ended_at,
