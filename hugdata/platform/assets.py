@@ -20,11 +20,27 @@ from hugdata.catalog.store import latest_semantic_model, latest_snapshot, save_s
 from hugdata.catalog.vector_store import stored_dimensions, stored_document_keys, sync_documents
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
+from hugdata.tenants.asset_states import record_materialized
 
 # Transient source errors (network blips, a restarting server) get three tries in all; permanent ones
 # (bad credentials) are raised with allow_retries=False and fail at once.
 SOURCE_RETRY = RetryPolicy(max_retries=2, delay=2, backoff=Backoff.EXPONENTIAL)
 GROUP = "tenant_catalog"
+
+
+def _record_state(
+    context: AssetExecutionContext, platform_db: PlatformDatabaseResource, summary: dict[str, object]
+) -> None:
+    # The platform's own asset-state table answers GET /assets without asking Dagster about every partition.
+    with platform_db.session() as session:
+        record_materialized(
+            session,
+            project_id=context.partition_key,
+            asset=context.asset_key.to_user_string(),
+            run_id=context.run.run_id,
+            summary=summary,
+        )
+        session.commit()
 
 
 @asset(partitions_def=hugdata_projects, group_name=GROUP, retry_policy=SOURCE_RETRY, kinds={"sql"})
@@ -38,21 +54,20 @@ def database_schema(
         stored = save_snapshot_if_changed(session, project_id=project_id, snapshot=snapshot)
         session.commit()
     diff = stored.diff if stored.created else None
-    return MaterializeResult(
-        metadata={
-            "schema_version": stored.version,
-            "fingerprint": stored.fingerprint,
-            "new_version": stored.created,
-            "tables": len(snapshot.tables),
-            "columns": sum(len(t.columns) for t in snapshot.tables),
-            "tables_added": diff.tables_added if diff else [],
-            "tables_removed": diff.tables_removed if diff else [],
-            "columns_added": diff.columns_added if diff else [],
-            "columns_removed": diff.columns_removed if diff else [],
-            "columns_changed": diff.columns_changed if diff else [],
-        },
-        data_version=DataVersion(stored.fingerprint),
-    )
+    metadata = {
+        "schema_version": stored.version,
+        "fingerprint": stored.fingerprint,
+        "new_version": stored.created,
+        "tables": len(snapshot.tables),
+        "columns": sum(len(t.columns) for t in snapshot.tables),
+        "tables_added": diff.tables_added if diff else [],
+        "tables_removed": diff.tables_removed if diff else [],
+        "columns_added": diff.columns_added if diff else [],
+        "columns_removed": diff.columns_removed if diff else [],
+        "columns_changed": diff.columns_changed if diff else [],
+    }
+    _record_state(context, platform_db, {k: metadata[k] for k in ("schema_version", "new_version", "tables")})
+    return MaterializeResult(metadata=metadata, data_version=DataVersion(stored.fingerprint))
 
 
 @asset(
@@ -72,14 +87,16 @@ def semantic_model(context: AssetExecutionContext, platform_db: PlatformDatabase
         save_semantic_model(session, project_id=project_id, schema_version=stored.version, model=model)
         session.commit()
     dangling = dangling_relationship_columns(model, stored.snapshot)
+    metadata = {
+        "schema_version": stored.version,
+        "entities": len(model.entities),
+        "relationships_declared": sum(r.source == "declared" for r in model.relationships),
+        "relationships_inferred": sum(r.source == "inferred" for r in model.relationships),
+        "metrics": len(model.metrics),
+    }
+    _record_state(context, platform_db, metadata)
     return MaterializeResult(
-        metadata={
-            "schema_version": stored.version,
-            "entities": len(model.entities),
-            "relationships_declared": sum(r.source == "declared" for r in model.relationships),
-            "relationships_inferred": sum(r.source == "inferred" for r in model.relationships),
-            "metrics": len(model.metrics),
-        },
+        metadata=metadata,
         check_results=[
             AssetCheckResult(
                 check_name="relationships_point_at_existing_columns",
@@ -131,15 +148,17 @@ def schema_vector_index(
         f"column:{e.name}.{c.name}" for e in model.entities for c in e.columns
     }
     missing = sorted(expected - keys)
+    metadata = {
+        "schema_version": schema_version,
+        "documents": len(documents),
+        "embedded": result.embedded,
+        "reused": result.reused,
+        "deleted": result.deleted,
+        "embedding_model": embedder.model_id,
+    }
+    _record_state(context, platform_db, metadata)
     return MaterializeResult(
-        metadata={
-            "schema_version": schema_version,
-            "documents": len(documents),
-            "embedded": result.embedded,
-            "reused": result.reused,
-            "deleted": result.deleted,
-            "embedding_model": embedder.model_id,
-        },
+        metadata=metadata,
         check_results=[
             AssetCheckResult(
                 check_name="every_table_and_column_has_a_document",

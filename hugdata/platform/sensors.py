@@ -1,12 +1,22 @@
 """Sensors: a newly registered project gets its first materialization without anyone asking."""
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import (
+    DagsterEventType,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    run_failure_sensor,
+    sensor,
+)
 from sqlalchemy import select
 
 from hugdata.platform.instance import PROJECT_TAG, TIER_TAG
-from hugdata.platform.jobs import schema_sync
+from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource
+from hugdata.tenants.asset_states import record_failed
 from hugdata.tenants.models import Project
 
 PAGE = 500  # partitions read per tick; a burst of registrations drains over a few ticks
@@ -38,3 +48,27 @@ def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: Pla
         if project_id in tiers  # a partition without a registry row is an orphan that reconciliation removes
     ]
     return SensorResult(run_requests=requests, cursor=page.cursor)
+
+
+@run_failure_sensor(monitored_jobs=[schema_sync], default_status=DefaultSensorStatus.RUNNING)
+def asset_failure_sensor(context: RunFailureSensorContext, platform_db: PlatformDatabaseResource) -> None:
+    """Mark the assets a failed tenant run did not materialize as failed in the platform's asset-state table."""
+    run = context.dagster_run
+    project_id = run.tags.get("dagster/partition")
+    if not project_id:
+        return
+    selected = (
+        [key.to_user_string() for key in run.asset_selection] if run.asset_selection else list(SCHEMA_SYNC_ASSET_NAMES)
+    )
+    records = context.instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    done = {
+        r.event_log_entry.dagster_event.asset_key.to_user_string()
+        for r in records.records
+        if r.event_log_entry.dagster_event and r.event_log_entry.dagster_event.asset_key
+    }
+    failed = [asset for asset in selected if asset not in done]
+    with platform_db.session() as session:
+        if session.get(Project, project_id) is None:
+            return  # the project was removed meanwhile
+        record_failed(session, project_id=project_id, assets=failed, run_id=run.run_id)
+        session.commit()

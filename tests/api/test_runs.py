@@ -126,6 +126,10 @@ def test_new_project_runs_by_itself_and_becomes_searchable(api: TestClient, tmp_
     assert run["project_id"] == "auto-shop" and run["tier"] == "enterprise" and run["job"] == "schema_sync"
     hits = api.post("/v1/projects/auto-shop/search", json={"query": "customers", "k": 3}, headers=key).json()
     assert hits["results"]
+    assets = api.get("/v1/projects/auto-shop/assets", headers=key).json()
+    assert [a["asset"] for a in assets] == ["database_schema", "semantic_model", "schema_vector_index"]
+    assert all(a["status"] == "materialized" and a["last_run_id"] == run["run_id"] for a in assets)
+    assert assets[2]["metadata"]["embedded"] > 0
 
 
 def test_materialization_runs_the_selection_with_its_upstreams(api: TestClient, tmp_path: Path) -> None:
@@ -201,6 +205,7 @@ def test_second_run_of_a_project_waits_while_another_projects_run_starts(
     assert _status(api, second) == "QUEUED"
     assert _status(api, first[0]["run_id"]) in ("STARTING", "STARTED")  # type: ignore[index]
 
+    assert [a["status"] for a in api.get("/v1/projects/slow/assets", headers=ADMIN).json()] == ["never"] * 3
     cancelled = api.post(f"/v1/runs/{second}/cancel", headers=ADMIN)
     assert cancelled.status_code == 202
     _wait(lambda: _status(api, second) == "CANCELED", what="the queued run to be canceled")

@@ -217,3 +217,38 @@ def test_postgres_schema_patterns_from_the_registration_are_applied(
         result = run(instance, "patterns", [database_schema])
     assert result.success
     assert metadata(result, "database_schema")["tables_added"] == ["sales.a"]
+
+
+def test_asset_states_follow_materializations_and_failures(
+    clean_platform: ApiRuntime, instance: DagsterInstance, shop: DataSourceSpec, tmp_path: Path
+) -> None:
+    from dagster import build_run_status_sensor_context
+
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.sensors import asset_failure_sensor
+    from hugdata.tenants.asset_states import project_asset_states
+
+    register(clean_platform, "shop", shop)
+    ok = run(instance, "shop")
+    with clean_platform.sessions() as session:
+        states = {s.asset: s for s in project_asset_states(session, "shop")}
+    assert set(states) == {"database_schema", "semantic_model", "schema_vector_index"}
+    assert all(s.status == "materialized" and s.last_run_id == ok.run_id for s in states.values())
+
+    Path(str(shop.path)).unlink()  # the source disappears: the next schema_sync run fails at its first asset
+    job = defs.resolve_job_def("schema_sync")
+    failed = job.execute_in_process(partition_key="shop", instance=instance, raise_on_error=False)
+    assert not failed.success
+    failure_event = next(e for e in failed.all_events if e.event_type == DagsterEventType.RUN_FAILURE)
+    with build_run_status_sensor_context(
+        sensor_name="asset_failure_sensor",
+        dagster_instance=instance,
+        dagster_run=failed.dagster_run,
+        dagster_event=failure_event,
+        resources={"platform_db": PlatformDatabaseResource()},
+    ) as context:
+        asset_failure_sensor(context.for_run_failure())
+    with clean_platform.sessions() as session:
+        states = {s.asset: s for s in project_asset_states(session, "shop")}
+    assert all(s.status == "failed" and s.last_run_id == failed.run_id for s in states.values())
+    assert all(s.last_materialized_at is not None for s in states.values())  # the last good one is kept

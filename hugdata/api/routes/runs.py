@@ -12,6 +12,7 @@ from hugdata.api.dagster_runs import RunInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.schemas import ErrorBody
 from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, with_upstreams
+from hugdata.tenants.asset_states import project_asset_states
 from hugdata.tenants.models import Tier
 from hugdata.tenants.project_ids import validate_project_id
 from hugdata.tenants.registry import get_project
@@ -169,3 +170,36 @@ def seed_trigger(body: SeedTrigger, _: AdminOnly, session: SessionDep, runtime: 
 def seed_status(run_id: RunIdPath, caller: AdminOnly, runtime: RuntimeDep) -> RunRead:
     """The seed's endpoint, kept for existing callers: the same as GET /v1/runs/{run_id}."""
     return RunRead.of(_visible_run(run_id, caller, runtime))
+
+
+class AssetStateRead(BaseModel):
+    asset: str
+    status: str = Field(description="materialized, failed, or never")
+    last_run_id: str | None
+    last_materialized_at: datetime | None
+    last_failed_at: datetime | None
+    metadata: dict[str, Any]
+
+
+@router.get("/v1/projects/{project_id}/assets", response_model=list[AssetStateRead], responses=_ERRORS)
+def read_project_assets(project: CurrentProject, session: SessionDep) -> list[AssetStateRead]:
+    """Each tenant asset of the project: last materialization, status, last run and its metadata summary.
+
+    Read from the platform's own table, kept current by the assets and a run-failure sensor, so the cost does
+    not grow with the number of tenants.
+    """
+    states = {s.asset: s for s in project_asset_states(session, project.id)}
+    result = []
+    for name in SCHEMA_SYNC_ASSET_NAMES:
+        state = states.get(name)
+        result.append(
+            AssetStateRead(
+                asset=name,
+                status=state.status if state else "never",
+                last_run_id=state.last_run_id if state else None,
+                last_materialized_at=state.last_materialized_at if state else None,
+                last_failed_at=state.last_failed_at if state else None,
+                metadata=dict(state.metadata_ or {}) if state else {},
+            )
+        )
+    return result

@@ -1,0 +1,77 @@
+"""Each project's asset states in the platform's own table: a read costs one index range, however many tenants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from hugdata.tenants.models import Base
+
+
+class AssetState(Base):
+    __tablename__ = "asset_states"
+    __table_args__ = (CheckConstraint("status IN ('materialized', 'failed')", name="status"),)
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    asset: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    last_run_id: Mapped[str] = mapped_column(String(64))
+    last_materialized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def record_materialized(session: Session, *, project_id: str, asset: str, run_id: str, summary: dict[str, Any]) -> None:
+    """The asset of this project was just materialized by ``run_id`` (the caller commits)."""
+    values = {
+        "project_id": project_id,
+        "asset": asset,
+        "status": "materialized",
+        "last_run_id": run_id,
+        "last_materialized_at": func.now(),
+        "metadata": summary,
+        "updated_at": func.now(),
+    }
+    statement = pg_insert(AssetState.__table__).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["project_id", "asset"],
+            set_={
+                k: statement.excluded[k]
+                for k in ("status", "last_run_id", "last_materialized_at", "metadata", "updated_at")
+            },
+        )
+    )
+
+
+def record_failed(session: Session, *, project_id: str, assets: Iterable[str], run_id: str) -> None:
+    """These assets of this project failed in ``run_id``; their last materialization is kept (the caller commits)."""
+    for asset in assets:
+        statement = pg_insert(AssetState.__table__).values(
+            project_id=project_id,
+            asset=asset,
+            status="failed",
+            last_run_id=run_id,
+            last_failed_at=func.now(),
+            updated_at=func.now(),
+        )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["project_id", "asset"],
+                set_={k: statement.excluded[k] for k in ("status", "last_run_id", "last_failed_at", "updated_at")},
+            )
+        )
+
+
+def project_asset_states(session: Session, project_id: str) -> list[AssetState]:
+    """The project's asset states, by asset name."""
+    return list(
+        session.scalars(select(AssetState).where(AssetState.project_id == project_id).order_by(AssetState.asset))
+    )
