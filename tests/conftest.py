@@ -19,14 +19,26 @@ from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings, get_settings
 from hugdata.embedded_pg import EmbeddedPostgres, start_embedded_postgres
 from hugdata.migrations import upgrade_all
-from tests.helpers import ADMIN_TOKEN
+from tests.helpers import ADMIN_TOKEN, private_folder
+
+
+@pytest.fixture
+def pg_home() -> Iterator[Path]:
+    """A folder for an embedded Postgres's data, outside pytest's temporary root.
+
+    Postgres runs as its own system user and must traverse the folder's parents; pytest resets its root to
+    mode 0700 whenever a session starts, which would cut off a server started by a concurrent session.
+    """
+    with private_folder() as folder:
+        yield folder
 
 
 @pytest.fixture(scope="session")
-def platform_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    pg = start_embedded_postgres(tmp_path_factory.mktemp("platform") / "pgdata")
-    yield pg
-    pg.stop()
+def platform_pg() -> Iterator[EmbeddedPostgres]:
+    with private_folder() as folder:
+        pg = start_embedded_postgres(folder / "pgdata")
+        yield pg
+        pg.stop()
 
 
 @pytest.fixture(scope="session")

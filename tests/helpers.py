@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -48,3 +53,13 @@ def wait_for(url: str, timeout_s: float = 30) -> None:
             pass
         time.sleep(0.2)
     raise TimeoutError(url)
+
+
+@contextmanager
+def private_folder() -> Iterator[Path]:
+    """A fresh folder under the system temp dir (not pytest's), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="hugdata-test-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -27,11 +27,11 @@ def test_readyz_is_ready_when_both_databases_answer(client: TestClient) -> None:
 
 
 @pytest.fixture
-def own_postgres(tmp_path: Path) -> Iterator[tuple[EmbeddedPostgres, Settings]]:
+def own_postgres(pg_home: Path) -> Iterator[tuple[EmbeddedPostgres, Settings]]:
     """A platform Postgres this test may stop without disturbing the others."""
-    pg = start_embedded_postgres(tmp_path / "pgdata")
+    pg = start_embedded_postgres(pg_home / "pgdata")
     settings = Settings(
-        state_dir=tmp_path / "state",
+        state_dir=pg_home / "state",
         database_url=SecretStr(pg.url("hugdata")),
         dagster_database_url=SecretStr(pg.url("dagster", driver="psycopg2")),
         admin_token=SecretStr(ADMIN_TOKEN),

@@ -55,12 +55,12 @@ def _partition_keys(dagster_url: str) -> list[str]:
     return sorted(data["data"]["assetNodeOrError"]["partitionKeys"])
 
 
-def test_dev_stack_serves_demo_projects_and_stops_every_child_on_ctrl_c(tmp_path: Path) -> None:
+def test_dev_stack_serves_demo_projects_and_stops_every_child_on_ctrl_c(tmp_path: Path, pg_home: Path) -> None:
     api_port, dagster_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUGDATA_", "DAGSTER_"))}
     env.update(
         {
-            "HUGDATA_STATE_DIR": str(tmp_path / "state"),
+            "HUGDATA_STATE_DIR": str(pg_home / "state"),
             "HUGDATA_API_PORT": str(api_port),
             "HUGDATA_DAGSTER_PORT": str(dagster_port),
         }
@@ -105,7 +105,7 @@ def test_dev_stack_serves_demo_projects_and_stops_every_child_on_ctrl_c(tmp_path
         assert sorted(p["id"] for p in listed) == DEMO_IDS
     finally:
         assert _interrupt(proc) == 0
-    api_log = (tmp_path / "state" / "logs" / "api.log").read_text()
+    api_log = (pg_home / "state" / "logs" / "api.log").read_text()
     assert api_log.count('"POST /v1/projects HTTP/1.1" 201') == 3
     assert api_log.count('"POST /v1/projects HTTP/1.1" 200') == 3
     assert "not searchable yet" not in (tmp_path / "first.log").read_text()
