@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = Field(
         default=None, description="Comma-separated Fernet keys, newest first; older ones still decrypt"
     )
+    webhook_url: str | None = Field(default=None, description="receiver for projects without their own URL")
+    webhook_secret: SecretStr | None = Field(default=None, description="shared secret of the HMAC signatures")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     dagster_port: int = 3000
@@ -106,13 +108,16 @@ class Settings(BaseSettings):
 
 def with_local_secrets(settings: Settings) -> Settings:
     """Fill missing secrets in development from the state folder, generating them on first use."""
-    if settings.environment == "production" or (settings.admin_token and settings.encryption_keys):
+    if settings.environment == "production" or (
+        settings.admin_token and settings.encryption_keys and settings.webhook_secret
+    ):
         return settings
     stored = _load_or_create_local_secrets(settings.resolved_state_dir / "secrets.json")
     return settings.model_copy(
         update={
             "admin_token": settings.admin_token or SecretStr(stored["admin_token"]),
             "encryption_keys": settings.encryption_keys or SecretStr(stored["encryption_keys"]),
+            "webhook_secret": settings.webhook_secret or SecretStr(stored["webhook_secret"]),
         }
     )
 
@@ -121,6 +126,7 @@ def _load_or_create_local_secrets(path: Path) -> dict[str, str]:
     generated = {
         "admin_token": "hd_admin_" + secrets.token_urlsafe(32),
         "encryption_keys": Fernet.generate_key().decode(),
+        "webhook_secret": secrets.token_urlsafe(32),
     }
     try:
         # Owner-only permissions from the first byte; O_EXCL makes concurrent first starts agree on one file.
@@ -129,7 +135,12 @@ def _load_or_create_local_secrets(path: Path) -> dict[str, str]:
         for _ in range(50):
             text = path.read_text()
             if text:
-                return dict(json.loads(text))
+                stored = dict(json.loads(text))
+                # State folders from before webhooks existed get their secret added once.
+                if "webhook_secret" not in stored:
+                    stored["webhook_secret"] = secrets.token_urlsafe(32)
+                    path.write_text(json.dumps(stored))
+                return stored
             time.sleep(0.02)
         raise RuntimeError(f"{path} exists but is empty; delete it to generate new local secrets") from None
     with os.fdopen(fd, "w") as handle:

@@ -19,7 +19,7 @@ from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings, get_settings
 from hugdata.embedded_pg import EmbeddedPostgres, start_embedded_postgres
 from hugdata.migrations import upgrade_all
-from tests.helpers import ADMIN_TOKEN, private_folder
+from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET, private_folder
 
 
 @pytest.fixture
@@ -50,6 +50,7 @@ def settings(platform_pg: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFac
         "HUGDATA_DAGSTER_DATABASE_URL": platform_pg.url("dagster", driver="psycopg2"),
         "HUGDATA_ADMIN_TOKEN": ADMIN_TOKEN,
         "HUGDATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "HUGDATA_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }
     # Dagster resources and child processes read the same environment a deployment would give them.
     saved = {k: os.environ.get(k) for k in env}

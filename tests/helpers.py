@@ -16,6 +16,7 @@ from hugdata.tenants.models import Dialect
 
 ADMIN_TOKEN = "test-admin-" + "x" * 32
 CANARY_PASSWORD = "s3cret-canary-pw"
+WEBHOOK_SECRET = "test-webhook-secret-" + "y" * 24
 
 
 def project_body(project_id: str, **overrides: object) -> dict[str, object]:

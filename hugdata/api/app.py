@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 import hugdata
 from hugdata.api.errors import install_error_handlers
 from hugdata.api.routes import catalog, health, keys, projects, runs
-from hugdata.api.runtime import ApiRuntime, build_runtime, reconcile_on_startup
+from hugdata.api.runtime import ApiRuntime, build_runtime, reconcile_on_startup, start_webhook_dispatcher
 from hugdata.config import Settings, get_settings
 
 
@@ -23,9 +23,12 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
         owned = runtime is None
         app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings or get_settings())
         await run_in_threadpool(reconcile_on_startup, app.state.runtime)
+        dispatcher = start_webhook_dispatcher(app.state.runtime)
         try:
             yield
         finally:
+            if dispatcher is not None:
+                await run_in_threadpool(dispatcher.stop)
             if owned:
                 app.state.runtime.close()
 

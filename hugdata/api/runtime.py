@@ -16,6 +16,7 @@ from hugdata.platform.partitions import DagsterPartitionStore
 from hugdata.tenants.partitions import PartitionStore
 from hugdata.tenants.reconcile import reconcile_partitions
 from hugdata.tenants.vault import CredentialVault
+from hugdata.webhooks.delivery import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -82,3 +83,16 @@ def check_readiness(runtime: ApiRuntime) -> dict[str, str]:
             # The exception text may carry a host or user name; the class name is enough to act on.
             checks[name] = f"unreachable ({type(exc).__name__})"
     return checks
+
+
+def start_webhook_dispatcher(runtime: ApiRuntime) -> WebhookDispatcher | None:
+    """Drain the webhook outbox in the background; without a signing secret no webhook is sent."""
+    secret = runtime.settings.webhook_secret
+    if secret is None:
+        log.warning("HUGDATA_WEBHOOK_SECRET is not set: run status webhooks stay in the outbox")
+        return None
+    dispatcher = WebhookDispatcher(
+        runtime.sessions, secret=secret.get_secret_value(), default_url=runtime.settings.webhook_url
+    )
+    dispatcher.start()
+    return dispatcher

@@ -86,6 +86,14 @@ class DataSourceRead(BaseModel):
         )
 
 
+WebhookUrl = Annotated[
+    str,
+    Field(
+        max_length=2000, pattern=r"^https?://[^\s]+$", description="where run status events are POSTed (http or https)"
+    ),
+]
+
+
 class ProjectCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -93,6 +101,7 @@ class ProjectCreate(BaseModel):
     name: ProjectName
     tier: Tier = Tier.standard
     data_source: DataSourceIn
+    webhook_url: WebhookUrl | None = None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -109,6 +118,7 @@ class ProjectUpdate(BaseModel):
     name: ProjectName | None = None
     tier: Tier | None = None
     data_source: DataSourceIn | None = None
+    webhook_url: WebhookUrl | Literal[""] | None = Field(default=None, description='"" removes the URL')
 
 
 class ProjectRead(BaseModel):
@@ -116,6 +126,7 @@ class ProjectRead(BaseModel):
     name: str
     tier: Tier
     status: ProjectStatus
+    webhook_url: str | None
     created_at: datetime
     updated_at: datetime
     data_source: DataSourceRead | None = Field(description="null only while a registration is being repaired")
@@ -127,6 +138,7 @@ class ProjectRead(BaseModel):
             name=project.name,
             tier=Tier(project.tier),
             status=ProjectStatus(project.status),
+            webhook_url=project.webhook_url,
             created_at=project.created_at,
             updated_at=project.updated_at,
             data_source=DataSourceRead.of(project.data_source) if project.data_source is not None else None,

@@ -2,12 +2,15 @@
 
 from dagster import (
     DagsterEventType,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
+    RunStatusSensorContext,
     SensorEvaluationContext,
     SensorResult,
     run_failure_sensor,
+    run_status_sensor,
     sensor,
 )
 from sqlalchemy import select
@@ -18,6 +21,7 @@ from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.asset_states import record_failed
 from hugdata.tenants.models import Project
+from hugdata.webhooks.outbox import enqueue
 
 PAGE = 500  # partitions read per tick; a burst of registrations drains over a few ticks
 
@@ -72,3 +76,50 @@ def asset_failure_sensor(context: RunFailureSensorContext, platform_db: Platform
             return  # the project was removed meanwhile
         record_failed(session, project_id=project_id, assets=failed, run_id=run.run_id)
         session.commit()
+
+
+def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource, status: str) -> None:
+    run = context.dagster_run
+    project_id = run.tags.get(PROJECT_TAG)
+    if not project_id:
+        return
+    stats = context.instance.get_run_stats(run.run_id)
+    payload = {
+        "event_id": f"{run.run_id}:{status}",
+        "project_id": project_id,
+        "run_id": run.run_id,
+        "status": status,
+        "job": run.job_name,
+        "assets": sorted(key.to_user_string() for key in (run.asset_selection or [])),
+        "started_at": stats.start_time,
+        "ended_at": stats.end_time,
+        "occurred_at": context.dagster_event.timestamp if hasattr(context.dagster_event, "timestamp") else None,
+    }
+    with platform_db.session() as session:
+        if session.get(Project, project_id) is None:
+            return  # offboarded meanwhile: nobody to tell
+        # The event ID doubles as the receiver's idempotency key; a sensor replay after a restart adds nothing.
+        enqueue(session, event_id=payload["event_id"], project_id=project_id, payload=payload)
+        session.commit()
+
+
+def _status_sensor(status: DagsterRunStatus, label: str):  # type: ignore[no-untyped-def]
+    @run_status_sensor(
+        run_status=status,
+        name=f"webhook_on_run_{label}",
+        monitor_all_code_locations=False,
+        default_status=DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=2,
+    )
+    def _sensor(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource) -> None:
+        _enqueue_run_event(context, platform_db, label)
+
+    return _sensor
+
+
+webhook_sensors = [
+    _status_sensor(DagsterRunStatus.STARTED, "started"),
+    _status_sensor(DagsterRunStatus.SUCCESS, "succeeded"),
+    _status_sensor(DagsterRunStatus.FAILURE, "failed"),
+    _status_sensor(DagsterRunStatus.CANCELED, "canceled"),
+]

@@ -72,6 +72,7 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200))
     tier: Mapped[Tier] = mapped_column(_enum(Tier, "tier"))
     status: Mapped[ProjectStatus] = mapped_column(_enum(ProjectStatus, "project_status"), default=ProjectStatus.active)
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -35,6 +35,7 @@ def register_project(
     name: str,
     tier: Tier,
     data_source: DataSourceSpec,
+    webhook_url: str | None = None,
 ) -> Registration:
     """Register a project and add its partition; repeating the same registration returns the existing project.
 
@@ -43,12 +44,16 @@ def register_project(
     """
     validate_project_id(project_id)
     spec = data_source.normalized()
-    project = _insert_if_absent(session, project_id=project_id, name=name, tier=tier, spec=spec, vault=vault)
+    project = _insert_if_absent(
+        session, project_id=project_id, name=name, tier=tier, spec=spec, vault=vault, webhook_url=webhook_url
+    )
     session.commit()
     created = project is not None
     if project is None:
         project = _load(session, project_id)
         differing = _differences(project, name=name, tier=tier, spec=spec, vault=vault)
+        if project.webhook_url != webhook_url:
+            differing.append("webhook URL")
         if differing:
             raise ProjectConflict(
                 f"project {project_id!r} is already registered with a different {', '.join(differing)}; "
@@ -77,7 +82,13 @@ def _build_insert_if_absent() -> Select[tuple[datetime, datetime]]:
     # data source is inserted only from the row this statement created.
     new_project = (
         pg_insert(projects)
-        .values(id=bindparam("id"), name=bindparam("name"), tier=bindparam("tier"), status=bindparam("status"))
+        .values(
+            id=bindparam("id"),
+            name=bindparam("name"),
+            tier=bindparam("tier"),
+            status=bindparam("status"),
+            webhook_url=bindparam("webhook_url"),
+        )
         .on_conflict_do_nothing(index_elements=[projects.c.id])
         .returning(projects.c.id, projects.c.created_at, projects.c.updated_at)
         .cte("new_project")
@@ -92,12 +103,25 @@ _INSERT_IF_ABSENT = _build_insert_if_absent()
 
 
 def _insert_if_absent(
-    session: Session, *, project_id: str, name: str, tier: Tier, spec: DataSourceSpec, vault: CredentialVault
+    session: Session,
+    *,
+    project_id: str,
+    name: str,
+    tier: Tier,
+    spec: DataSourceSpec,
+    vault: CredentialVault,
+    webhook_url: str | None,
 ) -> Project | None:
     """Insert project and data source in one statement; None when the ID was already taken."""
     source = DataSource(project_id=project_id)
     apply_spec(source, spec, vault)
-    params = {"id": project_id, "name": name, "tier": tier.value, "status": ProjectStatus.active.value}
+    params = {
+        "id": project_id,
+        "name": name,
+        "tier": tier.value,
+        "status": ProjectStatus.active.value,
+        "webhook_url": webhook_url,
+    }
     params.update({c: getattr(source, c) for c in _SOURCE_COLUMNS})
     row = session.execute(_INSERT_IF_ABSENT, params).one_or_none()
     if row is None:
@@ -108,6 +132,7 @@ def _insert_if_absent(
         name=name,
         tier=tier,
         status=ProjectStatus.active,
+        webhook_url=webhook_url,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -141,8 +166,9 @@ def update_project(
     name: str | None = None,
     tier: Tier | None = None,
     data_source: DataSourceSpec | None = None,
+    webhook_url: str | None = None,
 ) -> Project:
-    """Change a project's name, tier or data source (the caller commits)."""
+    """Change a project's name, tier, data source or webhook URL ("" clears it); the caller commits."""
     project = _load(session, project_id, for_update=True)
     if name is not None:
         project.name = name
@@ -150,6 +176,8 @@ def update_project(
         project.tier = tier
     if data_source is not None:
         apply_spec(project.data_source, data_source.normalized(), vault)
+    if webhook_url is not None:
+        project.webhook_url = webhook_url or None
     session.flush()
     return project
 

@@ -19,7 +19,8 @@ from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.devstack import code_location_error, write_workspace
 from tests.conftest import truncate_platform
-from tests.helpers import ADMIN_TOKEN
+from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET
+from tests.webhooks.receiver import webhook_receiver
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -89,8 +90,14 @@ def api(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[T
     own.close()
 
 
-def _register(api: TestClient, project_id: str, data_source: dict) -> dict[str, str]:
-    body = {"id": project_id, "name": project_id, "tier": "enterprise", "data_source": data_source}
+def _register(api: TestClient, project_id: str, data_source: dict, webhook_url: str | None = None) -> dict[str, str]:
+    body = {
+        "id": project_id,
+        "name": project_id,
+        "tier": "enterprise",
+        "data_source": data_source,
+        "webhook_url": webhook_url,
+    }
     assert api.post("/v1/projects", json=body, headers=ADMIN).status_code == 201
     token = api.post(f"/v1/projects/{project_id}/keys", json={}, headers=ADMIN).json()["token"]
     return {"Authorization": f"Bearer {token}"}
@@ -115,7 +122,22 @@ def _sqlite(tmp_path: Path, index: int = 0) -> dict:
 
 
 def test_new_project_runs_by_itself_and_becomes_searchable(api: TestClient, tmp_path: Path) -> None:
-    key = _register(api, "auto-shop", _sqlite(tmp_path))
+    with webhook_receiver(WEBHOOK_SECRET) as receiver:
+        key = _register(api, "auto-shop", _sqlite(tmp_path), webhook_url=receiver.url)
+        _check_first_run(api, key)
+        # Laravel is told: started and succeeded, signed, with the run's project and ID.
+        events = _wait(
+            lambda: {e["status"]: e for e in receiver.events} if len(receiver.events) >= 2 else None,
+            what="the started and succeeded webhooks",
+        )
+    run_id = api.get("/v1/projects/auto-shop/runs", headers=key).json()["items"][-1]["run_id"]
+    assert set(events) == {"started", "succeeded"}  # type: ignore[arg-type]
+    assert all(e["project_id"] == "auto-shop" and e["run_id"] == run_id for e in events.values())  # type: ignore[union-attr]
+    assert events["succeeded"]["event_id"] == f"{run_id}:succeeded"  # type: ignore[index]
+    assert receiver.bad_signatures == 0
+
+
+def _check_first_run(api: TestClient, key: dict[str, str]) -> None:
     runs = _wait(
         lambda: [
             r for r in api.get("/v1/projects/auto-shop/runs", headers=key).json()["items"] if r["status"] == "SUCCESS"

@@ -39,6 +39,7 @@ def create_project(
         name=body.name,
         tier=body.tier,
         data_source=body.data_source.to_spec(),
+        webhook_url=body.webhook_url,
     )
     if not registration.created:
         response.status_code = status.HTTP_200_OK
@@ -77,6 +78,7 @@ def patch_project(
         name=body.name,
         tier=body.tier,
         data_source=body.data_source.to_spec() if body.data_source else None,
+        webhook_url=body.webhook_url,
     )
     session.commit()
     session.refresh(project)

@@ -1,0 +1,1 @@
+"""Run status webhooks to HugData's Laravel backend: an outbox table, signed deliveries, retries with backoff."""
