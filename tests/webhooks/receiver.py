@@ -18,6 +18,7 @@ class Receiver:
     url: str
     secret: str
     events: list[dict] = field(default_factory=list)
+    raw: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
     bad_signatures: int = 0
     failing: bool = False  # answer 500 while True, like a receiver that is down
 
@@ -30,6 +31,7 @@ def webhook_receiver(secret: str) -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802
             receiver = state["r"]
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            receiver.raw.append((body, dict(self.headers.items())))
             if receiver.failing:
                 self.send_response(500)
                 self.end_headers()
