@@ -8,11 +8,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from hugdata.tenants.data_sources import DataSourceSpec
-from hugdata.tenants.models import Dialect
+from hugdata.tenants.models import Dialect, Tier
+from hugdata.tenants.registry import register_project
+
+if TYPE_CHECKING:
+    from hugdata.api.runtime import ApiRuntime
 
 ADMIN_TOKEN = "test-admin-" + "x" * 32
 CANARY_PASSWORD = "s3cret-canary-pw"
@@ -64,3 +69,25 @@ def private_folder() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def register(
+    runtime: ApiRuntime,
+    project_id: str,
+    spec: DataSourceSpec | None = None,
+    *,
+    tier: Tier = Tier.standard,
+    webhook_url: str | None = None,
+) -> None:
+    """Register a project through the registry service (row + partition), as the API would."""
+    with runtime.sessions() as session:
+        register_project(
+            session,
+            partitions=runtime.partitions,
+            vault=runtime.vault,
+            project_id=project_id,
+            name=project_id,
+            tier=tier,
+            data_source=spec or postgres_spec(),
+            webhook_url=webhook_url,
+        )

@@ -14,8 +14,8 @@ from hugdata.platform.assets import database_schema, schema_vector_index, semant
 from hugdata.platform.instance import open_instance
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.data_sources import DataSourceSpec
-from hugdata.tenants.models import Dialect, Tier
-from hugdata.tenants.registry import register_project
+from hugdata.tenants.models import Dialect
+from tests.helpers import register
 from tests.sources import MACHINE_MARIADB, MACHINE_PG, machine_mariadb_database, machine_postgres_database
 
 ASSETS = [database_schema, semantic_model, schema_vector_index]
@@ -31,19 +31,6 @@ def instance(settings: Settings) -> Iterator[DagsterInstance]:
     opened = open_instance(settings.resolved_dagster_home)
     yield opened
     opened.dispose()
-
-
-def register(runtime: ApiRuntime, project_id: str, spec: DataSourceSpec) -> None:
-    with runtime.sessions() as session:
-        register_project(
-            session,
-            partitions=runtime.partitions,
-            vault=runtime.vault,
-            project_id=project_id,
-            name=project_id,
-            tier=Tier.standard,
-            data_source=spec,
-        )
 
 
 def run(instance: DagsterInstance, project_id: str, assets: list | None = None):  # type: ignore[no-untyped-def]

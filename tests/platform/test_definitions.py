@@ -10,8 +10,7 @@ from hugdata.platform.partitions import PROJECTS_PARTITION, hugdata_projects
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.platform.sensors import project_onboarding_sensor
 from hugdata.tenants.models import Tier
-from hugdata.tenants.registry import register_project
-from tests.helpers import postgres_spec
+from tests.helpers import register
 
 
 def test_every_asset_is_partitioned_by_project() -> None:
@@ -29,26 +28,13 @@ def test_graph_is_schema_then_semantic_model_then_vector_index() -> None:
     assert graph.get(AssetKey("schema_vector_index")).parent_keys == {AssetKey("semantic_model")}
 
 
-def _register(runtime: ApiRuntime, project_id: str, tier: Tier) -> None:
-    with runtime.sessions() as session:
-        register_project(
-            session,
-            partitions=runtime.partitions,
-            vault=runtime.vault,
-            project_id=project_id,
-            name=project_id,
-            tier=tier,
-            data_source=postgres_spec(),
-        )
-
-
 def test_onboarding_sensor_requests_one_tagged_run_per_new_project(
     clean_platform: ApiRuntime, settings: Settings
 ) -> None:
     instance = open_instance(settings.resolved_dagster_home)
     resources = {"platform_db": PlatformDatabaseResource()}
-    _register(clean_platform, "p1", Tier.free)
-    _register(clean_platform, "p2", Tier.enterprise)
+    register(clean_platform, "p1", tier=Tier.free)
+    register(clean_platform, "p2", tier=Tier.enterprise)
     clean_platform.partitions.add(["orphan"])  # a partition without a registry row gets no run
     with build_sensor_context(instance=instance, resources=resources) as context:
         first = project_onboarding_sensor(context)
@@ -61,7 +47,7 @@ def test_onboarding_sensor_requests_one_tagged_run_per_new_project(
         idle = project_onboarding_sensor(context)
     assert idle.run_requests == []
 
-    _register(clean_platform, "p3", Tier.standard)
+    register(clean_platform, "p3")
     with build_sensor_context(instance=instance, cursor=idle.cursor, resources=resources) as context:
         later = project_onboarding_sensor(context)
     assert [r.partition_key for r in later.run_requests] == ["p3"]

@@ -5,26 +5,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hugdata.api.runtime import ApiRuntime
-from hugdata.tenants.models import Tier
-from hugdata.tenants.registry import register_project
 from hugdata.webhooks.delivery import deliver_due
 from hugdata.webhooks.outbox import WebhookEvent, backoff, enqueue
-from tests.helpers import WEBHOOK_SECRET, postgres_spec
+from tests.helpers import WEBHOOK_SECRET, register
 from tests.webhooks.receiver import webhook_receiver
-
-
-def _register(runtime: ApiRuntime, project_id: str, webhook_url: str | None = None) -> None:
-    with runtime.sessions() as session:
-        register_project(
-            session,
-            partitions=runtime.partitions,
-            vault=runtime.vault,
-            project_id=project_id,
-            name=project_id,
-            tier=Tier.free,
-            data_source=postgres_spec(),
-            webhook_url=webhook_url,
-        )
 
 
 def _event(runtime: ApiRuntime, project_id: str, run_id: str, status: str) -> bool:
@@ -51,7 +35,7 @@ def _time_passes(runtime: ApiRuntime) -> None:
 
 def test_events_are_delivered_signed_to_the_projects_url(clean_platform: ApiRuntime) -> None:
     with webhook_receiver(WEBHOOK_SECRET) as receiver:
-        _register(clean_platform, "acme", webhook_url=receiver.url)
+        register(clean_platform, "acme", webhook_url=receiver.url)
         assert _event(clean_platform, "acme", "run-1", "started")
         assert not _event(clean_platform, "acme", "run-1", "started")  # a repeated producer adds nothing
         _event(clean_platform, "acme", "run-1", "succeeded")
@@ -63,7 +47,7 @@ def test_events_are_delivered_signed_to_the_projects_url(clean_platform: ApiRunt
 
 def test_a_receiver_that_is_down_gets_every_event_when_it_comes_back(clean_platform: ApiRuntime) -> None:
     with webhook_receiver(WEBHOOK_SECRET) as receiver:
-        _register(clean_platform, "acme")
+        register(clean_platform, "acme")
         for i in range(3):
             _event(clean_platform, "acme", f"run-{i}", "succeeded")
         receiver.failing = True
@@ -80,7 +64,7 @@ def test_a_receiver_that_is_down_gets_every_event_when_it_comes_back(clean_platf
 
 
 def test_events_wait_when_no_url_is_configured(clean_platform: ApiRuntime) -> None:
-    _register(clean_platform, "acme")
+    register(clean_platform, "acme")
     _event(clean_platform, "acme", "run-1", "failed")
     assert _deliver(clean_platform).skipped == 1
     with clean_platform.sessions() as session:

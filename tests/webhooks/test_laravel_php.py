@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from hugdata.api.runtime import ApiRuntime
-from tests.helpers import WEBHOOK_SECRET
+from tests.helpers import WEBHOOK_SECRET, register
 from tests.webhooks.receiver import webhook_receiver
-from tests.webhooks.test_delivery import _deliver, _event, _register
+from tests.webhooks.test_delivery import _deliver, _event
 
 PHP_CHECK = Path(__file__).resolve().parents[2] / "docs" / "examples" / "verify_hugdata_webhook.php"
 
@@ -25,7 +25,7 @@ def _php(secret: str, timestamp: str, signature: str, body_file: Path) -> subpro
 
 def test_php_snippet_verifies_a_real_delivery(clean_platform: ApiRuntime, tmp_path: Path) -> None:
     with webhook_receiver(WEBHOOK_SECRET) as receiver:
-        _register(clean_platform, "42", webhook_url=receiver.url)
+        register(clean_platform, "42", webhook_url=receiver.url)
         _event(clean_platform, "42", "run-php", "succeeded")
         assert _deliver(clean_platform).delivered == 1
     body, headers = receiver.raw[0]
