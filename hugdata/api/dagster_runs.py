@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from hugdata.platform.instance import PROJECT_TAG, TIER_TAG
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG
 
 CODE_LOCATION = "hugdata.platform.definitions"
 REPOSITORY = "__repository__"
@@ -61,7 +61,7 @@ def _run_info(node: dict[str, Any]) -> RunInfo:
         run_id=node["runId"],
         status=node["status"],
         job=node["jobName"],
-        project_id=tags.get(PROJECT_TAG),
+        project_id=tags.get(PROJECT_TAG) or tags.get(PARTITION_TAG),
         tier=tags.get(TIER_TAG),
         assets=["/".join(a["path"]) for a in node.get("assetSelection") or []],
         created_at=_time(node.get("creationTime")),
@@ -103,7 +103,7 @@ class DagsterRuns:
 
     def launch(self, *, project_id: str, tier: str, assets: Sequence[str] | None = None) -> str:
         """Queue a run of the project's partition (all tenant assets, or ``assets``); return its run ID."""
-        tags = {"dagster/partition": project_id, PROJECT_TAG: project_id, TIER_TAG: tier}
+        tags = {PARTITION_TAG: project_id, PROJECT_TAG: project_id, TIER_TAG: tier}
         try:
             return self._client.submit_job_execution(
                 TENANT_JOB,
@@ -137,9 +137,77 @@ class DagsterRuns:
             raise DagsterUnavailable(f"Dagster could not read the run: {result.get('message', '')}")
         return _run_info(result)
 
+    def launch_backfill(self, *, project_ids: Sequence[str], assets: Sequence[str], tags: dict[str, str]) -> str:
+        """Start an asset backfill of these projects' partitions; one run per project, each failing alone."""
+        params = {
+            "partitionNames": list(project_ids),
+            "assetSelection": [{"path": [a]} for a in assets],
+            "tags": [{"key": k, "value": v} for k, v in tags.items()],
+            "title": f"hugdata: {len(project_ids)} project(s)",
+        }
+        result = self._query(_LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+        if result["__typename"] != "LaunchBackfillSuccess":
+            raise DagsterUnavailable(f"Dagster did not start the backfill: {result.get('message', result)}")
+        return str(result["backfillId"])
+
+    def backfill(self, backfill_id: str, *, final_asset: str) -> BackfillInfo | None:
+        """A backfill with its progress in projects, or None when Dagster does not know it."""
+        result = self._query(_BACKFILL_QUERY, {"id": backfill_id})["partitionBackfillOrError"]
+        if result["__typename"] == "BackfillNotFoundError":
+            return None
+        if result["__typename"] != "PartitionBackfill":
+            raise DagsterUnavailable(f"Dagster could not read the backfill: {result.get('message', '')}")
+        return _backfill_info(result, final_asset)
+
     def cancel(self, run_id: str) -> None:
         """Cancel a queued run or terminate a running one."""
         try:
             self._client.terminate_run(run_id)
         except DagsterGraphQLClientError as exc:
             raise DagsterUnavailable(f"Dagster did not cancel the run: {exc}") from exc
+
+
+_LAUNCH_BACKFILL = (
+    "mutation Backfill($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {"
+    " __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message }"
+    " ... on PartitionKeysNotFoundError { message } ... on InvalidSubsetError { message } } }"
+)
+_BACKFILL_QUERY = (
+    "query Backfill($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename"
+    " ... on PartitionBackfill { id status partitionNames numPartitions tags { key value }"
+    " assetBackfillData { assetBackfillStatuses { __typename ... on AssetPartitionsStatusCounts {"
+    " assetKey { path } numPartitionsTargeted numPartitionsInProgress numPartitionsMaterialized"
+    " numPartitionsFailed } } } }"
+    " ... on BackfillNotFoundError { message } ... on PythonError { message } } }"
+)
+
+
+@dataclass(frozen=True)
+class BackfillInfo:
+    backfill_id: str
+    status: str
+    project_ids: list[str]
+    total: int
+    done: int
+    failed: int
+    in_progress: int
+
+
+def _backfill_info(node: dict[str, Any], final_asset: str) -> BackfillInfo:
+    counts = {
+        "/".join(s["assetKey"]["path"]): s
+        for s in (node.get("assetBackfillData") or {}).get("assetBackfillStatuses") or []
+        if s["__typename"] == "AssetPartitionsStatusCounts"
+    }
+    # A project is done when the last asset of its graph is; a failure upstream counts against it too.
+    last = counts.get(final_asset) or {}
+    projects = list(node.get("partitionNames") or [])
+    return BackfillInfo(
+        backfill_id=node["id"],
+        status=node["status"],
+        project_ids=projects,
+        total=int(last.get("numPartitionsTargeted", node.get("numPartitions") or len(projects))),
+        done=int(last.get("numPartitionsMaterialized", 0)),
+        failed=max([int(c.get("numPartitionsFailed", 0)) for c in counts.values()] or [0]),
+        in_progress=int(last.get("numPartitionsInProgress", 0)),
+    )

@@ -12,6 +12,9 @@ from hugdata.config import Settings
 
 PROJECT_TAG = "hugdata/project_id"
 TIER_TAG = "hugdata/tier"
+# Every tenant run carries its project as the partition tag, whoever launched it (sensor, API, backfill daemon),
+# so the per-project limit keys on it; `hugdata/project_id` is added where the launcher can set tags.
+PARTITION_TAG = "dagster/partition"
 
 
 def run_queue_config(*, max_concurrent: int, per_project: int) -> dict[str, Any]:
@@ -22,7 +25,7 @@ def run_queue_config(*, max_concurrent: int, per_project: int) -> dict[str, Any]
         "config": {
             "max_concurrent_runs": max_concurrent,
             "tag_concurrency_limits": [
-                {"key": PROJECT_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": per_project}
+                {"key": PARTITION_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": per_project}
             ],
         },
     }

@@ -15,7 +15,7 @@ from dagster import (
 )
 from sqlalchemy import select
 
-from hugdata.platform.instance import PROJECT_TAG, TIER_TAG
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG
 from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource
@@ -54,11 +54,11 @@ def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: Pla
     return SensorResult(run_requests=requests, cursor=page.cursor)
 
 
-@run_failure_sensor(monitored_jobs=[schema_sync], default_status=DefaultSensorStatus.RUNNING)
+@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING)
 def asset_failure_sensor(context: RunFailureSensorContext, platform_db: PlatformDatabaseResource) -> None:
     """Mark the assets a failed tenant run did not materialize as failed in the platform's asset-state table."""
     run = context.dagster_run
-    project_id = run.tags.get("dagster/partition")
+    project_id = run.tags.get(PARTITION_TAG)
     if not project_id:
         return
     selected = (
@@ -80,7 +80,7 @@ def asset_failure_sensor(context: RunFailureSensorContext, platform_db: Platform
 
 def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource, status: str) -> None:
     run = context.dagster_run
-    project_id = run.tags.get(PROJECT_TAG)
+    project_id = run.tags.get(PROJECT_TAG) or run.tags.get(PARTITION_TAG)
     if not project_id:
         return
     stats = context.instance.get_run_stats(run.run_id)

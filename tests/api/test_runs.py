@@ -234,3 +234,29 @@ def test_second_run_of_a_project_waits_while_another_projects_run_starts(
     api.post(f"/v1/runs/{first[0]['run_id']}/cancel", headers=ADMIN)  # type: ignore[index]
     finished = api.post(f"/v1/runs/{second}/cancel", headers=ADMIN)
     assert finished.status_code == 409
+
+
+def test_backfill_of_three_projects_reaches_three_of_three(api: TestClient, tmp_path: Path) -> None:
+    keys = {}
+    for index, project_id in enumerate(["bf-shop", "bf-billing", "bf-hr"]):
+        keys[project_id] = _register(api, project_id, _sqlite(tmp_path, index))
+    response = api.post("/v1/backfills", json={"project_ids": ["bf-shop", "bf-billing", "bf-hr"]}, headers=ADMIN)
+    assert response.status_code == 202, response.text
+    backfill = response.json()
+    assert backfill["total"] == 3 and sorted(backfill["project_ids"]) == ["bf-billing", "bf-hr", "bf-shop"]
+    final = _wait(
+        lambda: (lambda b: b if b["done"] == 3 else None)(
+            api.get(f"/v1/backfills/{backfill['backfill_id']}", headers=ADMIN).json()
+        ),
+        timeout_s=240,
+        what="the backfill to finish all three projects",
+    )
+    assert final["failed"] == 0  # type: ignore[index]
+    # a project key cannot read a backfill that spans other projects; its own backfills it can
+    assert api.get(f"/v1/backfills/{backfill['backfill_id']}", headers=keys["bf-hr"]).status_code == 404
+    own = api.post("/v1/projects/bf-hr/backfills", json={"assets": ["database_schema"]}, headers=keys["bf-hr"])
+    assert own.status_code == 202 and own.json()["project_ids"] == ["bf-hr"]
+    assert api.get(f"/v1/backfills/{own.json()['backfill_id']}", headers=keys["bf-hr"]).status_code == 200
+    assert api.get(f"/v1/backfills/{own.json()['backfill_id']}", headers=keys["bf-shop"]).status_code == 404
+    assert api.post("/v1/backfills", json={"project_ids": ["nope"]}, headers=ADMIN).status_code == 404
+    assert api.post("/v1/backfills", json={}, headers=keys["bf-hr"]).status_code == 403

@@ -59,5 +59,5 @@ def test_instance_config_limits_runs_per_project() -> None:
     coordinator = config["run_coordinator"]["config"]
     assert coordinator["max_concurrent_runs"] == 7
     assert coordinator["tag_concurrency_limits"] == [
-        {"key": "hugdata/project_id", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
     ]
