@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     dagster_graphql_url: str | None = Field(
         default=None, description="Dagster webserver's GraphQL endpoint; default http://api_host:dagster_port/graphql"
     )
+    schedules_enabled: bool = Field(default=True, description="schedules start switched on (nightly schema sync)")
     runs_max_concurrent: int = Field(default=4, ge=1, le=1000, description="runs executing at once, all projects")
     runs_per_project: int = Field(default=1, ge=1, le=100, description="runs executing at once for one project")
     db_pool_size: int = Field(default=10, ge=1, le=200)

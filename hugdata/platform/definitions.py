@@ -2,14 +2,17 @@
 
 from dagster import Definitions
 
+from hugdata.config import get_settings
 from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
 from hugdata.platform.jobs import schema_sync
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
+from hugdata.platform.schedules import build_nightly_schema_sync
 from hugdata.platform.sensors import asset_failure_sensor, project_onboarding_sensor, webhook_sensors
 
 defs = Definitions(
     assets=[database_schema, semantic_model, schema_vector_index],
     jobs=[schema_sync],
+    schedules=[build_nightly_schema_sync(running=get_settings().schedules_enabled)],
     sensors=[project_onboarding_sensor, asset_failure_sensor, *webhook_sensors],
     resources={
         "platform_db": PlatformDatabaseResource(),

@@ -40,7 +40,12 @@ def dagster_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
     port = _free_port()
     logs = tmp_path_factory.mktemp("dagster-logs")
     # Tenant sources that hang are given up on after a few seconds, so slow-run tests stay short.
-    env = {**os.environ, "DAGSTER_HOME": str(home), "HUGDATA_SOURCE_CONNECT_TIMEOUT_S": "4"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "HUGDATA_SOURCE_CONNECT_TIMEOUT_S": "4",
+        "HUGDATA_SCHEDULES_ENABLED": "false",
+    }
     bin_dir = Path(sys.executable).parent
     procs = [
         subprocess.Popen(

@@ -61,6 +61,7 @@ def test_dev_stack_serves_demo_projects_and_stops_every_child_on_ctrl_c(tmp_path
     env.update(
         {
             "HUGDATA_STATE_DIR": str(pg_home / "state"),
+            "HUGDATA_SCHEDULES_ENABLED": "false",
             "HUGDATA_API_PORT": str(api_port),
             "HUGDATA_DAGSTER_PORT": str(dagster_port),
         }
