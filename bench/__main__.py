@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import catalog, registration, search
+from bench import assets, catalog, registration, search
 
-BENCHMARKS = {"registration": registration.main, "catalog": catalog.main, "search": search.main}
+BENCHMARKS = {"registration": registration.main, "catalog": catalog.main, "search": search.main, "assets": assets.main}
 
 
 def main(argv: list[str]) -> int:
