@@ -7,13 +7,18 @@ from hugdata.platform.assets import database_schema, schema_vector_index, semant
 from hugdata.platform.jobs import schema_sync
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.platform.schedules import build_nightly_schema_sync
-from hugdata.platform.sensors import asset_failure_sensor, project_onboarding_sensor, webhook_sensors
+from hugdata.platform.sensors import (
+    asset_failure_sensor,
+    project_onboarding_sensor,
+    schema_change_sensor,
+    webhook_sensors,
+)
 
 defs = Definitions(
     assets=[database_schema, semantic_model, schema_vector_index],
     jobs=[schema_sync],
     schedules=[build_nightly_schema_sync(running=get_settings().schedules_enabled)],
-    sensors=[project_onboarding_sensor, asset_failure_sensor, *webhook_sensors],
+    sensors=[project_onboarding_sensor, schema_change_sensor, asset_failure_sensor, *webhook_sensors],
     resources={
         "platform_db": PlatformDatabaseResource(),
         "tenant_db": TenantDatabaseResource(),

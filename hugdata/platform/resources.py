@@ -25,6 +25,7 @@ from hugdata.db import make_engine, make_session_factory, resolve_platform_datab
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.models import Dialect, Tier
 from hugdata.tenants.registry import get_project
+from hugdata.tenants.schema_probe import schema_fingerprint
 from hugdata.tenants.source_engines import SourceLimits, open_source_engine
 from hugdata.tenants.vault import CredentialVault
 
@@ -105,6 +106,17 @@ class TenantDatabaseResource(ConfigurableResource):
         engine = open_source_engine(spec, limits)
         try:
             return introspect_schema(engine, dialect=spec.dialect.value, include=include, exclude=exclude)
+        except Exception as exc:
+            raise source_failure(project_id, spec, exc) from None
+        finally:
+            engine.dispose()
+
+    def schema_fingerprint(self, project_id: str, *, connect_timeout_s: int = 5) -> str:
+        """A cheap fingerprint of the source's columns (one catalog query), for noticing schema changes."""
+        spec = self._spec(project_id)
+        engine = open_source_engine(spec, SourceLimits(connect_timeout_s, statement_timeout_s=10))
+        try:
+            return schema_fingerprint(engine, spec.dialect.value)
         except Exception as exc:
             raise source_failure(project_id, spec, exc) from None
         finally:

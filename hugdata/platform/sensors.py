@@ -1,4 +1,6 @@
-"""Sensors: a newly registered project gets its first materialization without anyone asking."""
+"""Sensors: onboarding of new projects, schema-change probes, failure bookkeeping and run status webhooks."""
+
+import time
 
 from dagster import (
     DagsterEventType,
@@ -18,9 +20,9 @@ from sqlalchemy import select
 from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG
 from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
-from hugdata.platform.resources import PlatformDatabaseResource
-from hugdata.tenants.asset_states import record_failed
-from hugdata.tenants.models import Project
+from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
+from hugdata.tenants.asset_states import record_failed, swap_schema_fingerprint
+from hugdata.tenants.models import Project, ProjectStatus
 from hugdata.webhooks.outbox import enqueue
 
 PAGE = 500  # partitions read per tick; a burst of registrations drains over a few ticks
@@ -123,3 +125,47 @@ webhook_sensors = [
     _status_sensor(DagsterRunStatus.FAILURE, "failed"),
     _status_sensor(DagsterRunStatus.CANCELED, "canceled"),
 ]
+
+
+SCHEMA_CHECK_BATCH = 50  # projects probed per tick at most
+SCHEMA_CHECK_BUDGET_S = 20.0  # a tick stops early rather than run long; the cursor resumes where it stopped
+
+
+@sensor(job=schema_sync, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
+def schema_change_sensor(
+    context: SensorEvaluationContext, platform_db: PlatformDatabaseResource, tenant_db: TenantDatabaseResource
+) -> SensorResult:
+    """Probe a batch of projects' schemas round-robin and request a schema_sync only where a schema changed."""
+    deadline = time.monotonic() + SCHEMA_CHECK_BUDGET_S
+    after = context.cursor or ""
+    with platform_db.session() as session:
+        batch = session.execute(
+            select(Project.id, Project.tier)
+            .where(Project.status == ProjectStatus.active, Project.id > after)
+            .order_by(Project.id)
+            .limit(SCHEMA_CHECK_BATCH)
+        ).all()
+    if not batch:
+        return SensorResult(run_requests=[], cursor="")  # end of the list: start over next tick
+    requests, last = [], after
+    for project_id, tier in batch:
+        if time.monotonic() > deadline:
+            break
+        last = project_id
+        try:
+            fingerprint = tenant_db.schema_fingerprint(project_id)
+        except Exception as exc:  # an unreachable source is the sync's business, not the probe's
+            context.log.warning(f"project {project_id}: schema probe failed: {str(exc)[:200]}")
+            continue
+        with platform_db.session() as session:
+            previous = swap_schema_fingerprint(session, project_id=project_id, fingerprint=fingerprint)
+            session.commit()
+        if previous is not None and previous != fingerprint:
+            requests.append(
+                RunRequest(
+                    run_key=f"schema-change:{project_id}:{fingerprint[:16]}",
+                    partition_key=project_id,
+                    tags=project_tags(project_id, str(getattr(tier, "value", tier))),
+                )
+            )
+    return SensorResult(run_requests=requests, cursor=last)

@@ -75,3 +75,28 @@ def project_asset_states(session: Session, project_id: str) -> list[AssetState]:
     return list(
         session.scalars(select(AssetState).where(AssetState.project_id == project_id).order_by(AssetState.asset))
     )
+
+
+class SchemaWatch(Base):
+    """The last cheap schema fingerprint seen for a project (see `schema_probe`)."""
+
+    __tablename__ = "schema_watch"
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def swap_schema_fingerprint(session: Session, *, project_id: str, fingerprint: str) -> str | None:
+    """Store the fingerprint just seen and return the previous one (None the first time); the caller commits."""
+    previous = session.get(SchemaWatch, project_id)
+    old = previous.fingerprint if previous else None
+    statement = pg_insert(SchemaWatch.__table__).values(
+        project_id=project_id, fingerprint=fingerprint, checked_at=func.now()
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["project_id"], set_={"fingerprint": fingerprint, "checked_at": func.now()}
+        )
+    )
+    return old
