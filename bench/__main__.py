@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import assets, catalog, registration, search
+from bench import assets, catalog, onboarding, registration, search
 
-BENCHMARKS = {"registration": registration.main, "catalog": catalog.main, "search": search.main, "assets": assets.main}
+BENCHMARKS = {
+    "registration": registration.main,
+    "catalog": catalog.main,
+    "search": search.main,
+    "assets": assets.main,
+    "onboarding": onboarding.main,
+}
 
 
 def main(argv: list[str]) -> int:

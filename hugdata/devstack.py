@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -42,11 +43,17 @@ class Supervisor:
                 os.killpg(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
         for proc in self.children.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            # Dagster's code servers outlive their parent's SIGTERM; nothing of the group may stay behind.
+            kill_group(proc.pid)
+            proc.wait()
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process left in a process group (no error when it is already empty)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def write_workspace(dagster_home: Path) -> Path:

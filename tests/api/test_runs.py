@@ -1,5 +1,6 @@
 """Runs through the API against a real Dagster webserver and daemon: launch, list, read, cancel, fairness."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -17,7 +18,7 @@ from hugdata.api.app import create_app
 from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
-from hugdata.devstack import code_location_error, write_workspace
+from hugdata.devstack import code_location_error, kill_group, write_workspace
 from tests.conftest import truncate_platform
 from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET
 from tests.webhooks.receiver import webhook_receiver
@@ -80,10 +81,10 @@ def dagster_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+            kill_group(proc.pid)  # code servers the webserver and daemon started must not outlive the tests
+            proc.wait()
 
 
 @pytest.fixture
