@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from hugdata.api.dagster_runs import BackfillInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
+from hugdata.api.routes.runs import asset_selection
 from hugdata.api.schemas import ErrorBody
-from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, with_upstreams
+from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES
 from hugdata.tenants.errors import ProjectNotFound
 from hugdata.tenants.models import Project
 from hugdata.tenants.project_ids import validate_project_id
@@ -53,18 +54,6 @@ class BackfillRead(BaseModel):
         return cls(**info.__dict__)
 
 
-def _assets(requested: list[str] | None) -> list[str]:
-    if not requested:
-        return list(SCHEMA_SYNC_ASSET_NAMES)
-    unknown = sorted(set(requested) - set(SCHEMA_SYNC_ASSET_NAMES))
-    if unknown:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"unknown assets {unknown}; choose from {list(SCHEMA_SYNC_ASSET_NAMES)}",
-        )
-    return with_upstreams(requested)
-
-
 def _launch(runtime: RuntimeDep, project_ids: list[str], assets: list[str], scope: str) -> BackfillRead:
     backfill_id = runtime.dagster_runs.launch_backfill(
         project_ids=project_ids, assets=assets, tags={"hugdata/backfill_scope": scope}
@@ -83,7 +72,7 @@ def _launch(runtime: RuntimeDep, project_ids: list[str], assets: list[str], scop
 )
 def backfill_project(project: CurrentProject, body: BackfillRequest, runtime: RuntimeDep) -> BackfillRead:
     """Backfill this project's partition over the asset graph."""
-    return _launch(runtime, [project.id], _assets(body.assets), scope=f"project:{project.id}")
+    return _launch(runtime, [project.id], asset_selection(body.assets), scope=f"project:{project.id}")
 
 
 @router.post(
@@ -106,7 +95,7 @@ def backfill_projects(
             raise ProjectNotFound(f"projects not found: {missing[:20]}")
     if not project_ids:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no projects to backfill")
-    return _launch(runtime, project_ids, _assets(body.assets), scope="admin")
+    return _launch(runtime, project_ids, asset_selection(body.assets), scope="admin")
 
 
 @router.get("/v1/backfills/{backfill_id}", response_model=BackfillRead, responses=_ERRORS)

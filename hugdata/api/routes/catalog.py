@@ -12,7 +12,7 @@ from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.documents import DOCUMENT_KINDS, DocumentKind
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot
-from hugdata.catalog.vector_store import search_documents
+from hugdata.catalog.vector_store import SearchHit, search_documents
 from hugdata.tenants.errors import CatalogNotReady, ProjectNotFound
 from hugdata.tenants.registry import project_exists
 
@@ -46,19 +46,9 @@ class SearchRequest(BaseModel):
     kinds: list[DocumentKind] | None = Field(default=None, description=f"any of {', '.join(DOCUMENT_KINDS)}")
 
 
-class SearchResult(BaseModel):
-    key: str
-    kind: str
-    title: str
-    content: str
-    tables: list[str]
-    column: str | None
-    score: float
-
-
 class SearchResponse(BaseModel):
     project_id: str
-    results: list[SearchResult]
+    results: list[SearchHit]
 
 
 @router.get("/schema", response_model=SchemaRead, responses=_ERRORS)
@@ -98,4 +88,4 @@ def search(project_id: ProjectScope, body: SearchRequest, runtime: RuntimeDep) -
         )
         if not hits and not project_exists(session, project_id):
             raise ProjectNotFound(f"project {project_id!r} not found")
-    return SearchResponse(project_id=project_id, results=[SearchResult(**hit.__dict__) for hit in hits])
+    return SearchResponse(project_id=project_id, results=hits)

@@ -69,6 +69,19 @@ class RunPage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page; null on the last page")
 
 
+def asset_selection(requested: list[str] | None) -> list[str]:
+    """The requested tenant assets with their upstreams (all of them when none are named); 422 for unknown ones."""
+    if not requested:
+        return list(SCHEMA_SYNC_ASSET_NAMES)
+    unknown = sorted(set(requested) - set(SCHEMA_SYNC_ASSET_NAMES))
+    if unknown:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"unknown assets {unknown}; choose from {list(SCHEMA_SYNC_ASSET_NAMES)}",
+        )
+    return with_upstreams(requested)
+
+
 @router.post(
     "/v1/projects/{project_id}/materializations",
     response_model=RunRead,
@@ -77,15 +90,7 @@ class RunPage(BaseModel):
 )
 def materialize_project(project: CurrentProject, body: MaterializationRequest, runtime: RuntimeDep) -> RunRead:
     """Queue a run of the project's partition: every tenant asset, or the chosen ones with their upstreams."""
-    assets = None
-    if body.assets:
-        unknown = sorted(set(body.assets) - set(SCHEMA_SYNC_ASSET_NAMES))
-        if unknown:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"unknown assets {unknown}; choose from {list(SCHEMA_SYNC_ASSET_NAMES)}",
-            )
-        assets = with_upstreams(body.assets)
+    assets = asset_selection(body.assets) if body.assets else None
     run_id = runtime.dagster_runs.launch(project_id=project.id, tier=Tier(project.tier).value, assets=assets)
     run = runtime.dagster_runs.run(run_id)
     if run is None:
