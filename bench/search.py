@@ -141,7 +141,7 @@ def compare_hnsw(conn: psycopg.Connection, queries: list[tuple[str, np.ndarray]]
 
 
 def main() -> None:
-    embedder = MiniLMEmbedder(threads=1)  # the API embeds queries with one thread too: identical vectors
+    embedder = MiniLMEmbedder()  # the API's model: one text per call, so identical vectors
     rng = np.random.default_rng(7)
     with fresh_platform(shared_buffers=SHARED_BUFFERS) as bench:
         dsn = _psycopg_dsn(bench.env["HUGDATA_DATABASE_URL"])

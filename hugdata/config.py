@@ -14,6 +14,8 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hugdata.catalog.local_model import DEFAULT_MODEL_CACHE
+
 # Values that show up in copy-pasted examples; refusing them outside development keeps them out of production.
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "password", "admin", "test", "example"})
 
@@ -45,6 +47,9 @@ class Settings(BaseSettings):
         default="local", description="local = bundled int8 MiniLM ONNX; openai = any OpenAI-compatible /embeddings"
     )
     embedding_base_url: str | None = None
+    model_cache_dir: Path = Field(
+        default=DEFAULT_MODEL_CACHE, description="Where the local model's run-time int8 file is built on first use"
+    )
     embedding_model: str = "text-embedding-3-small"
     embedding_dimensions: int = Field(default=1536, ge=8, le=16000)
     embedding_api_key: SecretStr | None = None

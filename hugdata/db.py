@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Connection, Engine, create_engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.config import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,38 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout_s: int = 5) ->
         pool_timeout=10,
         connect_args={"connect_timeout": connect_timeout_s},
     )
+
+
+def make_read_engine(url: str, *, pool_size: int = 10, connect_timeout_s: int = 5) -> Engine:
+    """An engine for single-statement reads on hot paths: each read is one round trip to the server.
+
+    Autocommit means no BEGIN and no ROLLBACK around the statement, and there is no pre-ping; a connection that broke
+    while idle fails its read, is dropped from the pool, and ``read_retrying`` runs the read once more.
+    """
+    sa_url = make_url(url)
+    if sa_url.drivername in ("postgresql", "postgres"):
+        sa_url = sa_url.set(drivername="postgresql+psycopg")
+    return create_engine(
+        sa_url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_timeout=10,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": connect_timeout_s},
+    )
+
+
+def read_retrying(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """``read(connection)``, tried once more on a fresh connection if the first one turned out to be broken."""
+    try:
+        with engine.connect() as connection:
+            return read(connection)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as connection:
+        return read(connection)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.api.dagster_runs import DagsterRuns
 from hugdata.config import Settings
-from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+from hugdata.db import make_engine, make_read_engine, make_session_factory, resolve_platform_databases
 from hugdata.platform.instance import open_instance, prepare_dagster_home
 from hugdata.platform.partitions import DagsterPartitionStore
 from hugdata.tenants.partitions import PartitionStore
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 class ApiRuntime:
     settings: Settings
     engine: Engine
+    reads: Engine
     sessions: sessionmaker[Session]
     partitions: PartitionStore
     vault: CredentialVault
@@ -33,6 +34,7 @@ class ApiRuntime:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.reads.dispose()
         self.dagster_probe.dispose()
         self.dagster_runs.close()
 
@@ -52,6 +54,9 @@ def build_runtime(settings: Settings) -> ApiRuntime:
     return ApiRuntime(
         settings=settings,
         engine=engine,
+        reads=make_read_engine(
+            databases.hugdata_url, pool_size=settings.db_pool_size, connect_timeout_s=settings.db_connect_timeout_s
+        ),
         sessions=make_session_factory(engine),
         partitions=DagsterPartitionStore(instance),
         vault=CredentialVault(settings.fernet_keys()),

@@ -8,16 +8,12 @@ from hugdata.catalog.embeddings import Embedder, MiniLMEmbedder, OpenAICompatibl
 from hugdata.config import Settings
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str | None, str, bool], Embedder] = {}
+_cache: dict[tuple[str, str | None, str], Embedder] = {}
 
 
-def embedder_for(settings: Settings, *, interactive: bool = False) -> Embedder:
-    """The local MiniLM model, or the configured OpenAI-compatible endpoint; one instance per process and use.
-
-    ``interactive`` is for one short query at a time (API search): a single ONNX thread answers it sooner than a
-    thread pool whose hand-offs cost more than they save on a few dozen tokens.
-    """
-    key = (settings.embedding_provider, settings.embedding_base_url, settings.embedding_model, interactive)
+def embedder_for(settings: Settings) -> Embedder:
+    """The local MiniLM model, or the configured OpenAI-compatible endpoint; one instance per process."""
+    key = (settings.embedding_provider, settings.embedding_base_url, settings.embedding_model)
     with _lock:
         if key not in _cache:
             if settings.embedding_provider == "openai":
@@ -31,5 +27,5 @@ def embedder_for(settings: Settings, *, interactive: bool = False) -> Embedder:
                     dimensions=settings.embedding_dimensions,
                 )
             else:
-                _cache[key] = MiniLMEmbedder(threads=1) if interactive else MiniLMEmbedder()
+                _cache[key] = MiniLMEmbedder(cache_dir=settings.model_cache_dir)
         return _cache[key]

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from pgvector.psycopg import register_vector
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from hugdata.catalog.documents import Document
@@ -57,9 +57,10 @@ _UPSERT_SQL = (
 )
 
 
-def _vector_ready_connection(session: Session) -> Any:
-    """The session's psycopg connection, able to send numpy arrays as binary `vector` values."""
-    raw = session.connection().connection.driver_connection
+def _vector_ready_connection(db: Session | Connection) -> Any:
+    """The psycopg connection under ``db``, able to send numpy arrays as binary `vector` values."""
+    connection = db.connection() if isinstance(db, Session) else db
+    raw = connection.connection.driver_connection
     if not getattr(raw, "_hugdata_vector_registered", False):
         register_vector(raw)
         raw._hugdata_vector_registered = True  # register once per pooled connection, not per call
@@ -124,7 +125,7 @@ _SEARCH_SQL = (
 
 
 def search_documents(
-    session: Session,
+    db: Session | Connection,
     *,
     project_id: str,
     query_vector: Sequence[float],
@@ -133,7 +134,8 @@ def search_documents(
     kinds: Sequence[str] | None = None,
 ) -> list[SearchHit]:
     """The ``k`` documents of one project nearest to the query (cosine), best first."""
-    raw = _vector_ready_connection(session)
+    _vector_ready_connection(db)
+    connection = db.connection() if isinstance(db, Session) else db
     params = {
         "q": np.asarray(query_vector, dtype=np.float32),
         "project_id": project_id,
@@ -141,8 +143,8 @@ def search_documents(
         "kinds": list(kinds) if kinds else None,
         "k": k,
     }
-    with raw.cursor() as cursor:
-        rows = cursor.execute(_SEARCH_SQL, params).fetchall()
+    # Through SQLAlchemy's driver-level call, so a broken connection is recognised and discarded from the pool.
+    rows = connection.exec_driver_sql(_SEARCH_SQL, params).all()
     return [
         SearchHit(
             key=key,
