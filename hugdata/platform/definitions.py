@@ -1,6 +1,6 @@
 """The code location `hugdata.platform.definitions` loaded by the Dagster webserver, daemon and run workers."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from hugdata.config import get_settings
 from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
@@ -19,6 +19,9 @@ defs = Definitions(
     jobs=[schema_sync],
     schedules=[build_nightly_schema_sync(running=get_settings().schedules_enabled)],
     sensors=[project_onboarding_sensor, schema_change_sensor, asset_failure_sensor, *webhook_sensors],
+    # A tenant's steps form one chain, so a process per step bought no parallelism; it cost each run three more
+    # Python start-ups (imports, code location, model), the bulk of a run's time on a small machine (bench/onboarding).
+    executor=in_process_executor,
     resources={
         "platform_db": PlatformDatabaseResource(),
         "tenant_db": TenantDatabaseResource(),
