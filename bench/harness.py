@@ -100,6 +100,11 @@ def served_api(bench: BenchPlatform, *, workers: int = 1) -> Iterator[str]:
         proc.wait(60)
 
 
+def psycopg_dsn(sqlalchemy_url: str) -> str:
+    """A SQLAlchemy psycopg URL as a plain libpq URL."""
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
+
+
 def percentile(samples: list[float], q: float) -> float:
     """The q-th percentile (0-100) by the inclusive method."""
     return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1] if len(samples) > 1 else samples[0]

@@ -15,7 +15,7 @@ import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 
-from bench.harness import fresh_platform, percentile, served_api, write_report
+from bench.harness import fresh_platform, percentile, psycopg_dsn, served_api, write_report
 from hugdata.catalog.embeddings import MINILM_DIMENSIONS, MINILM_MODEL_ID, MiniLMEmbedder
 
 TENANTS = int(os.environ.get("BENCH_SEARCH_TENANTS", "1000"))
@@ -35,10 +35,6 @@ QUESTIONS = [
     "refunds this month",
     "top suppliers",
 ]
-
-
-def _psycopg_dsn(sqlalchemy_url: str) -> str:
-    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def load_documents(dsn: str) -> float:
@@ -144,7 +140,7 @@ def main() -> None:
     embedder = MiniLMEmbedder()  # the API's model: one text per call, so identical vectors
     rng = np.random.default_rng(7)
     with fresh_platform(shared_buffers=SHARED_BUFFERS) as bench:
-        dsn = _psycopg_dsn(bench.env["HUGDATA_DATABASE_URL"])
+        dsn = psycopg_dsn(bench.env["HUGDATA_DATABASE_URL"])
         load_s = load_documents(dsn)
         projects = [f"t{t:05d}" for t in rng.integers(0, TENANTS, QUERIES)]
         questions = [QUESTIONS[i % len(QUESTIONS)] + f" {i}" for i in range(QUERIES)]

@@ -1,4 +1,7 @@
-"""Tenant catalog assets, one partition per project: database_schema -> semantic_model -> schema_vector_index."""
+"""Tenant catalog assets, one partition per project: database_schema -> semantic_model -> schema_vector_index.
+
+A run usually covers one project; an onboarding batch covers several, each handled on its own (see batches.py).
+"""
 
 from dagster import (
     AssetCheckResult,
@@ -18,6 +21,7 @@ from hugdata.catalog.schema import SchemaSnapshot
 from hugdata.catalog.semantic import SemanticModel, build_semantic_model
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot, save_semantic_model, save_snapshot_if_changed
 from hugdata.catalog.vector_store import stored_dimensions, stored_document_keys, sync_documents
+from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.asset_states import record_materialized
@@ -29,13 +33,13 @@ GROUP = "tenant_catalog"
 
 
 def _record_state(
-    context: AssetExecutionContext, platform_db: PlatformDatabaseResource, summary: dict[str, object]
+    context: AssetExecutionContext, platform_db: PlatformDatabaseResource, project_id: str, summary: dict[str, object]
 ) -> None:
     # The platform's own asset-state table answers GET /assets without asking Dagster about every partition.
     with platform_db.session() as session:
         record_materialized(
             session,
-            project_id=context.partition_key,
+            project_id=project_id,
             asset=context.asset_key.to_user_string(),
             run_id=context.run.run_id,
             summary=summary,
@@ -48,26 +52,35 @@ def database_schema(
     context: AssetExecutionContext, tenant_db: TenantDatabaseResource, platform_db: PlatformDatabaseResource
 ) -> MaterializeResult:
     """The tenant's source schema, normalized and versioned: a new version only when its fingerprint changes."""
-    project_id = context.partition_key
-    snapshot = tenant_db.introspect(project_id)
-    with platform_db.session() as session:
-        stored = save_snapshot_if_changed(session, project_id=project_id, snapshot=snapshot)
-        session.commit()
-    diff = stored.diff if stored.created else None
-    metadata = {
-        "schema_version": stored.version,
-        "fingerprint": stored.fingerprint,
-        "new_version": stored.created,
-        "tables": len(snapshot.tables),
-        "columns": sum(len(t.columns) for t in snapshot.tables),
-        "tables_added": diff.tables_added if diff else [],
-        "tables_removed": diff.tables_removed if diff else [],
-        "columns_added": diff.columns_added if diff else [],
-        "columns_removed": diff.columns_removed if diff else [],
-        "columns_changed": diff.columns_changed if diff else [],
-    }
-    _record_state(context, platform_db, {k: metadata[k] for k in ("schema_version", "new_version", "tables")})
-    return MaterializeResult(metadata=metadata, data_version=DataVersion(stored.fingerprint))
+
+    def one(project_id: str) -> dict[str, object]:
+        snapshot = tenant_db.introspect(project_id)
+        with platform_db.session() as session:
+            stored = save_snapshot_if_changed(session, project_id=project_id, snapshot=snapshot)
+            session.commit()
+        diff = stored.diff if stored.created else None
+        metadata = {
+            "schema_version": stored.version,
+            "fingerprint": stored.fingerprint,
+            "new_version": stored.created,
+            "tables": len(snapshot.tables),
+            "columns": sum(len(t.columns) for t in snapshot.tables),
+            "tables_added": diff.tables_added if diff else [],
+            "tables_removed": diff.tables_removed if diff else [],
+            "columns_added": diff.columns_added if diff else [],
+            "columns_removed": diff.columns_removed if diff else [],
+            "columns_changed": diff.columns_changed if diff else [],
+        }
+        _record_state(
+            context, platform_db, project_id, {k: metadata[k] for k in ("schema_version", "new_version", "tables")}
+        )
+        return metadata
+
+    per_project = for_each_project(context, one)
+    if len(per_project) == 1:
+        metadata = next(iter(per_project.values()))
+        return MaterializeResult(metadata=metadata, data_version=DataVersion(str(metadata["fingerprint"])))
+    return MaterializeResult(metadata=batch_metadata(per_project))
 
 
 @asset(
@@ -78,34 +91,43 @@ def database_schema(
 )
 def semantic_model(context: AssetExecutionContext, platform_db: PlatformDatabaseResource) -> MaterializeResult:
     """Entities, declared and inferred relationships, metrics and plain descriptions of the latest schema."""
-    project_id = context.partition_key
-    with platform_db.session() as session:
-        stored = latest_snapshot(session, project_id)
-        if stored is None:
-            raise Failure(f"project {project_id}: no schema snapshot yet; materialize database_schema first")
-        model = build_semantic_model(stored.snapshot)
-        save_semantic_model(session, project_id=project_id, schema_version=stored.version, model=model)
-        session.commit()
-    dangling = dangling_relationship_columns(model, stored.snapshot)
-    metadata = {
-        "schema_version": stored.version,
-        "entities": len(model.entities),
-        "relationships_declared": sum(r.source == "declared" for r in model.relationships),
-        "relationships_inferred": sum(r.source == "inferred" for r in model.relationships),
-        "metrics": len(model.metrics),
-    }
-    _record_state(context, platform_db, metadata)
+
+    def one(project_id: str) -> tuple[dict[str, object], list[str]]:
+        with platform_db.session() as session:
+            stored = latest_snapshot(session, project_id)
+            if stored is None:
+                raise Failure(f"project {project_id}: no schema snapshot yet; materialize database_schema first")
+            model = build_semantic_model(stored.snapshot)
+            save_semantic_model(session, project_id=project_id, schema_version=stored.version, model=model)
+            session.commit()
+        metadata: dict[str, object] = {
+            "schema_version": stored.version,
+            "entities": len(model.entities),
+            "relationships_declared": sum(r.source == "declared" for r in model.relationships),
+            "relationships_inferred": sum(r.source == "inferred" for r in model.relationships),
+            "metrics": len(model.metrics),
+        }
+        _record_state(context, platform_db, project_id, metadata)
+        return metadata, dangling_relationship_columns(model, stored.snapshot)
+
+    per_project = for_each_project(context, one)
+    dangling = {project_id: found[:50] for project_id, (_, found) in per_project.items() if found}
     return MaterializeResult(
-        metadata=metadata,
+        metadata=batch_metadata({project_id: metadata for project_id, (metadata, _) in per_project.items()}),
         check_results=[
             AssetCheckResult(
                 check_name="relationships_point_at_existing_columns",
                 passed=not dangling,
                 severity=AssetCheckSeverity.ERROR,
-                metadata={"dangling": dangling[:50]},
+                metadata={"dangling": _single_or_by_project(dangling)},
             )
         ],
     )
+
+
+def _single_or_by_project(found: dict[str, list[str]]) -> object:
+    # A one-project run reports its list as before; a batch names the projects the findings belong to.
+    return next(iter(found.values()), []) if len(found) <= 1 else found
 
 
 def dangling_relationship_columns(model: SemanticModel, snapshot: SchemaSnapshot) -> list[str]:
@@ -132,43 +154,58 @@ def schema_vector_index(
     context: AssetExecutionContext, platform_db: PlatformDatabaseResource, embeddings: EmbeddingModelResource
 ) -> MaterializeResult:
     """One embedded document per table, column, relationship and metric; unchanged documents are not re-embedded."""
-    project_id = context.partition_key
     embedder = embeddings.embedder()
-    with platform_db.session() as session:
-        latest = latest_semantic_model(session, project_id)
-        if latest is None:
-            raise Failure(f"project {project_id}: no semantic model yet; materialize semantic_model first")
-        schema_version, model = latest
-        documents = build_documents(model)
-        result = sync_documents(session, project_id=project_id, documents=documents, embedder=embedder)
-        session.commit()
-        keys = stored_document_keys(session, project_id=project_id)
-        dimensions = stored_dimensions(session, project_id=project_id)
-    expected = {f"table:{e.name}" for e in model.entities} | {
-        f"column:{e.name}.{c.name}" for e in model.entities for c in e.columns
+
+    def one(project_id: str) -> tuple[dict[str, object], list[str], set[int]]:
+        with platform_db.session() as session:
+            latest = latest_semantic_model(session, project_id)
+            if latest is None:
+                raise Failure(f"project {project_id}: no semantic model yet; materialize semantic_model first")
+            schema_version, model = latest
+            documents = build_documents(model)
+            result = sync_documents(session, project_id=project_id, documents=documents, embedder=embedder)
+            session.commit()
+            keys = stored_document_keys(session, project_id=project_id)
+            dimensions = stored_dimensions(session, project_id=project_id)
+        expected = {f"table:{e.name}" for e in model.entities} | {
+            f"column:{e.name}.{c.name}" for e in model.entities for c in e.columns
+        }
+        metadata: dict[str, object] = {
+            "schema_version": schema_version,
+            "documents": len(documents),
+            "embedded": result.embedded,
+            "reused": result.reused,
+            "deleted": result.deleted,
+            "embedding_model": embedder.model_id,
+        }
+        _record_state(context, platform_db, project_id, metadata)
+        return metadata, sorted(expected - keys), dimensions
+
+    per_project = for_each_project(context, one)
+    missing = {project_id: found for project_id, (_, found, _) in per_project.items() if found}
+    wrong_dimensions = {
+        project_id: sorted(dims) for project_id, (_, _, dims) in per_project.items() if dims != {embedder.dimensions}
     }
-    missing = sorted(expected - keys)
-    metadata = {
-        "schema_version": schema_version,
-        "documents": len(documents),
-        "embedded": result.embedded,
-        "reused": result.reused,
-        "deleted": result.deleted,
-        "embedding_model": embedder.model_id,
-    }
-    _record_state(context, platform_db, metadata)
     return MaterializeResult(
-        metadata=metadata,
+        metadata=batch_metadata({project_id: metadata for project_id, (metadata, _, _) in per_project.items()}),
         check_results=[
             AssetCheckResult(
                 check_name="every_table_and_column_has_a_document",
                 passed=not missing,
-                metadata={"missing": missing[:50], "missing_count": len(missing)},
+                metadata={
+                    "missing": _single_or_by_project({p: found[:50] for p, found in missing.items()}),
+                    "missing_count": sum(len(found) for found in missing.values()),
+                },
             ),
             AssetCheckResult(
                 check_name="vectors_have_the_model_dimension",
-                passed=dimensions == {embedder.dimensions},
-                metadata={"stored_dimensions": sorted(dimensions), "model_dimensions": embedder.dimensions},
+                passed=not wrong_dimensions,
+                metadata={
+                    "stored_dimensions": _single_or_by_project(
+                        {p: sorted(dims) for p, (_, _, dims) in per_project.items()}
+                    ),
+                    "model_dimensions": embedder.dimensions,
+                },
             ),
         ],
     )

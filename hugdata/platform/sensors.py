@@ -1,6 +1,7 @@
 """Sensors: onboarding of new projects, schema-change probes, failure bookkeeping and run status webhooks."""
 
 import time
+from collections.abc import Iterator
 
 from dagster import (
     DagsterEventType,
@@ -17,7 +18,9 @@ from dagster import (
 )
 from sqlalchemy import select
 
-from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG
+from hugdata.config import get_settings
+from hugdata.platform.batches import is_batch, isolated_reruns, onboarding_requests, project_tags, projects_of_run
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG
 from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
@@ -28,14 +31,9 @@ from hugdata.webhooks.outbox import enqueue
 PAGE = 500  # partitions read per tick; a burst of registrations drains over a few ticks
 
 
-def project_tags(project_id: str, tier: str) -> dict[str, str]:
-    """Tags every tenant run carries, so runs can be filtered, limited and sized per project."""
-    return {PROJECT_TAG: project_id, TIER_TAG: tier}
-
-
 @sensor(job=schema_sync, minimum_interval_seconds=5, default_status=DefaultSensorStatus.RUNNING)
 def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: PlatformDatabaseResource) -> SensorResult:
-    """Request one `schema_sync` run for every project partition added since the last tick."""
+    """Request the first `schema_sync` for every project partition added since the last tick (batched when many)."""
     # The cursor is Dagster's own storage cursor over partitions in insertion order, so a tick costs one page read
     # whatever the number of tenants; run keys make a repeated request for the same project a no-op.
     page = context.instance.get_paginated_dynamic_partitions(
@@ -46,20 +44,21 @@ def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: Pla
         with platform_db.session() as session:
             rows = session.execute(select(Project.id, Project.tier).where(Project.id.in_(page.results)))
             tiers = {project_id: str(tier.value if hasattr(tier, "value") else tier) for project_id, tier in rows}
-    requests = [
-        RunRequest(
-            run_key=f"onboard:{project_id}", partition_key=project_id, tags=project_tags(project_id, tiers[project_id])
-        )
-        for project_id in page.results
-        if project_id in tiers  # a partition without a registry row is an orphan that reconciliation removes
-    ]
+    # A partition without a registry row is an orphan that reconciliation removes.
+    new_projects = [(project_id, tiers[project_id]) for project_id in page.results if project_id in tiers]
+    requests = onboarding_requests(new_projects, batch_size=get_settings().onboarding_batch_size)
     return SensorResult(run_requests=requests, cursor=page.cursor)
 
 
-@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING)
-def asset_failure_sensor(context: RunFailureSensorContext, platform_db: PlatformDatabaseResource) -> None:
-    """Mark the assets a failed tenant run did not materialize as failed in the platform's asset-state table."""
+@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING, request_job=schema_sync)
+def asset_failure_sensor(
+    context: RunFailureSensorContext, platform_db: PlatformDatabaseResource
+) -> Iterator[RunRequest]:
+    """Mark what a failed tenant run did not materialize as failed; re-run a failed batch one project at a time."""
     run = context.dagster_run
+    if is_batch(run):
+        yield from isolated_reruns(run, context.instance)
+        return
     project_id = run.tags.get(PARTITION_TAG)
     if not project_id:
         return
@@ -82,26 +81,32 @@ def asset_failure_sensor(context: RunFailureSensorContext, platform_db: Platform
 
 def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource, status: str) -> None:
     run = context.dagster_run
-    project_id = run.tags.get(PROJECT_TAG) or run.tags.get(PARTITION_TAG)
-    if not project_id:
+    batch = is_batch(run)
+    if batch and status == "failed":
+        return  # its projects are re-run one by one, and those runs report each project's outcome
+    project_ids = [run.tags[PROJECT_TAG]] if PROJECT_TAG in run.tags else projects_of_run(run, context.instance)
+    if not project_ids:
         return
     stats = context.instance.get_run_stats(run.run_id)
-    payload = {
-        "event_id": f"{run.run_id}:{status}",
-        "project_id": project_id,
-        "run_id": run.run_id,
-        "status": status,
-        "job": run.job_name,
-        "assets": sorted(key.to_user_string() for key in (run.asset_selection or [])),
-        "started_at": stats.start_time,
-        "ended_at": stats.end_time,
-        "occurred_at": context.dagster_event.timestamp if hasattr(context.dagster_event, "timestamp") else None,
-    }
     with platform_db.session() as session:
-        if session.get(Project, project_id) is None:
-            return  # offboarded meanwhile: nobody to tell
-        # The event ID doubles as the receiver's idempotency key; a sensor replay after a restart adds nothing.
-        enqueue(session, event_id=payload["event_id"], project_id=project_id, payload=payload)
+        for project_id in project_ids:
+            if session.get(Project, project_id) is None:
+                continue  # offboarded meanwhile: nobody to tell
+            # The event ID doubles as the receiver's idempotency key; a sensor replay after a restart adds nothing.
+            event_id = f"{run.run_id}:{status}:{project_id}" if batch else f"{run.run_id}:{status}"
+            payload = {
+                "event_id": event_id,
+                "project_id": project_id,
+                "run_id": run.run_id,
+                "batch": batch,
+                "status": status,
+                "job": run.job_name,
+                "assets": sorted(key.to_user_string() for key in (run.asset_selection or [])),
+                "started_at": stats.start_time,
+                "ended_at": stats.end_time,
+                "occurred_at": getattr(context.dagster_event, "timestamp", None),
+            }
+            enqueue(session, event_id=event_id, project_id=project_id, payload=payload)
         session.commit()
 
 

@@ -1,0 +1,123 @@
+"""Runs over many projects at once: onboarding batches that share one run worker, and their failure fan-out.
+
+Most of a small tenant's run is the run worker starting (Python, Dagster, the code location, the model); a batch of
+newly registered projects in one run pays that once. Isolation is kept by what happens on failure: a failing
+project never stops the others in its step, and a failed batch is re-run as one run per project, so each project
+ends with its own run, its own status and its own error message.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from dagster import AssetExecutionContext, DagsterInstance, DagsterRun, Failure, RunRequest
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG
+from hugdata.platform.partitions import PROJECTS_PARTITION
+
+BATCH_TAG = "hugdata/batch"
+T = TypeVar("T")
+
+
+def project_tags(project_id: str, tier: str) -> dict[str, str]:
+    """Tags every single-project run carries, so runs can be filtered, limited and sized per project."""
+    return {PROJECT_TAG: project_id, TIER_TAG: tier}
+
+
+def onboarding_requests(new_projects: Sequence[tuple[str, str]], *, batch_size: int) -> list[RunRequest]:
+    """First runs for newly added projects (in partition order): consecutive projects of one tier share a run."""
+    groups: list[list[tuple[str, str]]] = []
+    for project_id, tier in new_projects:
+        if groups and len(groups[-1]) < batch_size and groups[-1][-1][1] == tier:
+            groups[-1].append((project_id, tier))
+        else:
+            groups.append([(project_id, tier)])
+    requests = []
+    for group in groups:
+        first, tier = group[0]
+        last = group[-1][0]
+        if len(group) == 1:
+            requests.append(RunRequest(run_key=f"onboard:{first}", partition_key=first, tags=project_tags(first, tier)))
+        else:
+            # A partition range covers exactly these projects: they are consecutive in the partition order.
+            requests.append(
+                RunRequest(
+                    run_key=f"onboard:{first}..{last}",
+                    tags={
+                        ASSET_PARTITION_RANGE_START_TAG: first,
+                        ASSET_PARTITION_RANGE_END_TAG: last,
+                        TIER_TAG: tier,
+                        BATCH_TAG: "onboarding",
+                    },
+                )
+            )
+    return requests
+
+
+def is_batch(run: DagsterRun) -> bool:
+    return ASSET_PARTITION_RANGE_START_TAG in run.tags
+
+
+def projects_of_run(run: DagsterRun, instance: DagsterInstance) -> list[str]:
+    """The projects a tenant run works on: its partition, or every partition of its range."""
+    if PARTITION_TAG in run.tags:
+        return [run.tags[PARTITION_TAG]]
+    if not is_batch(run):
+        return []
+    # The range is a slice of the partitions in insertion order. Reading all keys costs one query per batch event
+    # (a few hundred ms at 100,000 projects), paid only by batch runs.
+    keys = instance.get_dynamic_partitions(PROJECTS_PARTITION)
+    first, last = run.tags[ASSET_PARTITION_RANGE_START_TAG], run.tags[ASSET_PARTITION_RANGE_END_TAG]
+    if first not in keys or last not in keys:
+        return []  # offboarded meanwhile
+    return keys[keys.index(first) : keys.index(last) + 1]
+
+
+def isolated_reruns(run: DagsterRun, instance: DagsterInstance) -> list[RunRequest]:
+    """One single-project run for every project of a failed batch run."""
+    tier = run.tags.get(TIER_TAG, "standard")
+    return [
+        RunRequest(
+            run_key=f"isolate:{run.run_id}:{project_id}", partition_key=project_id, tags=project_tags(project_id, tier)
+        )
+        for project_id in projects_of_run(run, instance)
+    ]
+
+
+def for_each_project(context: AssetExecutionContext, work: Callable[[str], T]) -> dict[str, T]:
+    """``work(project_id)`` for every project of the run, in partition order.
+
+    A single-project run raises what ``work`` raises (so the asset's RetryPolicy applies). A batch keeps going past a
+    failing project and fails afterwards, without retries: its projects are then re-run one by one.
+    """
+    keys = context.partition_keys
+    if len(keys) == 1:
+        return {keys[0]: work(keys[0])}
+    done: dict[str, T] = {}
+    failures: list[str] = []
+    for project_id in keys:
+        try:
+            done[project_id] = work(project_id)
+        except Exception as exc:
+            # A Failure from a resource already names the project and the cause (never a password); anything else
+            # is reported by class only, since its text may quote a connection string.
+            if isinstance(exc, Failure) and exc.description:
+                message = exc.description
+            else:
+                message = f"project {project_id}: {type(exc).__name__}"
+            context.log.error(message)
+            failures.append(message)
+    if failures:
+        raise Failure(
+            description=f"{len(failures)} of {len(keys)} projects failed; each is re-run on its own: "
+            + "; ".join(failures[:5]),
+            allow_retries=False,
+        )
+    return done
+
+
+def batch_metadata(per_project: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Materialization metadata: one project's own, or for a batch the count and each project's summary."""
+    if len(per_project) == 1:
+        return next(iter(per_project.values()))
+    return {"projects": len(per_project), "per_project": per_project}
