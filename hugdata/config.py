@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     schedules_enabled: bool = Field(default=True, description="schedules start switched on (nightly schema sync)")
     runs_max_concurrent: int = Field(default=4, ge=1, le=1000, description="runs executing at once, all projects")
     onboarding_batch_size: int = Field(
-        default=25, ge=1, le=500, description="new projects that share one first run; 1 = a run per project"
+        default=50, ge=1, le=500, description="new projects that share one first run; 1 = a run per project"
     )
     runs_per_project: int = Field(default=1, ge=1, le=100, description="runs executing at once for one project")
     db_pool_size: int = Field(default=10, ge=1, le=200)

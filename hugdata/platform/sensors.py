@@ -1,7 +1,6 @@
 """Sensors: onboarding of new projects, schema-change probes, failure bookkeeping and run status webhooks."""
 
 import time
-from collections.abc import Iterator
 
 from dagster import (
     DagsterEventType,
@@ -53,15 +52,14 @@ def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: Pla
 @run_failure_sensor(default_status=DefaultSensorStatus.RUNNING, request_job=schema_sync)
 def asset_failure_sensor(
     context: RunFailureSensorContext, platform_db: PlatformDatabaseResource
-) -> Iterator[RunRequest]:
+) -> list[RunRequest] | None:
     """Mark what a failed tenant run did not materialize as failed; re-run a failed batch one project at a time."""
     run = context.dagster_run
     if is_batch(run):
-        yield from isolated_reruns(run, context.instance)
-        return
+        return isolated_reruns(run, context.instance)
     project_id = run.tags.get(PARTITION_TAG)
     if not project_id:
-        return
+        return None
     selected = (
         [key.to_user_string() for key in run.asset_selection] if run.asset_selection else list(SCHEMA_SYNC_ASSET_NAMES)
     )
@@ -74,9 +72,10 @@ def asset_failure_sensor(
     failed = [asset for asset in selected if asset not in done]
     with platform_db.session() as session:
         if session.get(Project, project_id) is None:
-            return  # the project was removed meanwhile
+            return None  # the project was removed meanwhile
         record_failed(session, project_id=project_id, assets=failed, run_id=run.run_id)
         session.commit()
+    return None
 
 
 def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource, status: str) -> None:

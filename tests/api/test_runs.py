@@ -8,17 +8,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from hugdata.api.app import create_app
 from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.devstack import code_location_error, kill_group, write_workspace
+from hugdata.webhooks.outbox import WebhookEvent
 from tests.conftest import truncate_platform
 from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET
 from tests.webhooks.receiver import webhook_receiver
@@ -33,9 +36,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class DagsterStack:
+    """A real dagster-webserver and dagster-daemon on the test session's instance; the daemon can be killed."""
+
+    graphql_url: str
+    daemon: subprocess.Popen[bytes]
+    start_daemon: Callable[[], subprocess.Popen[bytes]]
+
+
 @pytest.fixture(scope="module")
-def dagster_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real dagster-webserver and dagster-daemon on the test session's instance."""
+def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterStack]:
     home = settings.resolved_dagster_home
     workspace = write_workspace(home)
     port = _free_port()
@@ -48,22 +59,29 @@ def dagster_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
         "HUGDATA_SCHEDULES_ENABLED": "false",
     }
     bin_dir = Path(sys.executable).parent
-    procs = [
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start_daemon() -> subprocess.Popen[bytes]:
+        daemon = subprocess.Popen(
+            [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
+            env=env,
+            stdout=(logs / "daemon.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        procs.append(daemon)
+        return daemon
+
+    procs.append(
         subprocess.Popen(
             [str(bin_dir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)],
             env=env,
             stdout=(logs / "webserver.log").open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
-        ),
-        subprocess.Popen(
-            [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
-            env=env,
-            stdout=(logs / "daemon.log").open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ),
-    ]
+        )
+    )
+    stack = DagsterStack(f"http://127.0.0.1:{port}/graphql", start_daemon(), start_daemon)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -76,15 +94,21 @@ def dagster_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             if time.monotonic() > deadline:
                 pytest.fail(f"dagster-webserver did not come up: {(logs / 'webserver.log').read_text()[-3000:]}")
             time.sleep(0.5)
-        yield f"{url}/graphql"
+        yield stack
     finally:
         for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(30)
             kill_group(proc.pid)  # code servers the webserver and daemon started must not outlive the tests
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def dagster_url(dagster_stack: DagsterStack) -> str:
+    return dagster_stack.graphql_url
 
 
 @pytest.fixture
@@ -266,3 +290,41 @@ def test_backfill_of_three_projects_reaches_three_of_three(api: TestClient, tmp_
     assert api.get(f"/v1/backfills/{own.json()['backfill_id']}", headers=keys["bf-shop"]).status_code == 404
     assert api.post("/v1/backfills", json={"project_ids": ["nope"]}, headers=ADMIN).status_code == 404
     assert api.post("/v1/backfills", json={}, headers=keys["bf-hr"]).status_code == 403
+
+
+def test_a_daemon_killed_mid_run_loses_no_webhook_event(
+    api: TestClient, dagster_stack: DagsterStack, runtime: ApiRuntime, tmp_path: Path
+) -> None:
+    with webhook_receiver(WEBHOOK_SECRET) as receiver:
+        key = _register(api, "restart-shop", _sqlite(tmp_path), webhook_url=receiver.url)
+        started = _wait(
+            lambda: [
+                r
+                for r in api.get("/v1/projects/restart-shop/runs", headers=key).json()["items"]
+                if r["status"] in ("STARTING", "STARTED")
+            ],
+            what="the onboarding run to start",
+        )
+        run_id = started[0]["run_id"]  # type: ignore[index]
+        # Only the daemon process dies: its code server lets the run worker finish, with nobody watching.
+        dagster_stack.daemon.send_signal(signal.SIGKILL)
+        dagster_stack.daemon.wait(10)
+        _wait(lambda: _status(api, run_id) == "SUCCESS", what="the run to finish while the daemon is down")
+        with runtime.sessions() as session:
+            pending = session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == f"{run_id}:succeeded"))
+            assert pending is None  # nobody could have seen it yet
+
+        dagster_stack.daemon = dagster_stack.start_daemon()
+        # The run status sensors resume from their stored cursors and catch up with what happened meanwhile.
+        events = _wait(
+            lambda: (
+                {e["status"]: e for e in receiver.events if e["run_id"] == run_id}
+                if {"started", "succeeded"} <= {e["status"] for e in receiver.events if e["run_id"] == run_id}
+                else None
+            ),
+            timeout_s=120,
+            what="the started and succeeded webhooks after the daemon restart",
+        )
+    assert events["succeeded"]["event_id"] == f"{run_id}:succeeded"  # type: ignore[index]
+    assert sum(e["status"] == "succeeded" for e in receiver.events) == 1
+    assert receiver.bad_signatures == 0

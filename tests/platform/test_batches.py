@@ -4,14 +4,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster import AssetRecordsFilter, DagsterEventType, DagsterInstance, build_sensor_context, materialize
+from dagster import (
+    AssetRecordsFilter,
+    DagsterEventType,
+    DagsterInstance,
+    build_run_status_sensor_context,
+    build_sensor_context,
+    materialize,
+)
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.platform import sensors
-from hugdata.platform.batches import isolated_reruns, onboarding_requests, projects_of_run
+from hugdata.platform.batches import onboarding_requests, projects_of_run
 from hugdata.platform.instance import open_instance
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.asset_states import project_asset_states
@@ -103,6 +110,15 @@ def test_a_failing_project_does_not_stop_its_batch_and_the_batch_fans_out(
         assert project_asset_states(session, "f-good-2")[0].status == "materialized"
     run = instance.get_run_by_id(result.run_id)
     assert run is not None and projects_of_run(run, instance) == ["f-good-1", "f-gone", "f-good-2"]
-    reruns = isolated_reruns(run, instance)
+    failure_event = next(e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE)
+    with build_run_status_sensor_context(
+        sensor_name="asset_failure_sensor",
+        dagster_instance=instance,
+        dagster_run=run,
+        dagster_event=failure_event,
+        resources={"platform_db": PlatformDatabaseResource()},
+    ) as context:
+        reruns = sensors.asset_failure_sensor(context.for_run_failure())
+    assert reruns is not None
     assert [r.partition_key for r in reruns] == ["f-good-1", "f-gone", "f-good-2"]
     assert all(r.tags["hugdata/project_id"] == r.partition_key for r in reruns)
