@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG, project_tags
 
 CODE_LOCATION = "hugdata.platform.definitions"
 REPOSITORY = "__repository__"
@@ -103,7 +103,7 @@ class DagsterRuns:
 
     def launch(self, *, project_id: str, tier: str, assets: Sequence[str] | None = None) -> str:
         """Queue a run of the project's partition (all tenant assets, or ``assets``); return its run ID."""
-        tags = {PARTITION_TAG: project_id, PROJECT_TAG: project_id, TIER_TAG: tier}
+        tags = {PARTITION_TAG: project_id, **project_tags(project_id, tier)}
         try:
             return self._client.submit_job_execution(
                 TENANT_JOB,

@@ -1,1 +1,1 @@
-"""How a tenant run becomes a Kubernetes Job: pure functions from tenant facts to Kubernetes/Dagster config."""
+"""Pure functions from tenant facts to Kubernetes and Dagster configuration (no cluster access here)."""

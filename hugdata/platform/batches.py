@@ -12,16 +12,12 @@ from typing import Any, TypeVar
 from dagster import AssetExecutionContext, DagsterInstance, DagsterRun, Failure, RunRequest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG
+from hugdata.k8s.tenant_runs import run_k8s_tags
+from hugdata.platform.instance import PARTITION_TAG, TIER_TAG, project_tags
 from hugdata.platform.partitions import PROJECTS_PARTITION
 
 BATCH_TAG = "hugdata/batch"
 T = TypeVar("T")
-
-
-def project_tags(project_id: str, tier: str) -> dict[str, str]:
-    """Tags every single-project run carries, so runs can be filtered, limited and sized per project."""
-    return {PROJECT_TAG: project_id, TIER_TAG: tier}
 
 
 def onboarding_requests(new_projects: Sequence[tuple[str, str]], *, batch_size: int) -> list[RunRequest]:
@@ -48,6 +44,7 @@ def onboarding_requests(new_projects: Sequence[tuple[str, str]], *, batch_size: 
                         ASSET_PARTITION_RANGE_END_TAG: last,
                         TIER_TAG: tier,
                         BATCH_TAG: "onboarding",
+                        **run_k8s_tags(tier, batch="onboarding"),
                     },
                 )
             )

@@ -9,12 +9,18 @@ import yaml
 from dagster import DagsterInstance
 
 from hugdata.config import Settings
+from hugdata.k8s.tenant_runs import run_k8s_tags
 
 PROJECT_TAG = "hugdata/project_id"
 TIER_TAG = "hugdata/tier"
 # Every tenant run carries its project as the partition tag, whoever launched it (sensor, API, backfill daemon),
 # so the per-project limit keys on it; `hugdata/project_id` is added where the launcher can set tags.
 PARTITION_TAG = "dagster/partition"
+
+
+def project_tags(project_id: str, tier: str) -> dict[str, str]:
+    """Tags every single-project run carries: filtered by project, limited per project, sized by tier on Kubernetes."""
+    return {PROJECT_TAG: project_id, TIER_TAG: tier, **run_k8s_tags(tier, project_id)}
 
 
 def run_queue_config(*, max_concurrent: int, per_project: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
 from sqlalchemy import select
 
-from hugdata.platform.instance import PROJECT_TAG, TIER_TAG
+from hugdata.platform.instance import project_tags
 from hugdata.platform.jobs import schema_sync
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.models import Project, ProjectStatus
@@ -41,7 +41,7 @@ def _nightly_requests(context: ScheduleEvaluationContext, platform_db: PlatformD
         RunRequest(
             run_key=f"nightly:{night}:{project_id}",
             partition_key=project_id,
-            tags={PROJECT_TAG: project_id, TIER_TAG: str(getattr(tier, "value", tier))},
+            tags=project_tags(project_id, str(getattr(tier, "value", tier))),
         )
         for project_id, tier in projects
         if nightly_slot(project_id) == slot

@@ -18,8 +18,8 @@ from dagster import (
 from sqlalchemy import select
 
 from hugdata.config import get_settings
-from hugdata.platform.batches import is_batch, isolated_reruns, onboarding_requests, project_tags, projects_of_run
-from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG
+from hugdata.platform.batches import is_batch, isolated_reruns, onboarding_requests, projects_of_run
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, project_tags
 from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource

@@ -1,5 +1,6 @@
 """Onboarding batches: new projects share one run, each is handled on its own, and a failed batch fans out."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,13 +18,14 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+from hugdata.k8s.tenant_runs import TIER_RESOURCES
 from hugdata.platform import sensors
 from hugdata.platform.batches import onboarding_requests, projects_of_run
 from hugdata.platform.instance import open_instance
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.asset_states import project_asset_states
 from hugdata.tenants.data_sources import DataSourceSpec
-from hugdata.tenants.models import Dialect
+from hugdata.tenants.models import Dialect, Tier
 from tests.helpers import register
 from tests.platform.test_assets import ASSETS, RESOURCES
 
@@ -47,7 +49,10 @@ def test_consecutive_new_projects_of_one_tier_share_a_run_up_to_the_batch_size()
     ] == [("a", "b")]
     assert [r.partition_key for r in requests[1:]] == ["c", "d", "e"]  # c is past the size, d and e change tier
     assert requests[0].tags["hugdata/tier"] == "standard" and requests[0].tags["hugdata/batch"] == "onboarding"
-    assert requests[2].tags == {"hugdata/project_id": "d", "hugdata/tier": "enterprise"}
+    assert requests[2].tags["hugdata/project_id"] == "d" and requests[2].tags["hugdata/tier"] == "enterprise"
+    batch_k8s = json.loads(requests[0].tags["dagster-k8s/config"])  # a batch Job is sized by its tier too
+    assert batch_k8s["container_config"]["resources"] == TIER_RESOURCES[Tier.standard]
+    assert batch_k8s["job_metadata"]["labels"] == {"hugdata.io/tier": "standard", "hugdata.io/batch": "onboarding"}
     assert [r.partition_key for r in onboarding_requests(new, batch_size=1)] == ["a", "b", "c", "d", "e"]
 
 

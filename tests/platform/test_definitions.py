@@ -38,10 +38,12 @@ def test_onboarding_sensor_requests_one_tagged_run_per_new_project(
     clean_platform.partitions.add(["orphan"])  # a partition without a registry row gets no run
     with build_sensor_context(instance=instance, resources=resources) as context:
         first = project_onboarding_sensor(context)
-    assert [(r.partition_key, r.tags) for r in first.run_requests] == [
-        ("p1", {"hugdata/project_id": "p1", "hugdata/tier": "free"}),
-        ("p2", {"hugdata/project_id": "p2", "hugdata/tier": "enterprise"}),
+    # Different tiers never share a batch: each gets its own run, tagged and sized for its tier.
+    assert [(r.partition_key, r.tags["hugdata/project_id"], r.tags["hugdata/tier"]) for r in first.run_requests] == [
+        ("p1", "p1", "free"),
+        ("p2", "p2", "enterprise"),
     ]
+    assert '"hugdata.io/project-id": "p2"' in first.run_requests[1].tags["dagster-k8s/config"]
 
     with build_sensor_context(instance=instance, cursor=first.cursor, resources=resources) as context:
         idle = project_onboarding_sensor(context)

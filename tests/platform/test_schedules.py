@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from dagster import build_schedule_context
 
 from hugdata.api.runtime import ApiRuntime
+from hugdata.platform.instance import project_tags
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.platform.schedules import NIGHTLY_SLOTS, build_nightly_schema_sync
 from hugdata.tenants.models import Tier
@@ -26,7 +27,7 @@ def test_each_project_runs_once_per_night_and_the_night_is_spread(clean_platform
             requests = build_nightly_schema_sync()(context)
         per_slot.append(len(requests))
         for request in requests:
-            assert request.tags == {"hugdata/project_id": request.partition_key, "hugdata/tier": "free"}
+            assert request.tags == project_tags(request.partition_key, "free")
             assert request.run_key == f"nightly:2026-11-27:{request.partition_key}"
         seen += [r.partition_key for r in requests]
     assert sorted(seen) == sorted(projects)  # everyone once, nobody twice

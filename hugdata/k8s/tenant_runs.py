@@ -1,0 +1,50 @@
+"""How a tenant's run looks on Kubernetes: container resources by tier and labels that name the project.
+
+dagster-k8s's K8sRunLauncher reads the `dagster-k8s/config` run tag when it builds the run's Job, so everything here
+travels as that tag; with any other run launcher the tag is inert.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hugdata.tenants.models import Tier
+
+K8S_CONFIG_TAG = "dagster-k8s/config"
+PROJECT_LABEL = "hugdata.io/project-id"
+TIER_LABEL = "hugdata.io/tier"
+BATCH_LABEL = "hugdata.io/batch"
+
+# Sized from the measured single-run footprint (Python + Dagster + the int8 model: ~450 MB resident, one busy core
+# while embedding); enterprise schemas are larger, so their runs get more room and a higher CPU ceiling.
+TIER_RESOURCES: dict[Tier, dict[str, dict[str, str]]] = {
+    Tier.free: {"requests": {"cpu": "250m", "memory": "768Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+    Tier.standard: {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+    Tier.enterprise: {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "4", "memory": "4Gi"}},
+}
+
+
+def tenant_labels(tier: Tier, project_id: str | None = None, *, batch: str | None = None) -> dict[str, str]:
+    """Labels for a tenant run's Job and Pod; project IDs already obey Kubernetes' label-value syntax."""
+    labels = {TIER_LABEL: tier.value}
+    if project_id is not None:
+        labels[PROJECT_LABEL] = project_id
+    if batch is not None:
+        labels[BATCH_LABEL] = batch
+    return labels
+
+
+def run_k8s_config(tier: Tier, project_id: str | None = None, *, batch: str | None = None) -> dict[str, Any]:
+    """The `dagster-k8s/config` value for one tenant run (or a batch of one tier's projects)."""
+    labels = tenant_labels(tier, project_id, batch=batch)
+    return {
+        "container_config": {"resources": TIER_RESOURCES[tier]},
+        "pod_template_spec_metadata": {"labels": labels},
+        "job_metadata": {"labels": labels},
+    }
+
+
+def run_k8s_tags(tier: Tier | str, project_id: str | None = None, *, batch: str | None = None) -> dict[str, str]:
+    """The run tag that carries ``run_k8s_config``."""
+    return {K8S_CONFIG_TAG: json.dumps(run_k8s_config(Tier(tier), project_id, batch=batch), sort_keys=True)}
