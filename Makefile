@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint helm-lint install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)  ## the test suite against real Postgres, Dagster and tenant data
 
 bench: $(STAMP)  ## benchmarks; JSON results under .bench-results/
 	$(BIN)/python -m bench
+
+helm-lint: $(STAMP)  ## lint helm/hugdata with --strict, render it, validate every object for Kubernetes 1.29 and 1.37
+	$(BIN)/python -m pytest -q tests/k8s/test_chart.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check hugdata tests bench alembic

@@ -1,0 +1,126 @@
+{{- define "hugdata.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "hugdata.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "hugdata.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "hugdata.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{- define "hugdata.secretName" -}}
+{{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "hugdata.fullname" .)) -}}
+{{- end -}}
+
+{{- define "hugdata.postgresSecretName" -}}
+{{- .Values.postgres.existingSecret | default (include "hugdata.secretName" .) -}}
+{{- end -}}
+
+{{- define "hugdata.runNamespace" -}}
+{{- .Values.runs.namespace | default .Release.Namespace -}}
+{{- end -}}
+
+{{- define "hugdata.runServiceAccount" -}}
+{{- printf "%s-run" (include "hugdata.fullname" .) -}}
+{{- end -}}
+
+{{/* Pod-level hardening shared by every pod of the chart. */}}
+{{- define "hugdata.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "hugdata.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Environment of every platform container: settings by value, secrets only by reference. The database URLs
+are assembled by Kubernetes from the password variable, so no password is written into a manifest. */}}
+{{- define "hugdata.env" -}}
+- name: HUGDATA_ENVIRONMENT
+  value: production
+- name: HUGDATA_STATE_DIR
+  value: /var/lib/hugdata
+- name: HUGDATA_MODEL_CACHE_DIR
+  value: /var/cache/hugdata
+- name: HOME
+  value: /tmp
+- name: DAGSTER_HOME
+  value: /opt/dagster/home
+- name: HUGDATA_DAGSTER_HOME
+  value: /opt/dagster/home
+- name: HUGDATA_DB_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "hugdata.postgresSecretName" . }}
+      key: {{ .Values.postgres.passwordKey }}
+- name: DAGSTER_PG_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "hugdata.postgresSecretName" . }}
+      key: {{ .Values.postgres.passwordKey }}
+- name: HUGDATA_DATABASE_URL
+  value: {{ printf "postgresql+psycopg://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user .Values.postgres.host .Values.postgres.port .Values.postgres.hugdataDatabase | quote }}
+- name: HUGDATA_DAGSTER_DATABASE_URL
+  value: {{ printf "postgresql+psycopg2://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user .Values.postgres.host .Values.postgres.port .Values.postgres.dagsterDatabase | quote }}
+- name: HUGDATA_DAGSTER_GRAPHQL_URL
+  value: {{ printf "http://%s-webserver:%v/graphql" (include "hugdata.fullname" .) .Values.webserver.port | quote }}
+- name: HUGDATA_RUNS_MAX_CONCURRENT
+  value: {{ .Values.runs.maxConcurrent | quote }}
+- name: HUGDATA_RUNS_PER_PROJECT
+  value: {{ .Values.runs.perProject | quote }}
+- name: HUGDATA_ADMIN_TOKEN
+  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: admin-token}}
+- name: HUGDATA_ENCRYPTION_KEYS
+  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: encryption-keys}}
+- name: HUGDATA_WEBHOOK_SECRET
+  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: webhook-secret}}
+- name: HUGDATA_EMBEDDING_API_KEY
+  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: llm-api-key, optional: true}}
+{{- end -}}
+
+{{/* Writable places on a read-only root filesystem, and the instance's dagster.yaml inside DAGSTER_HOME. */}}
+{{- define "hugdata.volumeMounts" -}}
+- {name: tmp, mountPath: /tmp}
+- {name: state, mountPath: /var/lib/hugdata}
+- {name: model-cache, mountPath: /var/cache/hugdata}
+- {name: dagster-home, mountPath: /opt/dagster/home}
+- {name: instance, mountPath: /opt/dagster/home/dagster.yaml, subPath: dagster.yaml, readOnly: true}
+- {name: instance, mountPath: /opt/dagster/workspace/workspace.yaml, subPath: workspace.yaml, readOnly: true}
+{{- end -}}
+
+{{- define "hugdata.volumes" -}}
+- {name: tmp, emptyDir: {}}
+- {name: state, emptyDir: {}}
+- {name: model-cache, emptyDir: {}}
+- {name: dagster-home, emptyDir: {}}
+- name: instance
+  configMap:
+    name: {{ include "hugdata.fullname" . }}-instance
+{{- end -}}

@@ -1,0 +1,141 @@
+"""The Helm chart, rendered by real Helm (helm-python-sdk) and checked against Kubernetes' own API schemas."""
+
+from pathlib import Path
+from typing import Any
+
+import helm_python as helm
+import kubernetes_validate
+import pytest
+import yaml
+from dagster._config import process_config
+from dagster_k8s import K8sRunLauncher
+
+CHART = Path(__file__).resolve().parents[2] / "helm" / "hugdata"
+KUBERNETES_VERSIONS = ["1.29.0", "1.37.0"]
+CANARIES = {
+    "adminToken": "canary-admin-7f3a",
+    "encryptionKeys": "canary-fernet-91bc",
+    "webhookSecret": "canary-webhook-c0de",
+    "llmApiKey": "canary-llm-5e11",
+}
+PRODUCTION_VALUES: dict[str, Any] = {
+    "image": {"repository": "registry.example.com/hugdata/platform", "tag": "1.4.0"},
+    "postgres": {"host": "pg.internal", "password": "canary-pg-77aa"},
+    "secrets": CANARIES,
+    "api": {"replicas": 4},
+    "runs": {"namespace": "hugdata-runs", "maxConcurrent": 20, "perProject": 2},
+}
+
+
+def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    manifests = helm.Chart.load(CHART).render(values, name="hd", namespace="hugdata", is_install=True)
+    return [doc for text in manifests.values() for doc in yaml.safe_load_all(text) if doc]
+
+
+def containers(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    found = []
+    for obj in objects:
+        if obj["kind"] in ("Deployment", "Job"):
+            pod = obj["spec"]["template"]["spec"]
+            found += [(obj["metadata"]["name"], pod, c) for c in pod["containers"] + pod.get("initContainers", [])]
+    return found
+
+
+@pytest.fixture(scope="module", params=["default", "production"])
+def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    return render(None if request.param == "default" else PRODUCTION_VALUES)
+
+
+def test_chart_lints_clean_in_strict_mode() -> None:
+    report = helm.lint(str(CHART), strict=True, kube_version="v1.29.0")
+    assert report["errors"] == [] and [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_every_object_is_valid_for_kubernetes_strictly(rendered: list[dict[str, Any]], version: str) -> None:
+    assert {o["kind"] for o in rendered} >= {"Deployment", "Service", "ConfigMap", "Role", "RoleBinding", "Job"}
+    for obj in rendered:
+        kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_every_container_is_hardened_and_sized(rendered: list[dict[str, Any]]) -> None:
+    found = containers(rendered)
+    assert {name.removeprefix("hd-hugdata-") for name, _, _ in found} == {
+        "api",
+        "webserver",
+        "daemon",
+        "code-server",
+        "migrations",
+    }
+    for name, pod, container in found:
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True and security["allowPrivilegeEscalation"] is False, name
+        assert security["capabilities"] == {"drop": ["ALL"]}, name
+        assert set(container["resources"]) == {"requests", "limits"}, name
+        assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
+        # Everything a read-only container writes goes to an emptyDir.
+        writable = {m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")}
+        assert {"/tmp", "/opt/dagster/home"} <= writable, name
+
+
+def test_api_is_probed_on_health_and_readiness(rendered: list[dict[str, Any]]) -> None:
+    [api] = [c for name, _, c in containers(rendered) if name == "hd-hugdata-api"]
+    assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_launcher_role_grants_exactly_what_the_run_launcher_needs_and_nothing_cluster_wide() -> None:
+    objects = render(PRODUCTION_VALUES)
+    assert not [o for o in objects if o["kind"] in ("ClusterRole", "ClusterRoleBinding")]
+    [role] = [o for o in objects if o["kind"] == "Role"]
+    assert role["metadata"]["namespace"] == "hugdata-runs"
+    assert role["rules"] == [
+        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list", "watch", "delete"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    ]
+    [binding] = [o for o in objects if o["kind"] == "RoleBinding"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hd-hugdata", "namespace": "hugdata"}]
+
+
+def test_no_secret_value_is_written_outside_the_secret() -> None:
+    objects = render(PRODUCTION_VALUES)
+    canaries = [*CANARIES.values(), PRODUCTION_VALUES["postgres"]["password"]]
+    for obj in objects:
+        if obj["kind"] != "Secret":
+            assert not [c for c in canaries if c in yaml.safe_dump(obj)], obj["metadata"]["name"]
+    [secret] = [o for o in objects if o["kind"] == "Secret"]
+    assert set(secret["data"]) == {
+        "admin-token",
+        "encryption-keys",
+        "webhook-secret",
+        "llm-api-key",
+        "postgres-password",
+    }
+
+
+def test_existing_secrets_are_referenced_and_none_is_created() -> None:
+    objects = render({"secrets": {"existingSecret": "ops-hugdata"}, "postgres": {"existingSecret": "ops-pg"}})
+    assert not [o for o in objects if o["kind"] == "Secret"]
+    [(_, _, api)] = [(n, p, c) for n, p, c in containers(objects) if n == "hd-hugdata-api"]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in api["env"] if "valueFrom" in e}
+    assert refs["HUGDATA_ADMIN_TOKEN"] == "ops-hugdata" and refs["DAGSTER_PG_PASSWORD"] == "ops-pg"
+
+
+def test_instance_config_holds_a_valid_k8s_run_launcher_and_the_per_project_limit() -> None:
+    [config_map] = [o for o in render(PRODUCTION_VALUES) if o["kind"] == "ConfigMap"]
+    instance = yaml.safe_load(config_map["data"]["dagster.yaml"])
+    launcher = instance["run_launcher"]
+    assert (launcher["module"], launcher["class"]) == ("dagster_k8s", "K8sRunLauncher")
+    result = process_config(K8sRunLauncher.config_type(), launcher["config"])
+    assert result.success, result.errors
+    assert launcher["config"]["job_namespace"] == "hugdata-runs"
+    assert launcher["config"]["job_image"] == "registry.example.com/hugdata/platform:1.4.0"
+    assert launcher["config"]["env_secrets"] == ["hd-hugdata-secrets"]
+    coordinator = instance["run_coordinator"]["config"]
+    assert coordinator["max_concurrent_runs"] == 20
+    assert coordinator["tag_concurrency_limits"] == [
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
+    ]
