@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     onboarding_batch_size: int = Field(
         default=50, ge=1, le=500, description="new projects that share one first run; 1 = a run per project"
     )
+    run_tier_resources: dict[Literal["free", "standard", "enterprise"], dict[str, dict[str, str]]] | None = Field(
+        default=None, description="JSON: container requests/limits of runs on Kubernetes per tier; empty = built-in"
+    )
     runs_per_project: int = Field(default=1, ge=1, le=100, description="runs executing at once for one project")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)

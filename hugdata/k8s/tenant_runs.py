@@ -7,6 +7,7 @@ travels as that tag; with any other run launcher the tag is inert.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from hugdata.tenants.models import Tier
@@ -35,16 +36,28 @@ def tenant_labels(tier: Tier, project_id: str | None = None, *, batch: str | Non
     return labels
 
 
-def run_k8s_config(tier: Tier, project_id: str | None = None, *, batch: str | None = None) -> dict[str, Any]:
-    """The `dagster-k8s/config` value for one tenant run (or a batch of one tier's projects)."""
+TierResources = Mapping[str, Mapping[str, Mapping[str, str]]]
+
+
+def run_k8s_config(
+    tier: Tier, project_id: str | None = None, *, batch: str | None = None, resources: TierResources | None = None
+) -> dict[str, Any]:
+    """The `dagster-k8s/config` value for one tenant run (or a batch of one tier's projects).
+
+    ``resources`` overrides the built-in sizes per tier (the chart's `runs.tiers`).
+    """
     labels = tenant_labels(tier, project_id, batch=batch)
+    sized = (resources or {}).get(tier.value) or TIER_RESOURCES[tier]
     return {
-        "container_config": {"resources": TIER_RESOURCES[tier]},
+        "container_config": {"resources": sized},
         "pod_template_spec_metadata": {"labels": labels},
         "job_metadata": {"labels": labels},
     }
 
 
-def run_k8s_tags(tier: Tier | str, project_id: str | None = None, *, batch: str | None = None) -> dict[str, str]:
+def run_k8s_tags(
+    tier: Tier | str, project_id: str | None = None, *, batch: str | None = None, resources: TierResources | None = None
+) -> dict[str, str]:
     """The run tag that carries ``run_k8s_config``."""
-    return {K8S_CONFIG_TAG: json.dumps(run_k8s_config(Tier(tier), project_id, batch=batch), sort_keys=True)}
+    config = run_k8s_config(Tier(tier), project_id, batch=batch, resources=resources)
+    return {K8S_CONFIG_TAG: json.dumps(config, sort_keys=True)}

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from dagster import AssetExecutionContext, DagsterInstance, DagsterRun, Failure, RunRequest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from hugdata.config import get_settings
 from hugdata.k8s.tenant_runs import run_k8s_tags
 from hugdata.platform.instance import PARTITION_TAG, TIER_TAG, project_tags
 from hugdata.platform.partitions import PROJECTS_PARTITION
@@ -44,7 +45,7 @@ def onboarding_requests(new_projects: Sequence[tuple[str, str]], *, batch_size: 
                         ASSET_PARTITION_RANGE_END_TAG: last,
                         TIER_TAG: tier,
                         BATCH_TAG: "onboarding",
-                        **run_k8s_tags(tier, batch="onboarding"),
+                        **run_k8s_tags(tier, batch="onboarding", resources=get_settings().run_tier_resources),
                     },
                 )
             )

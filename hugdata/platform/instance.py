@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from dagster import DagsterInstance
 
-from hugdata.config import Settings
+from hugdata.config import Settings, get_settings
 from hugdata.k8s.tenant_runs import run_k8s_tags
 
 PROJECT_TAG = "hugdata/project_id"
@@ -20,7 +20,8 @@ PARTITION_TAG = "dagster/partition"
 
 def project_tags(project_id: str, tier: str) -> dict[str, str]:
     """Tags every single-project run carries: filtered by project, limited per project, sized by tier on Kubernetes."""
-    return {PROJECT_TAG: project_id, TIER_TAG: tier, **run_k8s_tags(tier, project_id)}
+    resources = get_settings().run_tier_resources
+    return {PROJECT_TAG: project_id, TIER_TAG: tier, **run_k8s_tags(tier, project_id, resources=resources)}
 
 
 def run_queue_config(*, max_concurrent: int, per_project: int) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The Helm chart, rendered by real Helm (helm-python-sdk) and checked against Kubernetes' own API schemas."""
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 import yaml
 from dagster._config import process_config
 from dagster_k8s import K8sRunLauncher
+
+from hugdata.config import Settings
 
 CHART = Path(__file__).resolve().parents[2] / "helm" / "hugdata"
 KUBERNETES_VERSIONS = ["1.29.0", "1.37.0"]
@@ -139,3 +142,28 @@ def test_instance_config_holds_a_valid_k8s_run_launcher_and_the_per_project_limi
     assert coordinator["tag_concurrency_limits"] == [
         {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
     ]
+
+
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        ({"api": {"replicas": "two"}}, "replicas"),
+        ({"runs": {"tiers": {"platinum": {"requests": {}, "limits": {}}}}}, "platinum"),
+        ({"runs": {"tiers": {"free": {"requests": {"cpu": "lots"}, "limits": {}}}}}, "cpu"),
+        ({"postgres": {"port": 70000}}, "port"),
+        ({"image": {"pullPolicy": "Sometimes"}}, "pullPolicy"),
+        ({"replicaCount": 3}, "replicaCount"),
+    ],
+)
+def test_values_schema_rejects_wrong_types_and_unknown_tiers(values: dict[str, Any], names: str) -> None:
+    with pytest.raises(helm.HelmError) as refused:
+        render(values)
+    assert names in str(refused.value)
+
+
+def test_run_sizes_per_tier_reach_the_platform_as_settings() -> None:
+    tiers = {"enterprise": {"requests": {"cpu": "3", "memory": "6Gi"}, "limits": {"cpu": "6", "memory": "8Gi"}}}
+    objects = render({"runs": {"tiers": tiers}})
+    [(_, _, daemon)] = [(n, p, c) for n, p, c in containers(objects) if n == "hd-hugdata-daemon"]
+    [setting] = [e["value"] for e in daemon["env"] if e["name"] == "HUGDATA_RUN_TIER_RESOURCES"]
+    assert Settings(run_tier_resources=json.loads(setting)).run_tier_resources["enterprise"] == tiers["enterprise"]  # type: ignore[index]

@@ -21,8 +21,9 @@ from hugdata.k8s.tenant_runs import PROJECT_LABEL, TIER_LABEL, TIER_RESOURCES
 from hugdata.platform.definitions import defs
 from hugdata.platform.instance import PARTITION_TAG, open_instance, project_tags
 from hugdata.tenants.models import Tier
+from tests.k8s.test_chart import PRODUCTION_VALUES, render
 
-IMAGE = "registry.example.com/hugdata/platform:1.4.0"
+IMAGE = "registry.example.com/hugdata/platform:1.4.0"  # PRODUCTION_VALUES' image
 CANARY_PASSWORD = "canary-" + uuid.uuid4().hex
 
 
@@ -77,17 +78,10 @@ def instance(settings: Settings) -> Iterator[DagsterInstance]:
 
 
 def _launcher(kubeconfig: Path, instance: DagsterInstance) -> K8sRunLauncher:
-    # As the chart configures it: image, service account and secrets by reference, never by value.
-    launcher = K8sRunLauncher(
-        service_account_name="hugdata-run",
-        instance_config_map="hugdata-dagster-instance",
-        dagster_home="/opt/dagster/home",
-        job_image=IMAGE,
-        job_namespace="hugdata-runs",
-        env_secrets=["hugdata-secrets"],
-        load_incluster_config=False,
-        kubeconfig_file=str(kubeconfig),
-    )
+    """The launcher exactly as the chart configures it, pointed at the fake API server instead of in-cluster."""
+    [config_map] = [o for o in render(PRODUCTION_VALUES) if o["kind"] == "ConfigMap"]
+    config = yaml.safe_load(config_map["data"]["dagster.yaml"])["run_launcher"]["config"]
+    launcher = K8sRunLauncher(**{**config, "load_incluster_config": False, "kubeconfig_file": str(kubeconfig)})
     launcher.register_instance(instance)
     return launcher
 
@@ -116,17 +110,19 @@ def test_tenant_run_becomes_a_job_labelled_and_sized_by_its_tier(
     _launcher(kubeconfig, instance).launch_run(LaunchRunContext(dagster_run=run, workspace=None))
 
     [(namespace, job)] = FakeKubernetesApi.created
-    assert namespace == "hugdata-runs"
+    assert namespace == "hugdata-runs"  # the chart's runs.namespace
     for metadata in (job["metadata"], job["spec"]["template"]["metadata"]):
         assert metadata["labels"][PROJECT_LABEL] == "acme-42"
         assert metadata["labels"][TIER_LABEL] == tier.value
     pod = job["spec"]["template"]["spec"]
-    assert pod["serviceAccountName"] == "hugdata-run"
+    assert pod["serviceAccountName"] == "hd-hugdata-run"  # the chart's run service account, without API rights
     [container] = pod["containers"]
     assert container["image"] == IMAGE
     assert container["resources"] == TIER_RESOURCES[tier]
-    assert {"secretRef": {"name": "hugdata-secrets"}} in container["envFrom"]
+    assert {"secretRef": {"name": "hd-hugdata-secrets"}} in container["envFrom"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert CANARY_PASSWORD not in json.dumps(job)
+    assert not [c for c in PRODUCTION_VALUES["secrets"].values() if c in json.dumps(job)]
     # Literal env values are Dagster's own run facts; every secret arrives by reference (envFrom) only.
     assert {e["name"] for e in container.get("env", [])} <= {
         "DAGSTER_RUN_JOB_NAME",

@@ -95,6 +95,8 @@ are assembled by Kubernetes from the password variable, so no password is writte
   value: {{ .Values.runs.maxConcurrent | quote }}
 - name: HUGDATA_RUNS_PER_PROJECT
   value: {{ .Values.runs.perProject | quote }}
+- name: HUGDATA_RUN_TIER_RESOURCES
+  value: {{ .Values.runs.tiers | toJson | quote }}
 - name: HUGDATA_ADMIN_TOKEN
   valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: admin-token}}
 - name: HUGDATA_ENCRYPTION_KEYS
