@@ -32,6 +32,14 @@ app.kubernetes.io/component: {{ .component }}
 {{- .Values.postgres.existingSecret | default (include "hugdata.secretName" .) -}}
 {{- end -}}
 
+{{- define "hugdata.postgresHost" -}}
+{{- if .Values.bundledPostgres.enabled -}}
+{{- printf "%s-postgres" (include "hugdata.fullname" .) -}}
+{{- else -}}
+{{- .Values.postgres.host -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "hugdata.runNamespace" -}}
 {{- .Values.runs.namespace | default .Release.Namespace -}}
 {{- end -}}
@@ -86,9 +94,9 @@ are assembled by Kubernetes from the password variable, so no password is writte
       name: {{ include "hugdata.postgresSecretName" . }}
       key: {{ .Values.postgres.passwordKey }}
 - name: HUGDATA_DATABASE_URL
-  value: {{ printf "postgresql+psycopg://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user .Values.postgres.host .Values.postgres.port .Values.postgres.hugdataDatabase | quote }}
+  value: {{ printf "postgresql+psycopg://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user (include "hugdata.postgresHost" .) .Values.postgres.port .Values.postgres.hugdataDatabase | quote }}
 - name: HUGDATA_DAGSTER_DATABASE_URL
-  value: {{ printf "postgresql+psycopg2://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user .Values.postgres.host .Values.postgres.port .Values.postgres.dagsterDatabase | quote }}
+  value: {{ printf "postgresql+psycopg2://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user (include "hugdata.postgresHost" .) .Values.postgres.port .Values.postgres.dagsterDatabase | quote }}
 - name: HUGDATA_DAGSTER_GRAPHQL_URL
   value: {{ printf "http://%s-webserver:%v/graphql" (include "hugdata.fullname" .) .Values.webserver.port | quote }}
 - name: HUGDATA_RUNS_MAX_CONCURRENT
