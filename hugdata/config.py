@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         default=None, description="URL of Dagster's storage (psycopg2 driver); empty = embedded Postgres"
     )
     dagster_home: Path | None = Field(default=None, description="Folder with dagster.yaml; default state_dir/dagster")
+    migrations_dir: Path | None = Field(
+        default=None, description="Folder with alembic.ini and alembic/; default the source checkout (set in the image)"
+    )
     admin_token: SecretStr | None = Field(default=None, description="Bootstrap admin bearer token")
     encryption_keys: SecretStr | None = Field(
         default=None, description="Comma-separated Fernet keys, newest first; older ones still decrypt"

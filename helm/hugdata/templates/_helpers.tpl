@@ -75,8 +75,6 @@ are assembled by Kubernetes from the password variable, so no password is writte
   value: production
 - name: HUGDATA_STATE_DIR
   value: /var/lib/hugdata
-- name: HUGDATA_MODEL_CACHE_DIR
-  value: /var/cache/hugdata
 - name: HOME
   value: /tmp
 - name: DAGSTER_HOME
@@ -119,7 +117,6 @@ are assembled by Kubernetes from the password variable, so no password is writte
 {{- define "hugdata.volumeMounts" -}}
 - {name: tmp, mountPath: /tmp}
 - {name: state, mountPath: /var/lib/hugdata}
-- {name: model-cache, mountPath: /var/cache/hugdata}
 - {name: dagster-home, mountPath: /opt/dagster/home}
 - {name: instance, mountPath: /opt/dagster/home/dagster.yaml, subPath: dagster.yaml, readOnly: true}
 - {name: instance, mountPath: /opt/dagster/workspace/workspace.yaml, subPath: workspace.yaml, readOnly: true}
@@ -128,7 +125,6 @@ are assembled by Kubernetes from the password variable, so no password is writte
 {{- define "hugdata.volumes" -}}
 - {name: tmp, emptyDir: {}}
 - {name: state, emptyDir: {}}
-- {name: model-cache, emptyDir: {}}
 - {name: dagster-home, emptyDir: {}}
 - name: instance
   configMap:
