@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     run_tier_resources: dict[Literal["free", "standard", "enterprise"], dict[str, dict[str, str]]] | None = Field(
         default=None, description="JSON: container requests/limits of runs on Kubernetes per tier; empty = built-in"
     )
+    run_namespace_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,30})?$",
+        description="on Kubernetes, each project's runs go to namespace <prefix><project>; empty = one run namespace",
+    )
     runs_per_project: int = Field(default=1, ge=1, le=100, description="runs executing at once for one project")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)

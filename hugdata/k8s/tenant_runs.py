@@ -6,13 +6,16 @@ travels as that tag; with any other run launcher the tag is inert.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from hugdata.tenants.models import Tier
 
 K8S_CONFIG_TAG = "dagster-k8s/config"
+NAMESPACE_TAG = "hugdata/k8s-namespace"
 PROJECT_LABEL = "hugdata.io/project-id"
 TIER_LABEL = "hugdata.io/tier"
 BATCH_LABEL = "hugdata.io/batch"
@@ -61,3 +64,17 @@ def run_k8s_tags(
     """The run tag that carries ``run_k8s_config``."""
     config = run_k8s_config(Tier(tier), project_id, batch=batch, resources=resources)
     return {K8S_CONFIG_TAG: json.dumps(config, sort_keys=True)}
+
+
+def tenant_namespace(prefix: str, project_id: str) -> str:
+    """The namespace of one tenant's runs: ``prefix`` + the project ID as a DNS label, unique per project.
+
+    A project ID that is not already a lowercase DNS label (capitals, dots, underscores, too long) is folded to one
+    and given a short hash of the original, so `Acme` and `acme` never share a namespace.
+    """
+    wanted = f"{prefix}{project_id}"
+    if re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", wanted):
+        return wanted
+    folded = re.sub(r"[^a-z0-9-]+", "-", wanted.lower()).strip("-")
+    digest = hashlib.sha256(project_id.encode()).hexdigest()[:8]
+    return f"{folded[: 63 - 9].rstrip('-')}-{digest}"

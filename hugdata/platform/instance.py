@@ -9,7 +9,7 @@ import yaml
 from dagster import DagsterInstance
 
 from hugdata.config import Settings, get_settings
-from hugdata.k8s.tenant_runs import run_k8s_tags
+from hugdata.k8s.tenant_runs import NAMESPACE_TAG, run_k8s_tags, tenant_namespace
 
 PROJECT_TAG = "hugdata/project_id"
 TIER_TAG = "hugdata/tier"
@@ -20,8 +20,15 @@ PARTITION_TAG = "dagster/partition"
 
 def project_tags(project_id: str, tier: str) -> dict[str, str]:
     """Tags every single-project run carries: filtered by project, limited per project, sized by tier on Kubernetes."""
-    resources = get_settings().run_tier_resources
-    return {PROJECT_TAG: project_id, TIER_TAG: tier, **run_k8s_tags(tier, project_id, resources=resources)}
+    settings = get_settings()
+    tags = {
+        PROJECT_TAG: project_id,
+        TIER_TAG: tier,
+        **run_k8s_tags(tier, project_id, resources=settings.run_tier_resources),
+    }
+    if settings.run_namespace_prefix:
+        tags[NAMESPACE_TAG] = tenant_namespace(settings.run_namespace_prefix, project_id)
+    return tags
 
 
 def run_queue_config(*, max_concurrent: int, per_project: int) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from dagster._config import process_config
 from dagster_k8s import K8sRunLauncher
 
 from hugdata.config import Settings
+from hugdata.platform.k8s_launcher import TenantNamespaceK8sRunLauncher
 
 CHART = Path(__file__).resolve().parents[2] / "helm" / "hugdata"
 KUBERNETES_VERSIONS = ["1.29.0", "1.37.0"]
@@ -151,8 +152,9 @@ def test_instance_config_holds_a_valid_k8s_run_launcher_and_the_per_project_limi
     [config_map] = [o for o in render(PRODUCTION_VALUES) if o["kind"] == "ConfigMap"]
     instance = yaml.safe_load(config_map["data"]["dagster.yaml"])
     launcher = instance["run_launcher"]
-    assert (launcher["module"], launcher["class"]) == ("dagster_k8s", "K8sRunLauncher")
-    result = process_config(K8sRunLauncher.config_type(), launcher["config"])
+    assert (launcher["module"], launcher["class"]) == ("hugdata.platform.k8s_launcher", "TenantNamespaceK8sRunLauncher")
+    assert issubclass(TenantNamespaceK8sRunLauncher, K8sRunLauncher)
+    result = process_config(TenantNamespaceK8sRunLauncher.config_type(), launcher["config"])
     assert result.success, result.errors
     assert launcher["config"]["job_namespace"] == "hugdata-runs"
     assert launcher["config"]["job_image"] == "registry.example.com/hugdata/platform:1.4.0"
@@ -212,3 +214,17 @@ def test_notes_tell_the_operator_how_to_reach_the_api_and_the_ui() -> None:
     assert "get secret hd-hugdata-secrets" in local
     exposed = notes(DEV_CLUSTER_VALUES)
     assert "https://api.hugdata.example.com/healthz" in exposed and "https://dagster.hugdata.example.com/" in exposed
+
+
+def test_per_tenant_namespaces_get_the_run_account_and_the_launcher_role_each() -> None:
+    values = {"runs": {"namespacePerTenant": {"enabled": True, "namespaces": ["hugdata-t-acme", "hugdata-t-globex"]}}}
+    objects = render(values)
+    roles = sorted(o["metadata"]["namespace"] for o in objects if o["kind"] == "Role")
+    assert roles == ["hugdata", "hugdata-t-acme", "hugdata-t-globex"]
+    accounts = {o["metadata"].get("namespace") for o in objects if o["kind"] == "ServiceAccount"}
+    assert {"hugdata-t-acme", "hugdata-t-globex"} <= accounts
+    [(_, _, daemon)] = [(n, p, c) for n, p, c in containers(objects) if n == "hd-hugdata-daemon"]
+    assert {"name": "HUGDATA_RUN_NAMESPACE_PREFIX", "value": "hugdata-t-"} in daemon["env"]
+    for version in KUBERNETES_VERSIONS:
+        for obj in objects:
+            kubernetes_validate.validate(obj, version, strict=True)

@@ -16,10 +16,11 @@ from dagster._core.launcher import LaunchRunContext
 from dagster._core.origin import JobPythonOrigin, RepositoryPythonOrigin
 from dagster_k8s import K8sRunLauncher
 
-from hugdata.config import Settings
-from hugdata.k8s.tenant_runs import PROJECT_LABEL, TIER_LABEL, TIER_RESOURCES
+from hugdata.config import Settings, get_settings
+from hugdata.k8s.tenant_runs import PROJECT_LABEL, TIER_LABEL, TIER_RESOURCES, tenant_namespace
 from hugdata.platform.definitions import defs
 from hugdata.platform.instance import PARTITION_TAG, open_instance, project_tags
+from hugdata.platform.k8s_launcher import TenantNamespaceK8sRunLauncher
 from hugdata.tenants.models import Tier
 from tests.k8s.test_chart import PRODUCTION_VALUES, render
 
@@ -81,7 +82,9 @@ def _launcher(kubeconfig: Path, instance: DagsterInstance) -> K8sRunLauncher:
     """The launcher exactly as the chart configures it, pointed at the fake API server instead of in-cluster."""
     [config_map] = [o for o in render(PRODUCTION_VALUES) if o["kind"] == "ConfigMap"]
     config = yaml.safe_load(config_map["data"]["dagster.yaml"])["run_launcher"]["config"]
-    launcher = K8sRunLauncher(**{**config, "load_incluster_config": False, "kubeconfig_file": str(kubeconfig)})
+    launcher = TenantNamespaceK8sRunLauncher(
+        **{**config, "load_incluster_config": False, "kubeconfig_file": str(kubeconfig)}
+    )
     launcher.register_instance(instance)
     return launcher
 
@@ -130,3 +133,36 @@ def test_tenant_run_becomes_a_job_labelled_and_sized_by_its_tier(
         "DAGSTER_PG_PASSWORD",
     }
     assert all("value" not in e for e in container.get("env", []) if e["name"] == "DAGSTER_PG_PASSWORD")
+
+
+def test_with_per_tenant_namespaces_a_run_lands_in_its_projects_namespace(
+    kubeconfig: Path, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUGDATA_RUN_NAMESPACE_PREFIX", "hugdata-t-")
+    get_settings.cache_clear()
+    try:
+        run = _tenant_run(instance, "Acme_Corp.eu", Tier.standard)
+    finally:
+        monkeypatch.delenv("HUGDATA_RUN_NAMESPACE_PREFIX")
+        get_settings.cache_clear()
+    _launcher(kubeconfig, instance).launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+    [(namespace, job)] = FakeKubernetesApi.created
+    assert namespace == tenant_namespace("hugdata-t-", "Acme_Corp.eu") != tenant_namespace("hugdata-t-", "acme-corp-eu")
+    assert job["metadata"]["labels"][PROJECT_LABEL] == "Acme_Corp.eu"
+
+
+@pytest.mark.parametrize(
+    ("project_id", "expected"),
+    [("acme-42", "hugdata-t-acme-42"), ("42", "hugdata-t-42")],
+)
+def test_tenant_namespace_keeps_ids_that_are_already_dns_labels(project_id: str, expected: str) -> None:
+    assert tenant_namespace("hugdata-t-", project_id) == expected
+
+
+@pytest.mark.parametrize("project_id", ["Acme", "acme.eu", "a_b", "x" * 63])
+def test_tenant_namespace_folds_other_ids_into_a_unique_dns_label(project_id: str) -> None:
+    namespace = tenant_namespace("hugdata-t-", project_id)
+    assert (
+        len(namespace) <= 63 and namespace == namespace.lower() and namespace[0].isalnum() and namespace[-1].isalnum()
+    )
+    assert namespace != tenant_namespace("hugdata-t-", project_id.swapcase() + "z")

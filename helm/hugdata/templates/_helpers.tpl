@@ -101,6 +101,10 @@ are assembled by Kubernetes from the password variable, so no password is writte
   value: {{ .Values.runs.maxConcurrent | quote }}
 - name: HUGDATA_RUNS_PER_PROJECT
   value: {{ .Values.runs.perProject | quote }}
+{{- if .Values.runs.namespacePerTenant.enabled }}
+- name: HUGDATA_RUN_NAMESPACE_PREFIX
+  value: {{ .Values.runs.namespacePerTenant.prefix | quote }}
+{{- end }}
 - name: HUGDATA_RUN_TIER_RESOURCES
   value: {{ .Values.runs.tiers | toJson | quote }}
 - name: HUGDATA_ADMIN_TOKEN
