@@ -16,21 +16,9 @@ from hugdata.platform.k8s_launcher import TenantNamespaceK8sRunLauncher
 
 CHART = Path(__file__).resolve().parents[2] / "helm" / "hugdata"
 KUBERNETES_VERSIONS = ["1.29.0", "1.37.0"]
-CANARIES = {
-    "adminToken": "canary-admin-7f3a",
-    "encryptionKeys": "canary-fernet-91bc",
-    "webhookSecret": "canary-webhook-c0de",
-    "llmApiKey": "canary-llm-5e11",
-}
-PRODUCTION_VALUES: dict[str, Any] = {
-    "image": {"repository": "registry.example.com/hugdata/platform", "tag": "1.4.0"},
-    "postgres": {"host": "pg.internal", "password": "canary-pg-77aa"},
-    "secrets": CANARIES,
-    "api": {"replicas": 4},
-    "runs": {"namespace": "hugdata-runs", "maxConcurrent": 20, "perProject": 2},
-}
-
-
+# A production-like values file; its secret values are canaries that must appear in the Secret and nowhere else.
+PRODUCTION_VALUES: dict[str, Any] = yaml.safe_load((CHART / "ci" / "production-values.yaml").read_text())
+CANARIES: dict[str, str] = PRODUCTION_VALUES["secrets"]
 # A development cluster: everything optional switched on, Postgres inside the release.
 DEV_CLUSTER_VALUES: dict[str, Any] = {
     "bundledPostgres": {"enabled": True},
@@ -70,8 +58,9 @@ def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
     return render({"default": None, "production": PRODUCTION_VALUES, "dev-cluster": DEV_CLUSTER_VALUES}[request.param])
 
 
-def test_chart_lints_clean_in_strict_mode() -> None:
-    report = helm.lint(str(CHART), strict=True, kube_version="v1.29.0")
+@pytest.mark.parametrize("values", [None, PRODUCTION_VALUES], ids=["default", "production"])
+def test_chart_lints_clean_in_strict_mode(values: dict[str, Any] | None) -> None:
+    report = helm.lint(str(CHART), values, strict=True, kube_version="v1.29.0")
     assert report["errors"] == [] and [m for m in report["messages"] if m["severity"] >= 2] == []
 
 
