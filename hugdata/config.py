@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     embedding_model: str = "text-embedding-3-small"
     embedding_dimensions: int = Field(default=1536, ge=8, le=16000)
     embedding_api_key: SecretStr | None = None
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint that writes SQL for /ask")
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    ask_max_tries: int = Field(default=3, ge=1, le=10, description="LLM answers tried per question before giving up")
+    ask_token_budget: int = Field(default=3000, ge=200, le=200_000, description="prompt size limit, in tokens")
     source_connect_timeout_s: int = Field(default=10, ge=1, le=120)
     source_statement_timeout_s: int = Field(default=30, ge=1, le=3600)
     dagster_graphql_url: str | None = Field(

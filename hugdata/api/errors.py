@@ -19,6 +19,7 @@ from hugdata.tenants.errors import (
     PartitionStoreUnavailable,
     ProjectConflict,
     ProjectNotFound,
+    QuestionNotAnswered,
     TenantError,
 )
 from hugdata.tenants.vault import CredentialDecryptError
@@ -32,6 +33,7 @@ _TENANT_STATUS: dict[type[TenantError], int] = {
     ProjectConflict: status.HTTP_409_CONFLICT,
     PartitionStoreUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     CatalogNotReady: status.HTTP_409_CONFLICT,
+    QuestionNotAnswered: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
 

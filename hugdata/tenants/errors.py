@@ -29,3 +29,7 @@ class PartitionStoreUnavailable(TenantError):
 
 class CatalogNotReady(TenantError):
     """The project exists but its catalog has not been materialized yet."""
+
+
+class QuestionNotAnswered(TenantError):
+    """No safe SQL could be produced or run for a question (no LLM configured, every answer refused, source error)."""

@@ -1,0 +1,78 @@
+"""Ask a project's database a question in plain language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from hugdata.api.deps import ProjectScope, RuntimeDep
+from hugdata.api.runtime import ApiRuntime
+from hugdata.api.schemas import ErrorBody
+from hugdata.catalog.embedder_factory import embedder_for
+from hugdata.query.ask import AskContext, AskPolicy, ask
+from hugdata.query.llm import LlmSqlWriter
+from hugdata.tenants.source_engines import SourceLimits
+
+router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=2000)
+    execute: bool = True
+    max_rows: int = Field(default=100, ge=1, le=1000)
+
+
+class AskResponse(BaseModel):
+    project_id: str
+    question: str
+    sql: str
+    tables: list[str]
+    executed: bool
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+    chart: dict[str, Any] | None = Field(description="a Vega-Lite v5 spec for the rows, when their shape suits one")
+    tries: int
+    tokens: int
+
+
+def _context(runtime: ApiRuntime) -> AskContext:
+    settings = runtime.settings
+    writer = None
+    if settings.llm_base_url:
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+        writer = LlmSqlWriter(base_url=settings.llm_base_url, model=settings.llm_model, api_key=key)
+    return AskContext(
+        sessions=runtime.sessions,
+        vault=runtime.vault,
+        embedder=embedder_for(settings),
+        writer=writer,
+        limits=SourceLimits(settings.source_connect_timeout_s, settings.source_statement_timeout_s),
+        policy=AskPolicy(max_tries=settings.ask_max_tries, token_budget=settings.ask_token_budget),
+    )
+
+
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS)
+async def ask_question(project_id: ProjectScope, body: AskRequest, runtime: RuntimeDep) -> AskResponse:
+    """SQL for ``question`` from the project's schema, validated before it runs; rows and a chart when executed."""
+    result = await run_in_threadpool(
+        lambda: ask(
+            _context(runtime),
+            project_id=project_id,
+            question=body.question,
+            execute=body.execute,
+            max_rows=body.max_rows,
+        )
+    )
+    return AskResponse(project_id=project_id, **result.__dict__)

@@ -1,0 +1,142 @@
+"""Ask: a plain-language question -> retrieval -> LLM -> validated SQL -> (optionally) rows and a chart, logged."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hugdata.catalog.embeddings import Embedder
+from hugdata.catalog.store import latest_semantic_model
+from hugdata.catalog.vector_store import search_documents
+from hugdata.query.charts import suggest_chart
+from hugdata.query.execute import execute_validated
+from hugdata.query.llm import LlmSqlWriter
+from hugdata.query.log import QueryLogEntry, log_ask
+from hugdata.query.prompt import build_messages, feedback_message
+from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
+from hugdata.tenants.data_sources import spec_of
+from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
+from hugdata.tenants.models import Dialect
+from hugdata.tenants.registry import get_project
+from hugdata.tenants.source_engines import SourceLimits, open_source_engine
+from hugdata.tenants.vault import CredentialVault
+
+
+@dataclass(frozen=True)
+class AskPolicy:
+    max_tries: int = 3
+    token_budget: int = 3000
+    retrieval_k: int = 20
+
+
+@dataclass
+class AskResult:
+    question: str
+    sql: str
+    tables: list[str]
+    executed: bool
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    truncated: bool = False
+    chart: dict[str, Any] | None = None
+    tries: int = 1
+    tokens: int = 0
+
+
+@dataclass(frozen=True)
+class AskContext:
+    """What an ask needs from the platform: its database, the tenant's credentials, the embedder and the LLM."""
+
+    sessions: sessionmaker[Session]
+    vault: CredentialVault
+    embedder: Embedder
+    writer: LlmSqlWriter | None
+    limits: SourceLimits
+    policy: AskPolicy
+
+
+def ask(ctx: AskContext, *, project_id: str, question: str, execute: bool, max_rows: int) -> AskResult:
+    """Answer ``question`` for one project; every outcome, good or bad, is written to its query log."""
+    started = time.perf_counter()
+    with ctx.sessions() as session:
+        project = get_project(session, project_id)
+        dialect = Dialect(project.data_source.dialect)
+        latest = latest_semantic_model(session, project_id)
+        if latest is None:
+            raise CatalogNotReady(f"project {project_id!r} has no semantic model yet; its first run has not finished")
+        model = latest[1]
+        spec = spec_of(project.data_source, ctx.vault)
+        vector = ctx.embedder.embed([question])[0]
+        hits = search_documents(
+            session,
+            project_id=project_id,
+            query_vector=vector,
+            model_id=ctx.embedder.model_id,
+            k=ctx.policy.retrieval_k,
+        )
+    entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0)
+    try:
+        if ctx.writer is None:
+            entry.error_class = "no_llm"
+            raise QuestionNotAnswered(
+                "this question needs an LLM endpoint: set HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL"
+            )
+        validated, tries, tokens = _write_valid_sql(ctx, question, hits, dialect, model, max_rows, entry)
+        result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
+        if execute:
+            engine = open_source_engine(spec, ctx.limits)
+            try:
+                rows = execute_validated(engine, validated, max_rows=max_rows)
+            except SQLAlchemyError as exc:
+                entry.error_class = f"source:{type(exc.orig or exc).__name__}"[:64]
+                raise QuestionNotAnswered(
+                    f"the query failed on the project's database ({type(exc.orig or exc).__name__})"
+                ) from None
+            finally:
+                engine.dispose()
+            result.executed, result.columns, result.rows, result.truncated = (
+                True,
+                rows.columns,
+                rows.rows,
+                rows.truncated,
+            )
+            result.chart = suggest_chart(rows.columns, rows.rows)
+            entry.executed, entry.rows = True, len(rows.rows)
+        return result
+    finally:
+        entry.latency_ms = int((time.perf_counter() - started) * 1000)
+        with ctx.sessions() as session:
+            log_ask(session, entry)
+            session.commit()
+
+
+def _write_valid_sql(
+    ctx: AskContext,
+    question: str,
+    hits: list[Any],
+    dialect: Dialect,
+    model: Any,
+    max_rows: int,
+    entry: QueryLogEntry,
+) -> tuple[ValidatedQuery, int, int]:
+    assert ctx.writer is not None
+    messages = build_messages(question, hits, dialect=dialect, token_budget=ctx.policy.token_budget)
+    last: QueryRejected | None = None
+    for attempt in range(1, ctx.policy.max_tries + 1):
+        answer = ctx.writer.write(messages)
+        entry.tokens += answer.tokens
+        entry.tries, entry.sql = attempt, answer.sql
+        try:
+            validated = validate_query(answer.sql, dialect=dialect, model=model, max_rows=max_rows)
+        except QueryRejected as rejected:
+            last = rejected
+            entry.error_class = rejected.reason.value
+            messages = messages + feedback_message(answer.sql, str(rejected))
+            continue
+        entry.valid, entry.sql, entry.error_class = True, validated.sql, None
+        return validated, attempt, entry.tokens
+    raise QuestionNotAnswered(f"no valid SQL after {ctx.policy.max_tries} tries; last refusal: {last}")

@@ -1,0 +1,32 @@
+"""Asking an OpenAI-compatible chat endpoint for SQL, through the `openai` client."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LlmAnswer:
+    sql: str
+    tokens: int
+
+
+class LlmSqlWriter:
+    """Any server that speaks OpenAI's `/chat/completions` (OpenAI, vLLM, Ollama, ...)."""
+
+    def __init__(self, *, base_url: str, model: str, api_key: str, timeout_s: float = 60) -> None:
+        from openai import OpenAI
+
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout_s, max_retries=2)
+        self._model = model
+
+    def write(self, messages: list[dict[str, str]]) -> LlmAnswer:
+        """The SQL in the model's answer (inside a ```sql fence if it used one) and the tokens it cost."""
+        response = self._client.chat.completions.create(model=self._model, messages=messages, temperature=0)  # type: ignore[arg-type]
+        text = response.choices[0].message.content or ""
+        fenced = _FENCE.search(text)
+        tokens = response.usage.total_tokens if response.usage else 0
+        return LlmAnswer(sql=(fenced.group(1) if fenced else text).strip(), tokens=tokens)

@@ -1,0 +1,32 @@
+"""Every ask a tenant makes, in the tenant's query log: question, SQL, outcome, latency, tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from hugdata.tenants.models import Base
+
+
+class QueryLogEntry(Base):
+    __tablename__ = "query_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    sql: Mapped[str | None] = mapped_column(Text)
+    valid: Mapped[bool] = mapped_column(Boolean)
+    executed: Mapped[bool] = mapped_column(Boolean)
+    rows: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    error_class: Mapped[str | None] = mapped_column(String(64))
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+def log_ask(session: Session, entry: QueryLogEntry) -> None:
+    """Store one ask (the caller commits)."""
+    session.add(entry)

@@ -1,0 +1,167 @@
+"""POST /v1/projects/{id}/ask with the real openai client against a local OpenAI-compatible server."""
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from dagster import materialize
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from hugdata.api.app import create_app
+from hugdata.api.runtime import ApiRuntime
+from hugdata.config import Settings
+from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+from hugdata.platform.definitions import defs
+from hugdata.platform.instance import open_instance
+from hugdata.query.log import QueryLogEntry
+from hugdata.tenants.data_sources import DataSourceSpec
+from hugdata.tenants.models import Dialect
+from tests.helpers import ADMIN_TOKEN, register
+from tests.query.test_validation import ATTACKS
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+LLM_KEY = "sk-test-" + "9" * 20
+
+
+class ScriptedLlm(BaseHTTPRequestHandler):
+    """Speaks OpenAI's POST /v1/chat/completions; answers come from a script, requests are kept for inspection."""
+
+    answers: list[str] = []
+    requests: list[dict] = []
+    auth: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        ScriptedLlm.requests.append(body)
+        ScriptedLlm.auth.append(self.headers.get("Authorization", ""))
+        content = ScriptedLlm.answers.pop(0) if ScriptedLlm.answers else "SELECT 1"
+        answer = json.dumps(
+            {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def llm_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedLlm)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+@pytest.fixture
+def shop(clean_platform: ApiRuntime, settings: Settings, tmp_path: Path) -> Path:
+    path = build_demo_database(DEMO_TENANTS[0], tmp_path)
+    register(clean_platform, "ask-shop", DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
+    assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model", "schema_vector_index")]
+    instance = open_instance(settings.resolved_dagster_home)
+    assert materialize(assets, partition_key="ask-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    instance.dispose()
+    return path
+
+
+@pytest.fixture
+def api(clean_platform: ApiRuntime, llm_url: str) -> Iterator[TestClient]:
+    ScriptedLlm.answers, ScriptedLlm.requests, ScriptedLlm.auth = [], [], []
+    update = {"llm_base_url": llm_url, "llm_model": "sql-writer", "llm_api_key": SecretStr(LLM_KEY), "ask_max_tries": 2}
+    runtime = dataclasses.replace(clean_platform, settings=clean_platform.settings.model_copy(update=update))
+    with TestClient(create_app(runtime=runtime)) as client:
+        yield client
+
+
+def _log(runtime: ApiRuntime) -> list[QueryLogEntry]:
+    with runtime.sessions() as session:
+        return list(session.scalars(select(QueryLogEntry).order_by(QueryLogEntry.id)))
+
+
+def _checksum(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return hashlib.sha256("\n".join(db.iterdump()).encode()).hexdigest()
+
+
+def test_a_correct_answer_runs_with_a_limit_and_a_chart(
+    api: TestClient, shop: Path, clean_platform: ApiRuntime
+) -> None:
+    ScriptedLlm.answers = [
+        "```sql\nSELECT country_code, COUNT(*) AS customers FROM main.customers GROUP BY country_code\n```"
+    ]
+    response = api.post("/v1/projects/ask-shop/ask", json={"question": "customers per country"}, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["sql"].endswith("LIMIT 100") and body["executed"] and body["columns"] == ["country_code", "customers"]
+    assert body["rows"] and body["chart"]["mark"] == "bar" and body["tries"] == 1 and body["tokens"] == 120
+    # The prompt carried the tenant's own schema documents, and the key travelled only as the bearer token.
+    prompt = ScriptedLlm.requests[0]["messages"][1]["content"]
+    assert "customers" in prompt and "Question: customers per country" in prompt
+    assert ScriptedLlm.requests[0]["model"] == "sql-writer" and ScriptedLlm.auth[0] == f"Bearer {LLM_KEY}"
+    [entry] = _log(clean_platform)
+    assert (entry.valid, entry.executed, entry.rows, entry.tries, entry.error_class) == (
+        True,
+        True,
+        len(body["rows"]),
+        1,
+        None,
+    )
+
+
+def test_a_refused_answer_goes_back_with_its_error_and_the_correction_runs(
+    api: TestClient, shop: Path, clean_platform: ApiRuntime
+) -> None:
+    ScriptedLlm.answers = ["SELECT total FROM main.orders", "SELECT SUM(total_amount) AS revenue FROM main.orders"]
+    response = api.post("/v1/projects/ask-shop/ask", json={"question": "total revenue"}, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    assert response.json()["tries"] == 2 and response.json()["chart"]["mark"]["type"] == "text"
+    retry = ScriptedLlm.requests[1]["messages"]
+    assert retry[-1]["role"] == "user" and "unknown column 'total'" in retry[-1]["content"]
+
+
+def test_attack_answers_never_run_and_the_database_is_unchanged(
+    api: TestClient, shop: Path, clean_platform: ApiRuntime
+) -> None:
+    before = _checksum(shop)
+    for attack in ATTACKS:
+        ScriptedLlm.answers = [attack, attack]
+        response = api.post("/v1/projects/ask-shop/ask", json={"question": "do something"}, headers=ADMIN)
+        assert response.status_code == 422, (attack, response.text)
+        assert "no valid SQL after 2 tries" in response.json()["detail"]
+    assert _checksum(shop) == before
+    log = _log(clean_platform)
+    assert len(log) == len(ATTACKS) and not any(e.executed or e.valid for e in log)
+
+
+def test_without_an_llm_the_answer_says_one_is_needed(client: TestClient, shop: Path) -> None:
+    response = client.post("/v1/projects/ask-shop/ask", json={"question": "how many orders"}, headers=ADMIN)
+    assert response.status_code == 422 and "needs an LLM endpoint" in response.json()["detail"]
+
+
+def test_another_projects_key_cannot_ask(api: TestClient, shop: Path, clean_platform: ApiRuntime) -> None:
+    register(clean_platform, "other")
+    token = api.post("/v1/projects/other/keys", json={}, headers=ADMIN).json()["token"]
+    response = api.post(
+        "/v1/projects/ask-shop/ask", json={"question": "orders"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 404
