@@ -3,10 +3,11 @@
 from dagster import Definitions, in_process_executor
 
 from hugdata.config import get_settings
+from hugdata.platform.analytics_assets import usage_analytics
 from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
-from hugdata.platform.jobs import schema_sync
+from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
-from hugdata.platform.schedules import build_nightly_schema_sync
+from hugdata.platform.schedules import build_hourly_analytics_refresh, build_nightly_schema_sync
 from hugdata.platform.sensors import (
     asset_failure_sensor,
     project_onboarding_sensor,
@@ -15,9 +16,12 @@ from hugdata.platform.sensors import (
 )
 
 defs = Definitions(
-    assets=[database_schema, semantic_model, schema_vector_index],
-    jobs=[schema_sync],
-    schedules=[build_nightly_schema_sync(running=get_settings().schedules_enabled)],
+    assets=[database_schema, semantic_model, schema_vector_index, usage_analytics],
+    jobs=[schema_sync, analytics_refresh],
+    schedules=[
+        build_nightly_schema_sync(running=get_settings().schedules_enabled),
+        build_hourly_analytics_refresh(running=get_settings().schedules_enabled),
+    ],
     sensors=[project_onboarding_sensor, schema_change_sensor, asset_failure_sensor, *webhook_sensors],
     # A tenant's steps form one chain, so a process per step bought no parallelism; it cost each run three more
     # Python start-ups (imports, code location, model), the bulk of a run's time on a small machine (bench/onboarding).

@@ -24,3 +24,13 @@ schema_sync = define_asset_job(
     partitions_def=hugdata_projects,
     description="Ingest a project's schema, rebuild its semantic model and refresh its vector index.",
 )
+
+
+ANALYTICS_ASSET_NAMES = ("usage_analytics",)
+
+analytics_refresh = define_asset_job(
+    "analytics_refresh",
+    selection=AssetSelection.groups("tenant_analytics"),
+    partitions_def=hugdata_projects,
+    description="Recompute a project's analytics assets (usage analytics; more as they are added) from its query log.",
+)

@@ -1,16 +1,17 @@
-"""Schedules: every active project's schema_sync once a night, spread over a window instead of one instant."""
+"""Schedules: nightly schema_sync spread over a window; hourly analytics_refresh for projects that asked."""
 
 from __future__ import annotations
 
 import zlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
 from sqlalchemy import select
 
 from hugdata.platform.instance import project_tags
-from hugdata.platform.jobs import schema_sync
+from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.resources import PlatformDatabaseResource
+from hugdata.query.log import QueryLogEntry
 from hugdata.tenants.models import Project, ProjectStatus
 
 # Every 10 minutes from 00:00 to 05:50 UTC: 36 slots. Each project has one slot, fixed by a hash of its ID, so a
@@ -65,3 +66,51 @@ def build_nightly_schema_sync(*, running: bool = True) -> ScheduleDefinition:
         return _nightly_requests(context, platform_db)
 
     return nightly_schema_sync
+
+
+# Hourly, at minute 15 (away from the nightly sync's slots on the hour). Only projects that asked something since
+# the previous tick get a run: their analytics can have changed; everyone else's cannot.
+HOURLY_CRON = "15 * * * *"
+
+
+def _hourly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource) -> list[RunRequest]:
+    moment = context.scheduled_execution_time
+    assert moment is not None
+    since = moment - timedelta(hours=1)
+    with platform_db.session() as session:
+        projects = session.execute(
+            select(Project.id, Project.tier)
+            .where(
+                Project.status == ProjectStatus.active,
+                Project.id.in_(select(QueryLogEntry.project_id).where(QueryLogEntry.created_at >= since).distinct()),
+            )
+            .order_by(Project.id)
+        ).all()
+    hour = moment.strftime("%Y-%m-%dT%H")
+    return [
+        RunRequest(
+            run_key=f"analytics:{hour}:{project_id}",
+            partition_key=project_id,
+            tags=project_tags(project_id, str(getattr(tier, "value", tier))),
+        )
+        for project_id, tier in projects
+    ]
+
+
+def build_hourly_analytics_refresh(*, running: bool = True) -> ScheduleDefinition:
+    """The hourly `analytics_refresh` schedule; ``running`` is its state until someone flips it in the UI."""
+
+    @schedule(
+        job=analytics_refresh,
+        cron_schedule=HOURLY_CRON,
+        execution_timezone="UTC",
+        name="hourly_analytics_refresh",
+        default_status=DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
+    )
+    def hourly_analytics_refresh(
+        context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource
+    ) -> list[RunRequest]:
+        """Refresh the analytics of the projects that asked questions in the last hour."""
+        return _hourly_requests(context, platform_db)
+
+    return hourly_analytics_refresh

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from hugdata.config import get_settings
 from hugdata.platform.batches import is_batch, isolated_reruns, onboarding_requests, projects_of_run
 from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, project_tags
-from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, schema_sync
+from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.asset_states import record_failed, swap_schema_fingerprint
@@ -61,7 +61,9 @@ def asset_failure_sensor(
     if not project_id:
         return None
     selected = (
-        [key.to_user_string() for key in run.asset_selection] if run.asset_selection else list(SCHEMA_SYNC_ASSET_NAMES)
+        [key.to_user_string() for key in run.asset_selection]
+        if run.asset_selection
+        else list(SCHEMA_SYNC_ASSET_NAMES if run.job_name == schema_sync.name else ANALYTICS_ASSET_NAMES)
     )
     records = context.instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
     done = {

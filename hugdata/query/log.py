@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hugdata.tenants.models import Base
@@ -25,6 +27,16 @@ class QueryLogEntry(Base):
     tokens: Mapped[int] = mapped_column(Integer, default=0)
     tries: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class UsageAnalytics(Base):
+    """The latest usage summary of a project, written by the `usage_analytics` asset."""
+
+    __tablename__ = "usage_analytics"
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 def log_ask(session: Session, entry: QueryLogEntry) -> None:

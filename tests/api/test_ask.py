@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -165,3 +166,44 @@ def test_another_projects_key_cannot_ask(api: TestClient, shop: Path, clean_plat
         "/v1/projects/ask-shop/ask", json={"question": "orders"}, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 404
+
+
+def test_asks_feed_the_query_log_pages_and_the_usage_analytics(
+    api: TestClient, shop: Path, clean_platform: ApiRuntime, settings: Settings
+) -> None:
+    ScriptedLlm.answers = [
+        "SELECT country_code, COUNT(*) AS n FROM main.customers GROUP BY country_code",
+        "SELECT status, COUNT(*) AS n FROM main.orders GROUP BY status",
+        "DROP TABLE main.orders",
+        "DROP TABLE main.orders",
+    ]
+    for question in ("customers per country", "orders per status", "delete everything"):
+        api.post("/v1/projects/ask-shop/ask", json={"question": question}, headers=ADMIN)
+    first = api.get("/v1/projects/ask-shop/queries?limit=2", headers=ADMIN).json()
+    assert [q["question"] for q in first["items"]] == ["delete everything", "orders per status"]
+    rest = api.get(f"/v1/projects/ask-shop/queries?limit=2&before={first['next_before']}", headers=ADMIN).json()
+    assert [q["question"] for q in rest["items"]] == ["customers per country"] and rest["next_before"] is None
+    assert api.get("/v1/projects/ask-shop/analytics", headers=ADMIN).status_code == 409  # not computed yet
+
+    # The hourly schedule picks exactly the projects that asked in the last hour.
+    from dagster import build_schedule_context
+
+    from hugdata.platform.resources import PlatformDatabaseResource
+    from hugdata.platform.schedules import build_hourly_analytics_refresh
+
+    register(clean_platform, "quiet")
+    with build_schedule_context(
+        scheduled_execution_time=datetime.now(UTC), resources={"platform_db": PlatformDatabaseResource()}
+    ) as context:
+        requests = build_hourly_analytics_refresh()(context)
+    assert [r.partition_key for r in requests or []] == ["ask-shop"]
+
+    instance = open_instance(settings.resolved_dagster_home)
+    job = defs.resolve_job_def("analytics_refresh")
+    assert job.execute_in_process(partition_key="ask-shop", instance=instance).success
+    instance.dispose()
+    summary = api.get("/v1/projects/ask-shop/analytics", headers=ADMIN).json()["summary"]
+    assert summary["questions"] == 3 and summary["success_rate"] == pytest.approx(2 / 3, abs=1e-3)
+    assert {t["table"] for t in summary["top_tables"]} == {"main.customers", "main.orders"}
+    assert summary["error_classes"] == {"not_read_only": 1}
+    assert summary["latency_ms"]["p95"] >= summary["latency_ms"]["p50"] > 0
