@@ -16,7 +16,12 @@ from tests.helpers import register
 def test_every_asset_is_partitioned_by_project() -> None:
     graph = defs.get_repository_def().asset_graph
     keys = set(graph.get_all_asset_keys())
-    assert keys == {AssetKey("database_schema"), AssetKey("semantic_model"), AssetKey("schema_vector_index")}
+    assert keys == {
+        AssetKey("database_schema"),
+        AssetKey("semantic_model"),
+        AssetKey("schema_vector_index"),
+        AssetKey("usage_analytics"),
+    }
     for key in keys:
         assert graph.get(key).partitions_def == hugdata_projects
     assert hugdata_projects.name == PROJECTS_PARTITION
