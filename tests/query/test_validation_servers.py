@@ -1,0 +1,89 @@
+"""The attack corpus against the machine's PostgreSQL and MariaDB: refused before it runs, databases unchanged."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from hugdata.catalog.introspect import introspect_schema
+from hugdata.catalog.semantic import SemanticModel, build_semantic_model
+from hugdata.query.execute import run_read_query
+from hugdata.query.validation import QueryRejected
+from hugdata.tenants.data_sources import DataSourceSpec
+from hugdata.tenants.models import Dialect
+from hugdata.tenants.source_engines import open_source_engine
+from tests.query.test_validation import ATTACKS
+from tests.sources import MACHINE_MARIADB, MACHINE_PG, machine_mariadb_database, machine_postgres_database
+
+TABLES = {
+    "customers": "(id INT PRIMARY KEY, email VARCHAR(200) NOT NULL, country_code CHAR(2) NOT NULL)",
+    "orders": "(id INT PRIMARY KEY, customer_id INT NOT NULL REFERENCES customers (id), "
+    "status VARCHAR(20) NOT NULL, total_amount NUMERIC(12, 2) NOT NULL)",
+    "categories": "(id INT PRIMARY KEY, name VARCHAR(100) NOT NULL)",
+}
+ROWS = [
+    "INSERT INTO customers VALUES (1, 'a@example.com', 'DE'), (2, 'b@example.com', 'FR')",
+    "INSERT INTO orders VALUES (1, 1, 'paid', 10.50), (2, 2, 'shipped', 99.00)",
+    "INSERT INTO categories VALUES (1, 'books')",
+]
+
+
+def _snapshot(engine: Engine, schema: str) -> Any:
+    with engine.connect() as conn:
+        tables = sorted(
+            conn.execute(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
+            ).scalars()
+        )
+        return tables, {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY id")).all() for t in tables}
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, SemanticModel, Dialect, str, Callable[[], Any]]]:
+    ddl = [f"CREATE TABLE {name} {columns}" for name, columns in TABLES.items()] + ROWS
+    if request.param == "postgresql":
+        with machine_postgres_database(";\n".join(ddl)) as database:
+            spec = DataSourceSpec(
+                dialect=Dialect.postgresql,
+                host=MACHINE_PG["host"],
+                port=MACHINE_PG["port"],
+                database=database,
+                username=MACHINE_PG["user"],
+            )
+            yield _prepared(spec, "public")
+    else:
+        with machine_mariadb_database(ddl) as database:
+            spec = DataSourceSpec(
+                dialect=Dialect.mysql,
+                host=MACHINE_MARIADB["host"],
+                port=MACHINE_MARIADB["port"],
+                database=database,
+                username=MACHINE_MARIADB["user"],
+                password=MACHINE_MARIADB["password"] or None,
+            )
+            yield _prepared(spec, database)
+
+
+def _prepared(spec: DataSourceSpec, schema: str) -> tuple[Engine, SemanticModel, Dialect, str, Callable[[], Any]]:
+    engine = open_source_engine(spec)
+    dialect_name = "postgresql" if spec.dialect is Dialect.postgresql else "mysql"
+    model = build_semantic_model(introspect_schema(engine, dialect=dialect_name))
+    return engine, model, spec.dialect, schema, lambda: _snapshot(engine, schema)
+
+
+def test_attacks_are_refused_on_server_databases_and_change_nothing(
+    server: tuple[Engine, SemanticModel, Dialect, str, Callable[[], Any]],
+) -> None:
+    engine, model, dialect, schema, snapshot = server
+    before = snapshot()
+    assert before[1]["orders"]  # the check below compares real rows
+    for attack in ATTACKS:
+        with pytest.raises(QueryRejected):
+            run_read_query(engine, attack.replace("main.", f"{schema}."), dialect=dialect, model=model, max_rows=10)
+    assert snapshot() == before
+    ok = run_read_query(
+        engine, f"SELECT status, SUM(total_amount) AS total FROM {schema}.orders GROUP BY status", dialect=dialect,
+        model=model, max_rows=10,
+    )  # fmt: skip
+    assert sorted(r[0] for r in ok.rows) == ["paid", "shipped"]
