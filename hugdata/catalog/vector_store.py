@@ -57,10 +57,13 @@ _UPSERT_SQL = (
 )
 
 
+def _sa_connection(db: Session | Connection) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
 def _vector_ready_connection(db: Session | Connection) -> Any:
     """The psycopg connection under ``db``, able to send numpy arrays as binary `vector` values."""
-    connection = db.connection() if isinstance(db, Session) else db
-    raw = connection.connection.driver_connection
+    raw = _sa_connection(db).connection.driver_connection
     if not getattr(raw, "_hugdata_vector_registered", False):
         register_vector(raw)
         raw._hugdata_vector_registered = True  # register once per pooled connection, not per call
@@ -135,7 +138,7 @@ def search_documents(
 ) -> list[SearchHit]:
     """The ``k`` documents of one project nearest to the query (cosine), best first."""
     _vector_ready_connection(db)
-    connection = db.connection() if isinstance(db, Session) else db
+    connection = _sa_connection(db)
     params = {
         "q": np.asarray(query_vector, dtype=np.float32),
         "project_id": project_id,

@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from hugdata.platform.batches import for_each_project
+from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.query.analytics import usage_summary
@@ -42,5 +42,4 @@ def usage_analytics(context: AssetExecutionContext, platform_db: PlatformDatabas
         return {"questions": summary["questions"], "success_rate": summary["success_rate"]}
 
     per_project = for_each_project(context, one)
-    metadata = next(iter(per_project.values())) if len(per_project) == 1 else {"projects": len(per_project)}
-    return MaterializeResult(metadata=metadata)
+    return MaterializeResult(metadata=batch_metadata(per_project))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from sqlalchemy import select
 
 from hugdata.platform.instance import project_tags
@@ -13,6 +15,8 @@ from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.query.log import QueryLogEntry
 from hugdata.tenants.models import Project, ProjectStatus
+
+RequestsFn = Callable[[ScheduleEvaluationContext, PlatformDatabaseResource], list[RunRequest]]
 
 # Every 10 minutes from 00:00 to 05:50 UTC: 36 slots. Each project has one slot, fixed by a hash of its ID, so a
 # night's runs arrive evenly instead of all at midnight.
@@ -30,6 +34,7 @@ def slot_of(moment: datetime) -> int:
 
 
 def _nightly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource) -> list[RunRequest]:
+    """Sync the schemas of the active projects whose slot is now."""
     moment = context.scheduled_execution_time
     assert moment is not None
     slot = slot_of(moment)
@@ -49,23 +54,22 @@ def _nightly_requests(context: ScheduleEvaluationContext, platform_db: PlatformD
     ]
 
 
+def _tenant_schedule(
+    name: str, job: UnresolvedAssetJobDefinition, cron: str, requests: RequestsFn, *, running: bool
+) -> ScheduleDefinition:
+    """A UTC schedule whose ticks ask ``requests`` which projects to run; ``running`` is its state until flipped."""
+
+    def evaluate(context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource) -> list[RunRequest]:
+        return requests(context, platform_db)
+
+    evaluate.__doc__ = requests.__doc__
+    status = DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED
+    return schedule(job=job, cron_schedule=cron, execution_timezone="UTC", name=name, default_status=status)(evaluate)
+
+
 def build_nightly_schema_sync(*, running: bool = True) -> ScheduleDefinition:
-    """The nightly schedule; ``running`` is its state until someone flips it in the UI."""
-
-    @schedule(
-        job=schema_sync,
-        cron_schedule=NIGHTLY_CRON,
-        execution_timezone="UTC",
-        name="nightly_schema_sync",
-        default_status=DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
-    )
-    def nightly_schema_sync(
-        context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource
-    ) -> list[RunRequest]:
-        """Sync the schemas of the active projects whose slot is now."""
-        return _nightly_requests(context, platform_db)
-
-    return nightly_schema_sync
+    """The nightly schedule: the schemas of the active projects whose slot is now."""
+    return _tenant_schedule("nightly_schema_sync", schema_sync, NIGHTLY_CRON, _nightly_requests, running=running)
 
 
 # Hourly, at minute 15 (away from the nightly sync's slots on the hour). Only projects that asked something since
@@ -74,6 +78,7 @@ HOURLY_CRON = "15 * * * *"
 
 
 def _hourly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource) -> list[RunRequest]:
+    """Refresh the analytics of the projects that asked questions in the last hour."""
     moment = context.scheduled_execution_time
     assert moment is not None
     since = moment - timedelta(hours=1)
@@ -98,19 +103,7 @@ def _hourly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDa
 
 
 def build_hourly_analytics_refresh(*, running: bool = True) -> ScheduleDefinition:
-    """The hourly `analytics_refresh` schedule; ``running`` is its state until someone flips it in the UI."""
-
-    @schedule(
-        job=analytics_refresh,
-        cron_schedule=HOURLY_CRON,
-        execution_timezone="UTC",
-        name="hourly_analytics_refresh",
-        default_status=DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
+    """The hourly `analytics_refresh` schedule: the projects that asked questions in the last hour."""
+    return _tenant_schedule(
+        "hourly_analytics_refresh", analytics_refresh, HOURLY_CRON, _hourly_requests, running=running
     )
-    def hourly_analytics_refresh(
-        context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource
-    ) -> list[RunRequest]:
-        """Refresh the analytics of the projects that asked questions in the last hour."""
-        return _hourly_requests(context, platform_db)
-
-    return hourly_analytics_refresh

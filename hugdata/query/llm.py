@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
@@ -30,3 +31,9 @@ class LlmSqlWriter:
         fenced = _FENCE.search(text)
         tokens = response.usage.total_tokens if response.usage else 0
         return LlmAnswer(sql=(fenced.group(1) if fenced else text).strip(), tokens=tokens)
+
+
+@lru_cache(maxsize=8)
+def llm_writer(base_url: str, model: str, api_key: str) -> LlmSqlWriter:
+    """One writer (and HTTP connection pool) per endpoint and process, instead of a new client per question."""
+    return LlmSqlWriter(base_url=base_url, model=model, api_key=api_key)

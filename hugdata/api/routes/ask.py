@@ -13,7 +13,7 @@ from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.query.ask import AskContext, AskPolicy, ask
-from hugdata.query.llm import LlmSqlWriter
+from hugdata.query.llm import llm_writer
 from hugdata.tenants.source_engines import SourceLimits
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
@@ -52,7 +52,7 @@ def _context(runtime: ApiRuntime) -> AskContext:
     writer = None
     if settings.llm_base_url:
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
-        writer = LlmSqlWriter(base_url=settings.llm_base_url, model=settings.llm_model, api_key=key)
+        writer = llm_writer(settings.llm_base_url, settings.llm_model, key)
     return AskContext(
         sessions=runtime.sessions,
         vault=runtime.vault,
