@@ -6,19 +6,24 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.catalog.embeddings import Embedder
+from hugdata.catalog.retrieval import ranked_tables
+from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
-from hugdata.catalog.vector_store import search_documents
+from hugdata.catalog.vector_store import SearchHit, search_documents
 from hugdata.query.charts import suggest_chart
 from hugdata.query.execute import execute_validated
 from hugdata.query.llm import LlmSqlWriter
 from hugdata.query.log import QueryLogEntry, log_ask
+from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.query.prompt import build_messages, feedback_message
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
-from hugdata.tenants.data_sources import spec_of
+from hugdata.query.values import category_value_lookup
+from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.registry import get_project
@@ -45,6 +50,7 @@ class AskResult:
     chart: dict[str, Any] | None = None
     tries: int = 1
     tokens: int = 0
+    answered_by: str = "llm"
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,26 @@ class AskContext:
     policy: AskPolicy
 
 
-def ask(ctx: AskContext, *, project_id: str, question: str, execute: bool, max_rows: int) -> AskResult:
-    """Answer ``question`` for one project; every outcome, good or bad, is written to its query log."""
+class _SourceEngine:
+    """The tenant's read-only engine, opened on first use and disposed once at the end of the ask."""
+
+    def __init__(self, spec: DataSourceSpec, limits: SourceLimits) -> None:
+        self._spec, self._limits, self._engine = spec, limits, None
+
+    def __call__(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_source_engine(self._spec, self._limits)
+        return self._engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def ask(
+    ctx: AskContext, *, project_id: str, question: str, execute: bool, max_rows: int, log: bool = True
+) -> AskResult:
+    """Answer ``question`` for one project; every outcome, good or bad, is written to its query log (if ``log``)."""
     started = time.perf_counter()
     with ctx.sessions() as session:
         project = get_project(session, project_id)
@@ -79,25 +103,22 @@ def ask(ctx: AskContext, *, project_id: str, question: str, execute: bool, max_r
             k=ctx.policy.retrieval_k,
         )
     entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0)
+    source = _SourceEngine(spec, ctx.limits)
     try:
         if ctx.writer is None:
-            entry.error_class = "no_llm"
-            raise QuestionNotAnswered(
-                "this question needs an LLM endpoint: set HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL"
-            )
-        validated, tries, tokens = _write_valid_sql(ctx, question, hits, dialect, model, max_rows, entry)
-        result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
+            validated = _plan_offline(question, hits, dialect, model, max_rows, source, entry)
+            result = AskResult(question, validated.sql, validated.tables, executed=False, answered_by="offline_planner")
+        else:
+            validated, tries, tokens = _write_valid_sql(ctx, question, hits, dialect, model, max_rows, entry)
+            result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
         if execute:
-            engine = open_source_engine(spec, ctx.limits)
             try:
-                rows = execute_validated(engine, validated, max_rows=max_rows)
+                rows = execute_validated(source(), validated, max_rows=max_rows)
             except SQLAlchemyError as exc:
                 entry.error_class = f"source:{type(exc.orig or exc).__name__}"[:64]
                 raise QuestionNotAnswered(
                     f"the query failed on the project's database ({type(exc.orig or exc).__name__})"
                 ) from None
-            finally:
-                engine.dispose()
             result.executed, result.columns, result.rows, result.truncated = (
                 True,
                 rows.columns,
@@ -108,18 +129,54 @@ def ask(ctx: AskContext, *, project_id: str, question: str, execute: bool, max_r
             entry.executed, entry.rows = True, len(rows.rows)
         return result
     finally:
+        source.dispose()
         entry.latency_ms = int((time.perf_counter() - started) * 1000)
-        with ctx.sessions() as session:
-            log_ask(session, entry)
-            session.commit()
+        if log:
+            with ctx.sessions() as session:
+                log_ask(session, entry)
+                session.commit()
+
+
+def _plan_offline(
+    question: str,
+    hits: list[SearchHit],
+    dialect: Dialect,
+    model: SemanticModel,
+    max_rows: int,
+    source: _SourceEngine,
+    entry: QueryLogEntry,
+) -> ValidatedQuery:
+    entry.tries = 1
+    values = category_value_lookup(source, dialect=dialect, model=model)
+    try:
+        sql = plan_question(question, model, dialect=dialect, hints=ranked_tables(hits), values=values)
+    except PlannerDeclined as declined:
+        entry.error_class = "planner_declined"
+        raise QuestionNotAnswered(
+            f"{declined}; this question needs an LLM endpoint: set HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL"
+        ) from None
+    except SQLAlchemyError as exc:
+        entry.error_class = f"source:{type(exc.orig or exc).__name__}"[:64]
+        raise QuestionNotAnswered(
+            f"the project's database could not be read ({type(exc.orig or exc).__name__})"
+        ) from None
+    entry.sql = sql
+    # The planner's SQL passes the same gate as an LLM's: nothing reaches the source unvalidated.
+    try:
+        validated = validate_query(sql, dialect=dialect, model=model, max_rows=max_rows)
+    except QueryRejected as rejected:
+        entry.error_class = rejected.reason.value
+        raise QuestionNotAnswered(f"the offline planner's SQL was refused: {rejected}") from None
+    entry.valid, entry.sql = True, validated.sql
+    return validated
 
 
 def _write_valid_sql(
     ctx: AskContext,
     question: str,
-    hits: list[Any],
+    hits: list[SearchHit],
     dialect: Dialect,
-    model: Any,
+    model: SemanticModel,
     max_rows: int,
     entry: QueryLogEntry,
 ) -> tuple[ValidatedQuery, int, int]:

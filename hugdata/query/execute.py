@@ -11,6 +11,8 @@ from hugdata.catalog.semantic import SemanticModel
 from hugdata.query.validation import ValidatedQuery, validate_query
 from hugdata.tenants.models import Dialect
 
+_PERCENT_STYLES = ("format", "pyformat")
+
 
 @dataclass(frozen=True)
 class QueryResult:
@@ -23,8 +25,10 @@ class QueryResult:
 def execute_validated(engine: Engine, query: ValidatedQuery, *, max_rows: int) -> QueryResult:
     """Rows of an already validated query; at most ``max_rows`` are fetched, whatever the SQL says."""
     with engine.connect() as connection:
-        # Sent as validated, without parameters: no placeholder parsing of colons or percent signs in literals.
-        result = connection.exec_driver_sql(query.sql)
+        # Sent as validated, without bound parameters. psycopg and PyMySQL still read "%" as a placeholder marker
+        # (LIKE 'a%', DATE_FORMAT(d, '%Y')), so for their paramstyles a literal percent is written as "%%".
+        sql = query.sql.replace("%", "%%") if engine.dialect.paramstyle in _PERCENT_STYLES else query.sql
+        result = connection.exec_driver_sql(sql)
         rows = [list(row) for row in result.fetchmany(max_rows + 1)]
         columns = list(result.keys())
         connection.rollback()  # nothing to keep: the session is read-only anyway

@@ -154,9 +154,30 @@ def test_attack_answers_never_run_and_the_database_is_unchanged(
     assert len(log) == len(ATTACKS) and not any(e.executed or e.valid for e in log)
 
 
-def test_without_an_llm_the_answer_says_one_is_needed(client: TestClient, shop: Path) -> None:
-    response = client.post("/v1/projects/ask-shop/ask", json={"question": "how many orders"}, headers=ADMIN)
+def test_without_an_llm_the_offline_planner_answers_simple_questions(
+    client: TestClient, shop: Path, clean_platform: ApiRuntime
+) -> None:
+    response = client.post(
+        "/v1/projects/ask-shop/ask", json={"question": "How many orders were cancelled or refunded?"}, headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    with sqlite3.connect(shop) as db:
+        expected = db.execute("SELECT COUNT(*) FROM orders WHERE status IN ('cancelled', 'refunded')").fetchone()[0]
+    assert body["answered_by"] == "offline_planner" and body["rows"] == [[expected]] and body["tokens"] == 0
+    assert body["chart"]["mark"]["type"] == "text"  # a single number
+    [entry] = _log(clean_platform)
+    assert entry.valid and entry.executed and entry.sql == body["sql"]
+
+
+def test_without_an_llm_a_question_beyond_the_planner_says_one_is_needed(
+    client: TestClient, shop: Path, clean_platform: ApiRuntime
+) -> None:
+    response = client.post(
+        "/v1/projects/ask-shop/ask", json={"question": "Which customers have never ordered?"}, headers=ADMIN
+    )
     assert response.status_code == 422 and "needs an LLM endpoint" in response.json()["detail"]
+    assert [e.error_class for e in _log(clean_platform)] == ["planner_declined"]
 
 
 def test_another_projects_key_cannot_ask(api: TestClient, shop: Path, clean_platform: ApiRuntime) -> None:

@@ -1,4 +1,5 @@
-"""The attack corpus against the machine's PostgreSQL and MariaDB: refused before it runs, databases unchanged."""
+"""The machine's PostgreSQL and MariaDB as tenant sources: the attack corpus is refused before it runs and changes
+nothing; the offline planner's SQL, written in each server's dialect, runs and answers right."""
 
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -8,8 +9,11 @@ from sqlalchemy import Engine, text
 
 from hugdata.catalog.introspect import introspect_schema
 from hugdata.catalog.semantic import SemanticModel, build_semantic_model
+from hugdata.query.compare import results_match
 from hugdata.query.execute import run_read_query
+from hugdata.query.planner import plan_question
 from hugdata.query.validation import QueryRejected
+from hugdata.query.values import category_value_lookup
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import open_source_engine
@@ -19,12 +23,13 @@ from tests.sources import MACHINE_MARIADB, MACHINE_PG, machine_mariadb_database,
 TABLES = {
     "customers": "(id INT PRIMARY KEY, email VARCHAR(200) NOT NULL, country_code CHAR(2) NOT NULL)",
     "orders": "(id INT PRIMARY KEY, customer_id INT NOT NULL REFERENCES customers (id), "
-    "status VARCHAR(20) NOT NULL, total_amount NUMERIC(12, 2) NOT NULL)",
+    "status VARCHAR(20) NOT NULL, total_amount NUMERIC(12, 2) NOT NULL, ordered_on DATE NOT NULL)",
     "categories": "(id INT PRIMARY KEY, name VARCHAR(100) NOT NULL)",
 }
 ROWS = [
     "INSERT INTO customers VALUES (1, 'a@example.com', 'DE'), (2, 'b@example.com', 'FR')",
-    "INSERT INTO orders VALUES (1, 1, 'paid', 10.50), (2, 2, 'shipped', 99.00)",
+    "INSERT INTO orders VALUES (1, 1, 'paid', 10.50, '2025-01-05'), (2, 2, 'shipped', 99.00, '2025-02-10'), "
+    "(3, 1, 'paid', 5.25, '2024-12-31')",
     "INSERT INTO categories VALUES (1, 'books')",
 ]
 
@@ -87,3 +92,33 @@ def test_attacks_are_refused_on_server_databases_and_change_nothing(
         model=model, max_rows=10,
     )  # fmt: skip
     assert sorted(r[0] for r in ok.rows) == ["paid", "shipped"]
+
+
+def test_percent_signs_in_literals_reach_the_server_unchanged(
+    server: tuple[Engine, SemanticModel, Dialect, str, Callable[[], Any]],
+) -> None:
+    engine, model, dialect, schema, _snapshot = server
+    sql = f"SELECT email, '100%' AS pct FROM {schema}.customers WHERE email LIKE 'a%'"
+    result = run_read_query(engine, sql, dialect=dialect, model=model, max_rows=10)
+    assert result.rows == [["a@example.com", "100%"]]
+
+
+PLANNED = {
+    "How many orders per status?": [("paid", 2), ("shipped", 1)],
+    "Number of orders per month": [("2024-12", 1), ("2025-01", 1), ("2025-02", 1)],
+    "How many orders were placed in 2025?": [(2,)],
+    "Total amount of paid orders": [(15.75,)],
+    "Total amount per customer country": [("DE", 15.75), ("FR", 99.0)],
+    "List customers whose email is 'b@example.com'": [(2, "b@example.com", "FR")],
+}
+
+
+@pytest.mark.parametrize("question", PLANNED)
+def test_offline_planner_sql_runs_on_server_databases(
+    server: tuple[Engine, SemanticModel, Dialect, str, Callable[[], Any]], question: str
+) -> None:
+    engine, model, dialect, _schema, _snapshot = server
+    values = category_value_lookup(lambda: engine, dialect=dialect, model=model)
+    sql = plan_question(question, model, dialect=dialect, values=values)
+    result = run_read_query(engine, sql, dialect=dialect, model=model, max_rows=50)
+    assert results_match(PLANNED[question], result.rows, ordered=False), (sql, result.rows)

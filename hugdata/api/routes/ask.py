@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +45,9 @@ class AskResponse(BaseModel):
     chart: dict[str, Any] | None = Field(description="a Vega-Lite v5 spec for the rows, when their shape suits one")
     tries: int
     tokens: int
+    answered_by: Literal["llm", "offline_planner"] = Field(
+        description="who wrote the SQL: the configured LLM, or the offline planner when none is configured"
+    )
 
 
 def _context(runtime: ApiRuntime) -> AskContext:
@@ -65,7 +68,8 @@ def _context(runtime: ApiRuntime) -> AskContext:
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
 async def ask_question(project_id: ProjectScope, body: AskRequest, runtime: RuntimeDep) -> AskResponse:
-    """SQL for ``question`` from the project's schema, validated before it runs; rows and a chart when executed."""
+    """SQL for ``question`` (from the LLM, or the offline planner without one), validated before it runs; rows and a
+    chart when executed."""
     result = await run_in_threadpool(
         lambda: ask(
             _context(runtime),

@@ -1,0 +1,78 @@
+"""Execution accuracy: does an answer's result match the reference result?
+
+Matching is by values, not by SQL text: every reference column must appear among the answer's columns (extra
+columns, such as a label next to a count, are fine), the rows must agree as a multiset, and in order when the
+reference orders them. Numbers are compared after rounding, so 12.0 and 12 and Decimal("12.00") agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from decimal import Decimal
+from itertools import permutations
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+_PLACES = 4
+_MAX_COLUMN_TRIES = 5040  # permutations of up to 7 candidate columns
+
+
+def normalize(value: Any) -> Any:
+    """One comparable form per value: numbers rounded, booleans as 0/1, dates as ISO text."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float | Decimal):
+        return round(float(value), _PLACES) + 0.0
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def is_ordered(sql: str, dialect: str) -> bool:
+    """Whether the query's outermost SELECT orders its rows."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError:
+        return False
+    return isinstance(tree, exp.Query) and tree.args.get("order") is not None
+
+
+def results_match(expected: Sequence[Sequence[Any]], actual: Sequence[Sequence[Any]], *, ordered: bool) -> bool:
+    """True when ``actual`` holds ``expected``'s rows (reference columns found among its columns)."""
+    if len(expected) != len(actual):
+        return False
+    if not expected:
+        return True
+    want = [[normalize(v) for v in row] for row in expected]
+    got = [[normalize(v) for v in row] for row in actual]
+    width = len(want[0])
+
+    def column(rows: list[list[Any]], i: int) -> Counter[Any]:
+        return Counter(row[i] for row in rows)
+
+    # Each reference column may map onto any answer column holding the same multiset of values.
+    choices = [[j for j in range(len(got[0])) if column(got, j) == column(want, i)] for i in range(width)]
+    if any(not c for c in choices):
+        return False
+    for tried, mapping in enumerate(_assignments(choices), 1):
+        if tried > _MAX_COLUMN_TRIES:
+            return False
+        projected = [[row[j] for j in mapping] for row in got]
+        if (projected == want) if ordered else (Counter(map(tuple, projected)) == Counter(map(tuple, want))):
+            return True
+    return False
+
+
+def _assignments(choices: list[list[int]]) -> Any:
+    """Injective picks, one answer column per reference column."""
+    pool = sorted({j for c in choices for j in c})
+    for picked in permutations(pool, len(choices)):
+        if all(j in c for j, c in zip(picked, choices, strict=True)):
+            yield picked

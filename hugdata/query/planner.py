@@ -1,0 +1,526 @@
+"""The offline planner: SQL for simple questions from the tenant's semantic model, when no LLM is configured.
+
+It answers counts, lists, top-N, sum/avg/min/max (optionally per a column, a related table or a time bucket) and
+simple filters (a column's value, a boolean flag, a numeric comparison, a year). It declines, rather than guesses,
+when a question has a word it cannot place on the schema or asks for negation or ratios.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.query.planner_terms import (
+    AGGREGATE_CUES,
+    COMPARISONS,
+    COUNT_CUES,
+    DECLINE_CUES,
+    GROUP_CUES,
+    MONEY_COLUMN_WORDS,
+    MONEY_WORDS,
+    ORDER_CUES,
+    TIME_BUCKETS,
+    TIME_EXTREMES,
+    Mention,
+    Token,
+    find_mentions,
+    tokenize,
+)
+from hugdata.query.validation import SQLGLOT_DIALECT
+from hugdata.tenants.models import Dialect
+
+# The distinct values of a text column (None when it has too many to be a category), for matching question words.
+ValueLookup = Callable[[Entity, ColumnSemantics], Sequence[str] | None]
+DEFAULT_TOP = 10
+_PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "for", "on", "and"})
+_EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
+_CUE_WORDS = (
+    COUNT_CUES | AGGREGATE_CUES.keys() | ORDER_CUES.keys() | GROUP_CUES | TIME_BUCKETS.keys() | COMPARISONS.keys()
+    | MONEY_WORDS | {"than", "least", "top", "first"}
+)  # fmt: skip
+
+
+class PlannerDeclined(ValueError):
+    """The planner cannot answer this question safely; the message says why."""
+
+
+@dataclass
+class _Reading:
+    """What the planner understood, before it becomes SQL."""
+
+    fact: Entity
+    aggregate: str | None = None  # count, sum, avg, min, max
+    measure: ColumnSemantics | None = None
+    group_column: tuple[Entity, ColumnSemantics] | None = None
+    group_entity: Entity | None = None
+    time_bucket: tuple[ColumnSemantics, str, str] | None = None  # column, format, label
+    filters: list[exp.Expression] = field(default_factory=list)
+    order: str | None = None
+    limit: int | None = None
+
+
+def plan_question(
+    question: str,
+    model: SemanticModel,
+    *,
+    dialect: Dialect,
+    hints: Sequence[str] = (),
+    values: ValueLookup | None = None,
+) -> str:
+    """SQL answering ``question`` over ``model`` in the tenant's dialect, or PlannerDeclined with the reason."""
+    tokens = tokenize(question)
+    declined = sorted({t.stem for t in tokens} & DECLINE_CUES)
+    if declined:
+        raise PlannerDeclined(f"questions with {', '.join(map(repr, declined))} need an LLM")
+    mentions = find_mentions(tokens, model)
+    planner = _Planner(tokens, mentions, model, hints, values)
+    return planner.read().to_sql(dialect)
+
+
+class _Planner:
+    def __init__(
+        self,
+        tokens: list[Token],
+        mentions: list[Mention],
+        model: SemanticModel,
+        hints: Sequence[str],
+        values: ValueLookup | None,
+    ) -> None:
+        self.tokens, self.mentions, self.model, self.values = tokens, mentions, model, values
+        self.hints = [h for h in hints if model.entity(h) is not None]
+        self.named: frozenset[int] = frozenset(i for m in mentions for i in range(m.start, m.end))
+        self.used: set[int] = set(self.named)
+        self.stems = [t.stem for t in tokens]
+
+    # -- understanding -------------------------------------------------------------------------------------------
+    def read(self) -> _Plan:
+        group_mentions, group_bucket = self._group_phrase()
+        measure_mention = next(
+            (
+                m
+                for m in self.mentions
+                if m.column is not None and m.column.role == "measure" and m not in group_mentions
+            ),
+            None,
+        )
+        fact = self._fact(measure_mention, group_mentions)
+        reading = _Reading(fact=fact)
+        counted = self._counted_by_rank()
+        if counted is not None and counted.name != fact.name and measure_mention is None:
+            # "which department has the most employees": count employees per department.
+            reading = _Reading(fact=counted, group_entity=fact)
+        if measure_mention is not None:
+            reading.measure = self._on(fact, measure_mention)
+        if reading.measure is None and MONEY_WORDS & set(self.stems):
+            reading.measure = _money_measure(fact)
+        self._group(reading, group_mentions, group_bucket)
+        self._aggregate_and_order(reading)
+        self._filters(reading)
+        self._values(reading)
+        leftover = [t.text for t in self.tokens if t.position not in self.used and not self._ignorable(t)]
+        if leftover:
+            raise PlannerDeclined(
+                f"the offline planner cannot place {', '.join(map(repr, leftover))} on the project's schema"
+            )
+        return _Plan(reading, self.model)
+
+    def _counted_by_rank(self) -> Entity | None:
+        """The table right after "most" or "fewest", as in "the most employees"."""
+        for i, stem in enumerate(self.stems):
+            if stem in ("most", "fewest", "least") and i not in self.named:
+                after = [m for m in self.mentions if m.start == i + 1 and m.column is None]
+                if after:
+                    return self._best(after)
+        return None
+
+    def _ignorable(self, token: Token) -> bool:
+        return token.plain or token.stem in _CUE_WORDS or token.stem == "year" or token.number is not None
+
+    def _group_phrase(self) -> tuple[list[Mention], str | None]:
+        for i, stem in enumerate(self.stems):
+            if stem not in GROUP_CUES:
+                continue
+            phrase: list[Mention] = []
+            bucket = None
+            for j in range(i + 1, len(self.tokens)):
+                if self.stems[j] in _PHRASE_END:
+                    break
+                if self.stems[j] in TIME_BUCKETS and j not in self.named:
+                    bucket = self.stems[j]
+                phrase.extend(m for m in self.mentions if m.start == j)
+            if stem == "by" and phrase and all(m.column is not None and m.column.role == "measure" for m in phrase):
+                continue  # "by total amount": an ordering, not a grouping ("per rating" still groups)
+            if phrase or bucket:
+                return phrase, bucket
+        bucket = next(
+            (s for i, s in enumerate(self.stems) if s in ("monthly", "daily", "yearly") and i not in self.named), None
+        )
+        return [], bucket
+
+    def _fact(self, measure: Mention | None, group: list[Mention]) -> Entity:
+        """The table the question counts, sums or lists."""
+        if measure is not None:
+            near = next((self._best(self._readings(m)) for m in reversed(group)), None)
+            return self._best(self._readings(measure), near=near)
+        tables = [m for m in self.mentions if m.column is None and m not in group]
+        if tables:
+            return self._best(self._readings(tables[0]))
+        columns = [m for m in self.mentions if m.column is not None and m not in group]
+        if columns:
+            return self._best(self._readings(columns[0]))
+        if group and group[-1].column is not None:
+            return self._best(self._readings(group[-1]))  # "total revenue per shipping country"
+        if self.hints:
+            entity = self.model.entity(self.hints[0])
+            assert entity is not None
+            return entity
+        raise PlannerDeclined("the question names no table or column of the project's schema")
+
+    def _readings(self, mention: Mention) -> list[Mention]:
+        return [
+            m
+            for m in self.mentions
+            if (m.start, m.end, m.column is None) == (mention.start, mention.end, mention.column is None)
+        ]
+
+    def _best(self, readings: list[Mention], near: Entity | None = None) -> Entity:
+        """Of equal readings: the table the question names, else the one closest to ``near``, else retrieval's first."""
+        named = {m.entity.name for m in self.mentions if m.column is None}
+        rank = {name: i for i, name in enumerate(self.hints)}
+
+        def distance(entity: Entity) -> int:
+            path = _join_path(self.model, entity, near) if near is not None else []
+            return len(path) if path is not None else 99
+
+        best = min(
+            readings,
+            key=lambda m: (m.entity.name not in named, distance(m.entity), rank.get(m.entity.name, len(rank))),
+        )
+        return best.entity
+
+    def _on(self, entity: Entity, mention: Mention) -> ColumnSemantics | None:
+        return next((m.column for m in self._readings(mention) if m.entity.name == entity.name), None)
+
+    def _group(self, reading: _Reading, group: list[Mention], bucket: str | None) -> None:
+        if bucket is not None:
+            time_column = self._time_column(reading.fact)
+            if time_column is None:
+                raise PlannerDeclined(f"{reading.fact.table} has no date or time column to group by {bucket}")
+            label = {"%Y-%m": "month", "%Y": "year", "%Y-%m-%d": "day"}[TIME_BUCKETS[bucket]]
+            reading.time_bucket = (time_column, TIME_BUCKETS[bucket], label)
+            return
+        if not group:
+            return
+        target = group[-1]
+        if target.column is None:
+            entity = self._best(self._readings(target))
+            if entity.name != reading.fact.name:
+                reading.group_entity = entity
+            return
+        choices = self._readings(target)
+        same = next((m for m in choices if m.entity.name == reading.fact.name), None)
+        chosen = same or min(choices, key=lambda m: len(_join_path(self.model, reading.fact, m.entity) or "x" * 9))
+        assert chosen.column is not None
+        reading.group_column = (chosen.entity, chosen.column)
+
+    def _time_column(self, entity: Entity) -> ColumnSemantics | None:
+        named = [
+            m
+            for m in self.mentions
+            if m.column is not None and m.column.role == "time" and m.entity.name == entity.name
+        ]
+        if named:
+            return named[0].column
+        return next((c for c in entity.columns if c.role == "time"), None)
+
+    def _aggregate_and_order(self, reading: _Reading) -> None:
+        free = [s for i, s in enumerate(self.stems) if i not in self.named]
+        aggregate = next((AGGREGATE_CUES[s] for s in free if s in AGGREGATE_CUES), None)
+        order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
+        listing = self.stems[:1] in (["list"], ["show"])
+        if listing and aggregate != "sum":
+            aggregate = None  # "list orders with the highest ..." asks for rows
+        if aggregate is None and not listing and self._measure_named_total(reading):
+            aggregate = "sum"  # "total amount per country" where the column itself is total_amount
+        top = self._top_n()
+        which = self.stems[0] in ("which", "who") if self.stems else False
+        # "cheapest product" ranks rows; "highest salary" is a MAX unless it asks "which" or for a number of them.
+        ranking = order is not None and (top is not None or which or aggregate is None)
+        if reading.measure is None and aggregate in ("sum", "avg", "max", "min"):
+            measures = [c for c in reading.fact.columns if c.role == "measure"]
+            if len(measures) == 1:
+                reading.measure = measures[0]
+        counting = bool(COUNT_CUES & set(self.stems))
+        if ranking:
+            reading.order, reading.limit = order, top or (1 if self._singular_subject() else DEFAULT_TOP)
+            first_table = next((m.entity for m in self.mentions if m.column is None), None)
+            if first_table is not None and first_table.name != reading.fact.name and reading.group_entity is None:
+                reading.group_entity = first_table  # "top 10 customers by amount spent on orders"
+            if reading.group_entity or reading.group_column:
+                reading.aggregate = "sum" if reading.measure is not None else "count"
+            elif reading.measure is None:
+                raise PlannerDeclined("the question ranks by something that is not a numeric column")
+            return
+        if aggregate in ("sum", "avg") and reading.measure is not None:
+            reading.aggregate = aggregate
+        elif aggregate in ("max", "min"):
+            about_time = bool(TIME_EXTREMES & set(free))
+            column = self._time_column(reading.fact) if about_time else reading.measure
+            if column is None:
+                raise PlannerDeclined(f"nothing in {reading.fact.table} to take the {aggregate} of")
+            reading.measure, reading.aggregate = column, aggregate
+        elif counting or reading.group_column or reading.group_entity or reading.time_bucket:
+            reading.aggregate = "count"
+        if reading.time_bucket:
+            reading.order = "asc"
+
+    def _measure_named_total(self, reading: _Reading) -> bool:
+        if reading.measure is None or "total" not in reading.measure.name.lower():
+            return False
+        mention = next((m for m in self.mentions if m.column == reading.measure), None)
+        return (
+            mention is not None
+            and self.stems[mention.start] == "total"
+            and not any(s in COMPARISONS for s in self.stems[mention.end :])
+        )
+
+    def _top_n(self) -> int | None:
+        for i, token in enumerate(self.tokens):
+            number = token.number
+            if number is not None and 1 <= number <= 1000 and number == int(number) and not _is_year(number):
+                neighbours = set(self.stems[max(0, i - 2) : i + 3])
+                if neighbours & (ORDER_CUES.keys() | {"top", "first"}):
+                    self.used.add(i)
+                    return int(number)
+        return None
+
+    def _singular_subject(self) -> bool:
+        subject = next((m for m in self.mentions if m.column is None), None)
+        if subject is None:
+            return False
+        text = self.tokens[subject.end - 1].text.lower()
+        return text == self.tokens[subject.end - 1].stem
+
+    # -- filters -------------------------------------------------------------------------------------------------
+    def _filters(self, reading: _Reading) -> None:
+        for mention in self.mentions:
+            column = self._on(reading.fact, mention) if mention.column is not None else None
+            if column is None:
+                continue
+            ref = exp.column(column.name, table="t0")
+            value_at = mention.end
+            while value_at < len(self.tokens) and self.stems[value_at] in _EQUALS | {"than", "least", "a", "an"}:
+                value_at += 1
+            comparison = next(
+                (COMPARISONS[self.stems[j]] for j in range(mention.end, min(value_at + 1, len(self.tokens)))
+                 if self.stems[j] in COMPARISONS),
+                None,
+            )  # fmt: skip
+            if comparison is not None:
+                value_at = next(
+                    (j for j in range(mention.end, len(self.tokens)) if self.tokens[j].number is not None), -1
+                )
+                if value_at >= 0 and column.role == "measure":
+                    number = self.tokens[value_at].number
+                    assert number is not None
+                    literal = exp.Literal.number(int(number) if number == int(number) else number)
+                    reading.filters.append(
+                        exp.GT(this=ref, expression=literal)
+                        if comparison == ">"
+                        else exp.LT(this=ref, expression=literal)
+                    )
+                    self.used.add(value_at)
+                continue
+            value = self.tokens[value_at] if value_at < len(self.tokens) else None
+            known = self._known_values(reading.fact, column)
+            if value is not None and value.position not in self.used and _fits(value, column, known):
+                reading.filters.append(exp.EQ(this=ref, expression=_literal(value, known)))
+                self.used.add(value.position)
+            elif column.type == "boolean":
+                reading.filters.append(exp.EQ(this=ref, expression=exp.true()))
+        for i, token in enumerate(self.tokens):
+            if token.number is not None and _is_year(token.number) and i > 0 and self.stems[i - 1] in ("in", "during"):
+                time_column = self._time_column(reading.fact)
+                if time_column is None:
+                    raise PlannerDeclined(f"{reading.fact.table} has no date or time column for the year {token.text}")
+                year = int(token.number)
+                ref = exp.column(time_column.name, table="t0")
+                reading.filters.append(exp.GTE(this=ref, expression=exp.Literal.string(f"{year}-01-01")))
+                reading.filters.append(exp.LT(this=ref.copy(), expression=exp.Literal.string(f"{year + 1}-01-01")))
+                self.used.add(i)
+
+    def _known_values(self, entity: Entity, column: ColumnSemantics) -> Sequence[str]:
+        if self.values is None or column.type != "text":
+            return ()
+        return self.values(entity, column) or ()
+
+    def _values(self, reading: _Reading) -> None:
+        """Leftover words that are values of one of the table's category columns: "cancelled or refunded" orders."""
+        # Cue words count too: "paid" names money in "amount paid" but a status in "paid orders".
+        open_words = [t for t in self.tokens if t.position not in self.used and not t.plain and t.number is None]
+        if not open_words or self.values is None:
+            return
+        matched: dict[str, tuple[ColumnSemantics, list[str]]] = {}
+        for column in reading.fact.columns:
+            if column.role != "dimension" or column.type != "text":
+                continue
+            known = {v.lower(): v for v in self._known_values(reading.fact, column) if isinstance(v, str)}
+            for token in open_words:
+                value = known.get(token.text.strip("'\"").lower())
+                if value is not None and token.position not in self.used:
+                    matched.setdefault(column.name, (column, []))[1].append(value)
+                    self.used.add(token.position)
+        for column, found in matched.values():
+            ref = exp.column(column.name, table="t0")
+            literals = [exp.Literal.string(v) for v in found]
+            reading.filters.append(
+                exp.EQ(this=ref, expression=literals[0])
+                if len(literals) == 1
+                else exp.In(this=ref, expressions=literals)
+            )
+
+
+def _is_year(number: float) -> bool:
+    return number == int(number) and 1900 <= number <= 2100
+
+
+def _fits(token: Token, column: ColumnSemantics, known: Sequence[str]) -> bool:
+    """Whether ``token`` reads as a value of ``column``: a number for numbers, a known category for text."""
+    if column.role in ("time", "key", "foreign_key"):
+        return False
+    if column.type in ("integer", "numeric", "float"):
+        return token.number is not None
+    if token.quoted:
+        return True
+    if token.plain or token.stem in _CUE_WORDS:
+        return False
+    text = token.text.lower()
+    return any(v.lower() == text for v in known) if known else column.type == "text"
+
+
+def _literal(token: Token, known: Sequence[str]) -> exp.Expression:
+    if token.number is not None and not token.quoted:
+        number = token.number
+        return exp.Literal.number(int(number) if number == int(number) else number)
+    text = token.text.strip("'\"")
+    # The spelling the database uses, when the question's differs only in case: "jp" -> "JP".
+    return exp.Literal.string(next((v for v in known if v.lower() == text.lower()), text))
+
+
+def _money_measure(entity: Entity) -> ColumnSemantics | None:
+    measures = [c for c in entity.columns if c.role == "measure"]
+    for word in MONEY_COLUMN_WORDS:
+        for column in measures:
+            if word in column.name.lower():
+                return column
+    return None
+
+
+def _join_path(
+    model: SemanticModel, start: Entity, goal: Entity, max_hops: int = 3
+) -> list[tuple[str, str, str, str]] | None:
+    """Join steps (from table, from column, to table, to column) from ``start`` to ``goal`` over the relationships."""
+    edges: dict[str, list[tuple[str, str, str, str]]] = {}
+    for rel in model.relationships:
+        if rel.confidence < 0.6 or len(rel.from_columns) != 1:
+            continue
+        a, b = (rel.from_entity, rel.from_columns[0]), (rel.to_entity, rel.to_columns[0])
+        edges.setdefault(a[0], []).append((a[0], a[1], b[0], b[1]))
+        edges.setdefault(b[0], []).append((b[0], b[1], a[0], a[1]))
+    queue: deque[tuple[str, list[tuple[str, str, str, str]]]] = deque([(start.name, [])])
+    seen = {start.name}
+    while queue:
+        name, path = queue.popleft()
+        if name == goal.name:
+            return path
+        if len(path) >= max_hops:
+            continue
+        for step in edges.get(name, []):
+            if step[2] not in seen:
+                seen.add(step[2])
+                queue.append((step[2], [*path, step]))
+    return None
+
+
+def _labels(entity: Entity) -> list[ColumnSemantics]:
+    """The columns a person reads to tell rows apart: names and titles, else an email, else the key."""
+    text = [c for c in entity.columns if c.type == "text"]
+    named = [c for c in text if "name" in c.name.lower() or "title" in c.name.lower()]
+    if named:
+        return named[:2]
+    email = [c for c in text if "email" in c.name.lower()]
+    if email:
+        return email[:1]
+    return [c for c in entity.columns if c.name in entity.primary_key] or entity.columns[:1]
+
+
+class _Plan:
+    def __init__(self, reading: _Reading, model: SemanticModel) -> None:
+        self.reading, self.model = reading, model
+
+    def to_sql(self, dialect: Dialect) -> str:
+        r = self.reading
+        query = exp.select().from_(_table(r.fact.name).as_("t0"))
+        aliases = {r.fact.name: "t0"}
+        target = r.group_entity or (r.group_column[0] if r.group_column else None)
+        if target is not None and target.name != r.fact.name:
+            path = _join_path(self.model, r.fact, target)
+            if path is None:
+                raise PlannerDeclined(f"no known relationship joins {r.fact.table} to {target.table}")
+            for from_table, from_column, to_table, to_column in path:
+                alias = f"t{len(aliases)}"
+                aliases[to_table] = alias
+                on = exp.column(from_column, table=aliases[from_table]).eq(exp.column(to_column, table=alias))
+                query = query.join(_table(to_table).as_(alias), on=on)
+        value = self._aggregate_expression()
+        if r.time_bucket is not None:
+            column, fmt, label = r.time_bucket
+            bucket = exp.TimeToStr(this=exp.column(column.name, table="t0"), format=exp.Literal.string(fmt))
+            query = query.select(exp.alias_(bucket, label)).group_by(exp.column(label))
+            query = query.select(value).order_by(exp.column(label))
+        elif r.group_entity is not None:
+            alias = aliases[r.group_entity.name]
+            labels = [exp.column(c.name, table=alias) for c in _labels(r.group_entity)]
+            keys = [exp.column(k, table=alias) for k in r.group_entity.primary_key]
+            query = query.select(*labels, value).group_by(*keys, *labels)
+        elif r.group_column is not None:
+            entity, column = r.group_column
+            ref = exp.column(column.name, table=aliases[entity.name])
+            query = query.select(ref, value).group_by(ref)
+        elif r.aggregate is not None and r.order is None:
+            query = query.select(value)
+        elif r.order is not None:
+            assert r.measure is not None
+            query = query.select(
+                *[exp.column(c.name, table="t0") for c in _labels(r.fact)], exp.column(r.measure.name, table="t0")
+            )
+        else:
+            query = query.select(exp.Star())
+        if r.filters:
+            query = query.where(exp.and_(*r.filters))
+        if r.order is not None and r.time_bucket is None:
+            sort = exp.alias_(value, "value") if r.aggregate else None
+            key = exp.column("value") if sort is not None else exp.column(r.measure.name, table="t0")  # type: ignore[union-attr]
+            if sort is not None:
+                query.set("expressions", [*query.expressions[:-1], sort])
+            query = query.order_by(exp.Ordered(this=key, desc=r.order == "desc"))
+        if r.limit is not None:
+            query = query.limit(r.limit)
+        return query.sql(dialect=SQLGLOT_DIALECT[dialect])
+
+    def _aggregate_expression(self) -> exp.Expression:
+        r = self.reading
+        if r.aggregate in (None, "count"):
+            return exp.Count(this=exp.Star())
+        assert r.measure is not None
+        ref = exp.column(r.measure.name, table="t0")
+        return {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[r.aggregate](this=ref)
+
+
+def _table(qualified: str) -> exp.Table:
+    schema, _, name = qualified.rpartition(".")
+    return exp.table_(name, db=schema or None)

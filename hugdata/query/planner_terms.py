@@ -1,0 +1,156 @@
+"""The offline planner's reading of a question: tokens, cue words, and mentions of the tenant's tables and columns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.catalog.words import singular, words
+
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?|[A-Za-z][A-Za-z0-9_]*")
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "twenty": 20, "fifty": 50, "hundred": 100,
+}  # fmt: skip
+# Words that carry no schema meaning in a question; anything else the planner cannot place makes it decline.
+_STOPWORD_TEXT = """
+    a an the of in on for to is are was were be been being do does did we our us you your i my have has had
+    there what which who whom when where how many much me show list give get find all each per by with whose
+    that this those these and or from at as it its their they any please tell display return across every
+    placed made exist exists currently overall ever recorded stored existing there's what's whats number count
+    value values"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+COUNT_CUES = frozenset({"many", "number", "count"})
+AGGREGATE_CUES = {
+    "average": "avg", "avg": "avg", "mean": "avg", "total": "sum", "sum": "sum",
+    "highest": "max", "maximum": "max", "max": "max", "largest": "max", "biggest": "max", "latest": "max",
+    "newest": "max", "lowest": "min", "minimum": "min", "min": "min", "smallest": "min", "earliest": "min",
+    "oldest": "min",
+}  # fmt: skip
+ORDER_CUES = {
+    "top": "desc", "most": "desc", "highest": "desc", "largest": "desc", "biggest": "desc", "expensive": "desc",
+    "bottom": "asc", "least": "asc", "fewest": "asc", "lowest": "asc", "smallest": "asc", "cheapest": "asc",
+}  # fmt: skip
+# "revenue", "spent" ... name no column, but mean the money measure of the table in question.
+MONEY_WORDS = frozenset(
+    {"revenue", "sales", "spent", "spend", "spending", "income", "expensive", "cheapest", "paid", "paying", "billed"}
+)
+# Extremes that are about time, not size: "the latest order" is the greatest date, not the greatest amount.
+TIME_EXTREMES = frozenset({"latest", "newest", "earliest", "oldest", "recent"})
+MONEY_COLUMN_WORDS = ("amount", "total", "price", "revenue", "cost", "value")
+GROUP_CUES = frozenset({"per", "by", "each", "across"})
+TIME_BUCKETS = {
+    "day": "%Y-%m-%d", "daily": "%Y-%m-%d", "month": "%Y-%m", "monthly": "%Y-%m", "year": "%Y", "yearly": "%Y",
+    "annually": "%Y",
+}  # fmt: skip
+COMPARISONS = {
+    "over": ">", "above": ">", "greater": ">", "more": ">", "exceeding": ">", "under": "<", "below": "<",
+    "less": "<", "fewer": "<",
+}  # fmt: skip
+# Questions the planner must not guess at: negation, ratios, ranking within groups.
+DECLINE_CUES = frozenset(
+    {"never", "not", "without", "no", "except", "share", "percentage", "percent", "ratio", "proportion", "rate"}
+)
+# Trailing words a column name carries that a question usually leaves out: country_code -> "country".
+_GENERIC = frozenset({"id", "code", "at", "on", "is", "has", "date", "flag"})
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written
+    stem: str  # lower case, singular
+    position: int
+
+    @property
+    def plain(self) -> bool:
+        """A word with no meaning on the schema: a stopword as written or as its singular ("does", "values")."""
+        return self.text.lower() in STOPWORDS or self.stem in STOPWORDS
+
+    @property
+    def quoted(self) -> bool:
+        return self.text[:1] in "'\""
+
+    @property
+    def number(self) -> float | None:
+        if re.fullmatch(r"\d+(?:\.\d+)?", self.text):
+            return float(self.text)
+        return float(NUMBER_WORDS[self.stem]) if self.stem in NUMBER_WORDS else None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A run of tokens naming a table (``column`` None) or a column; ``strength`` 2 = its whole name, 1 = part."""
+
+    start: int
+    end: int  # exclusive
+    entity: Entity
+    column: ColumnSemantics | None
+    strength: int
+
+
+def tokenize(question: str) -> list[Token]:
+    """The question's words, numbers and quoted strings, in order."""
+    tokens = []
+    for i, text in enumerate(_TOKEN.findall(question)):
+        stem = text if text[:1] in "'\"" else singular(text.lower())
+        tokens.append(Token(text=text, stem=stem, position=i))
+    return tokens
+
+
+def _stems(identifier: str) -> list[str]:
+    return [singular(w) for w in words(identifier)]
+
+
+def _entity_phrases(entity: Entity) -> list[tuple[list[str], int]]:
+    full = _stems(entity.table)
+    phrases = [(full, 2)]
+    if len(full) > 1:
+        phrases.append((full[-1:], 1))  # "reviews" for product_reviews
+    return phrases
+
+
+def _column_phrases(column: ColumnSemantics) -> list[tuple[list[str], int]]:
+    full = _stems(column.name)
+    phrases = [(full, 2)]
+    core = [w for w in full if w not in _GENERIC]
+    if core and core != full:
+        phrases.append((core, 2))  # country_code -> country, is_active -> active
+    if len(core) > 1:
+        phrases.extend(([w], 1) for w in core if w not in STOPWORDS and w not in AGGREGATE_CUES and w != "unit")
+    return phrases
+
+
+def find_mentions(tokens: list[Token], model: SemanticModel) -> list[Mention]:
+    """Longest non-overlapping runs of tokens naming a table or column; equal readings of one run are all kept."""
+    candidates: list[Mention] = []
+    stems = [t.stem for t in tokens]
+    for entity in model.entities:
+        for phrase, strength in _entity_phrases(entity):
+            candidates.extend(Mention(i, i + len(phrase), entity, None, strength) for i in _find(stems, phrase))
+        for column in entity.columns:
+            for phrase, strength in _column_phrases(column):
+                candidates.extend(Mention(i, i + len(phrase), entity, column, strength) for i in _find(stems, phrase))
+    # Longer runs first, then whole names, then tables over columns: "order items" is the table, not "order".
+    candidates.sort(key=lambda m: (-(m.end - m.start), -m.strength, m.column is not None, m.start))
+    taken: set[int] = set()
+    chosen: list[Mention] = []
+    for mention in candidates:
+        span = set(range(mention.start, mention.end))
+        if span & taken:
+            # Same span, same kind, other table: keep it as an alternative reading, resolved by context later.
+            if any(
+                (m.start, m.end, m.column is None) == (mention.start, mention.end, mention.column is None)
+                and m.strength == mention.strength
+                for m in chosen
+            ):
+                chosen.append(mention)
+            continue
+        taken |= span
+        chosen.append(mention)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def _find(stems: list[str], phrase: list[str]) -> list[int]:
+    n = len(phrase)
+    return [i for i in range(len(stems) - n + 1) if stems[i : i + n] == phrase]

@@ -1,0 +1,37 @@
+"""Execution-accuracy matching: by values, tolerant of extra columns and number formats, strict on rows."""
+
+from decimal import Decimal
+
+from hugdata.query.compare import is_ordered, results_match
+
+
+def test_extra_columns_in_the_answer_are_fine() -> None:
+    assert results_match([(3,)], [("orders", 3)], ordered=False)
+
+
+def test_numbers_compare_after_rounding_across_types() -> None:
+    assert results_match([(12.0, 1)], [(Decimal("12.00001"), True)], ordered=False)
+
+
+def test_a_missing_reference_column_fails() -> None:
+    assert not results_match([("a", 1), ("b", 2)], [("a", 1), ("b", 3)], ordered=False)
+
+
+def test_row_count_must_agree() -> None:
+    assert not results_match([(1,)], [(1,), (1,)], ordered=False)
+
+
+def test_order_matters_only_when_the_reference_orders() -> None:
+    expected, answer = [("a", 2), ("b", 1)], [("b", 1), ("a", 2)]
+    assert results_match(expected, answer, ordered=False)
+    assert not results_match(expected, answer, ordered=True)
+
+
+def test_columns_are_paired_consistently_across_rows() -> None:
+    # Each column's values match somewhere, but the rows pair them differently.
+    assert not results_match([("a", 1), ("b", 2)], [("a", 2), ("b", 1)], ordered=False)
+
+
+def test_ordered_means_an_outer_order_by() -> None:
+    assert is_ordered("SELECT a FROM t ORDER BY a", "sqlite")
+    assert not is_ordered("SELECT a FROM (SELECT a FROM t ORDER BY a) AS s", "sqlite")
