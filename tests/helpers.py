@@ -91,3 +91,22 @@ def register(
             data_source=spec or postgres_spec(),
             webhook_url=webhook_url,
         )
+
+
+def catalogued_shop(runtime: ApiRuntime, dagster_home: Path, folder: Path, project_id: str) -> Path:
+    """The demo shop registered as ``project_id`` with its catalog assets materialized; returns its SQLite file."""
+    from dagster import materialize
+
+    from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.instance import open_instance
+
+    path = build_demo_database(DEMO_TENANTS[0], folder)
+    register(runtime, project_id, DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
+    assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model", "schema_vector_index")]
+    instance = open_instance(dagster_home)
+    try:
+        assert materialize(assets, partition_key=project_id, instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    finally:
+        instance.dispose()
+    return path

@@ -14,7 +14,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from hugdata.api.dagster_runs import DagsterUnavailable
 from hugdata.tenants.errors import (
     CatalogNotReady,
+    DuplicateGoldenQuestion,
+    GoldenQuestionNotFound,
     InvalidDataSource,
+    InvalidGoldenQuestion,
     InvalidProjectId,
     PartitionStoreUnavailable,
     ProjectConflict,
@@ -34,6 +37,9 @@ _TENANT_STATUS: dict[type[TenantError], int] = {
     PartitionStoreUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     CatalogNotReady: status.HTTP_409_CONFLICT,
     QuestionNotAnswered: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidGoldenQuestion: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    DuplicateGoldenQuestion: status.HTTP_409_CONFLICT,
+    GoldenQuestionNotFound: status.HTTP_404_NOT_FOUND,
 }
 
 

@@ -9,8 +9,10 @@ from typing import Literal
 from hugdata.catalog.semantic import Entity, Metric, Relationship, SemanticModel
 from hugdata.catalog.words import humanize, singular_phrase
 
-DocumentKind = Literal["table", "column", "relationship", "metric"]
-DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("table", "column", "relationship", "metric")
+DocumentKind = Literal["table", "column", "relationship", "metric", "past_query"]
+# The kinds schema_vector_index owns; past_query documents are query_history_index's.
+SCHEMA_DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("table", "column", "relationship", "metric")
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = (*SCHEMA_DOCUMENT_KINDS, "past_query")
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,10 @@ class Document:
     @property
     def embedded_text(self) -> str:
         """What the model sees. Metric and relationship texts already name their tables, so their titles are left
-        out: every token costs embedding time (measured: titles there did not change recall)."""
+        out: every token costs embedding time (measured: titles there did not change recall). A past query is
+        found by its question alone."""
+        if self.kind == "past_query":
+            return self.title  # the question: a new question is matched against old questions
         return f"{self.title}. {self.content}" if self.kind in ("table", "column") else self.content
 
     def content_hash(self, model_id: str) -> str:

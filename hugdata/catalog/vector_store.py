@@ -11,7 +11,7 @@ from pgvector.psycopg import register_vector
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
-from hugdata.catalog.documents import Document
+from hugdata.catalog.documents import SCHEMA_DOCUMENT_KINDS, Document
 from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.models import SchemaDocumentRow
 
@@ -77,12 +77,18 @@ def _write_documents(session: Session, rows: list[tuple[Any, ...]]) -> None:
 
 
 def sync_documents(
-    session: Session, *, project_id: str, documents: Sequence[Document], embedder: Embedder
+    session: Session,
+    *,
+    project_id: str,
+    documents: Sequence[Document],
+    embedder: Embedder,
+    kinds: Sequence[str] = SCHEMA_DOCUMENT_KINDS,
 ) -> IndexSync:
-    """Embed only new or changed documents, keep unchanged ones, delete the ones that are gone (caller commits)."""
+    """Make the project's documents of ``kinds`` exactly ``documents``: embed only new or changed ones, keep
+    unchanged ones, delete the ones that are gone (caller commits)."""
     rows = session.execute(
         select(SchemaDocumentRow.doc_key, SchemaDocumentRow.content_hash).where(
-            SchemaDocumentRow.project_id == project_id
+            SchemaDocumentRow.project_id == project_id, SchemaDocumentRow.kind.in_(list(kinds))
         )
     )
     stored = {key: content_hash for key, content_hash in rows}

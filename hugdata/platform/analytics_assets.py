@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import PlatformDatabaseResource
+from hugdata.platform.state import record_state
 from hugdata.query.analytics import usage_summary
 from hugdata.query.log import QueryLogEntry, UsageAnalytics
 
@@ -39,7 +40,9 @@ def usage_analytics(context: AssetExecutionContext, platform_db: PlatformDatabas
                 )
             )
             session.commit()
-        return {"questions": summary["questions"], "success_rate": summary["success_rate"]}
+        state = {"questions": summary["questions"], "success_rate": summary["success_rate"]}
+        record_state(context, platform_db, project_id, state)
+        return state
 
     per_project = for_each_project(context, one)
     return MaterializeResult(metadata=batch_metadata(per_project))

@@ -24,27 +24,12 @@ from hugdata.catalog.vector_store import stored_dimensions, stored_document_keys
 from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
-from hugdata.tenants.asset_states import record_materialized
+from hugdata.platform.state import record_state
 
 # Transient source errors (network blips, a restarting server) get three tries in all; permanent ones
 # (bad credentials) are raised with allow_retries=False and fail at once.
 SOURCE_RETRY = RetryPolicy(max_retries=2, delay=2, backoff=Backoff.EXPONENTIAL)
 GROUP = "tenant_catalog"
-
-
-def _record_state(
-    context: AssetExecutionContext, platform_db: PlatformDatabaseResource, project_id: str, summary: dict[str, object]
-) -> None:
-    # The platform's own asset-state table answers GET /assets without asking Dagster about every partition.
-    with platform_db.session() as session:
-        record_materialized(
-            session,
-            project_id=project_id,
-            asset=context.asset_key.to_user_string(),
-            run_id=context.run.run_id,
-            summary=summary,
-        )
-        session.commit()
 
 
 @asset(partitions_def=hugdata_projects, group_name=GROUP, retry_policy=SOURCE_RETRY, kinds={"sql"})
@@ -71,7 +56,7 @@ def database_schema(
             "columns_removed": diff.columns_removed if diff else [],
             "columns_changed": diff.columns_changed if diff else [],
         }
-        _record_state(
+        record_state(
             context, platform_db, project_id, {k: metadata[k] for k in ("schema_version", "new_version", "tables")}
         )
         return metadata
@@ -107,7 +92,7 @@ def semantic_model(context: AssetExecutionContext, platform_db: PlatformDatabase
             "relationships_inferred": sum(r.source == "inferred" for r in model.relationships),
             "metrics": len(model.metrics),
         }
-        _record_state(context, platform_db, project_id, metadata)
+        record_state(context, platform_db, project_id, metadata)
         return metadata, dangling_relationship_columns(model, stored.snapshot)
 
     per_project = for_each_project(context, one)
@@ -178,7 +163,7 @@ def schema_vector_index(
             "deleted": result.deleted,
             "embedding_model": embedder.model_id,
         }
-        _record_state(context, platform_db, project_id, metadata)
+        record_state(context, platform_db, project_id, metadata)
         return metadata, sorted(expected - keys), dimensions
 
     per_project = for_each_project(context, one)

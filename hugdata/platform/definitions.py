@@ -6,7 +6,13 @@ from hugdata.config import get_settings
 from hugdata.platform.analytics_assets import usage_analytics
 from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
 from hugdata.platform.jobs import analytics_refresh, schema_sync
-from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
+from hugdata.platform.query_assets import model_accuracy, query_history_index, query_optimization_report
+from hugdata.platform.resources import (
+    EmbeddingModelResource,
+    PlatformDatabaseResource,
+    QuestionAnsweringResource,
+    TenantDatabaseResource,
+)
 from hugdata.platform.schedules import build_hourly_analytics_refresh, build_nightly_schema_sync
 from hugdata.platform.sensors import (
     asset_failure_sensor,
@@ -16,7 +22,15 @@ from hugdata.platform.sensors import (
 )
 
 defs = Definitions(
-    assets=[database_schema, semantic_model, schema_vector_index, usage_analytics],
+    assets=[
+        database_schema,
+        semantic_model,
+        schema_vector_index,
+        usage_analytics,
+        query_history_index,
+        model_accuracy,
+        query_optimization_report,
+    ],
     jobs=[schema_sync, analytics_refresh],
     schedules=[
         build_nightly_schema_sync(running=get_settings().schedules_enabled),
@@ -30,5 +44,6 @@ defs = Definitions(
         "platform_db": PlatformDatabaseResource(),
         "tenant_db": TenantDatabaseResource(),
         "embeddings": EmbeddingModelResource(),
+        "answering": QuestionAnsweringResource(),
     },
 )

@@ -26,11 +26,12 @@ schema_sync = define_asset_job(
 )
 
 
-ANALYTICS_ASSET_NAMES = ("usage_analytics",)
+ANALYTICS_ASSET_NAMES = ("usage_analytics", "query_history_index", "model_accuracy", "query_optimization_report")
 
 analytics_refresh = define_asset_job(
     "analytics_refresh",
     selection=AssetSelection.groups("tenant_analytics"),
     partitions_def=hugdata_projects,
-    description="Recompute a project's analytics assets (usage analytics; more as they are added) from its query log.",
+    description="Recompute a project's query-side assets from its query log: usage analytics, the past-query "
+    "index, accuracy on its golden questions and index suggestions.",
 )

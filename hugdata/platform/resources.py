@@ -14,14 +14,20 @@ from dataclasses import dataclass
 from dagster import ConfigurableResource, Failure, InitResourceContext
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.introspect import introspect_schema
 from hugdata.catalog.schema import SchemaSnapshot
+from hugdata.catalog.semantic import SemanticModel
 from hugdata.config import get_settings
 from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+from hugdata.query.ask import AskContext
+from hugdata.query.context import ask_context
+from hugdata.query.execute import PlanCost, explain_validated
+from hugdata.query.validation import QueryRejected, validate_query
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.models import Dialect, Tier
 from hugdata.tenants.registry import get_project
@@ -55,6 +61,12 @@ class PlatformDatabaseResource(ConfigurableResource):
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory, for code that opens its own sessions (asking questions)."""
+        assert self._sessions is not None, "resource used outside execution"
+        return self._sessions
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -122,6 +134,25 @@ class TenantDatabaseResource(ConfigurableResource):
         finally:
             engine.dispose()
 
+    def explain(self, project_id: str, queries: list[str], model: SemanticModel) -> list[tuple[str, PlanCost | str]]:
+        """The source's EXPLAIN of each query still valid for ``model``; a query it refuses gets the reason's class."""
+        settings = get_settings()
+        spec = self._spec(project_id)
+        engine = open_source_engine(spec, SourceLimits(settings.source_connect_timeout_s, 10))
+        explained: list[tuple[str, PlanCost | str]] = []
+        try:
+            for sql in queries:
+                try:
+                    validated = validate_query(sql, dialect=spec.dialect, model=model, max_rows=1_000_000)
+                    explained.append((sql, explain_validated(engine, validated, dialect=spec.dialect)))
+                except QueryRejected as rejected:
+                    explained.append((sql, rejected.reason.value))
+                except SQLAlchemyError as exc:
+                    explained.append((sql, f"source:{type(exc.orig or exc).__name__}"))
+        finally:
+            engine.dispose()
+        return explained
+
 
 def source_failure(project_id: str, spec: DataSourceSpec, exc: Exception) -> Failure:
     """A Dagster failure for an unreachable or refusing source: retried only when the cause may pass."""
@@ -143,3 +174,13 @@ class EmbeddingModelResource(ConfigurableResource):
 
     def embedder(self) -> Embedder:
         return embedder_for(get_settings())
+
+
+class QuestionAnsweringResource(ConfigurableResource):
+    """Answers questions the way the API does: the LLM from settings when configured, else the offline planner."""
+
+    def context(self, platform_db: PlatformDatabaseResource, embedder: Embedder) -> AskContext:
+        settings = get_settings()
+        return ask_context(
+            settings, sessions=platform_db.sessions, vault=CredentialVault(settings.fernet_keys()), embedder=embedder
+        )

@@ -33,3 +33,15 @@ class CatalogNotReady(TenantError):
 
 class QuestionNotAnswered(TenantError):
     """No safe SQL could be produced or run for a question (no LLM configured, every answer refused, source error)."""
+
+
+class InvalidGoldenQuestion(TenantError):
+    """A golden question's reference SQL is not one safe read of the project's tables."""
+
+
+class DuplicateGoldenQuestion(TenantError):
+    """The project already has a golden question with that text."""
+
+
+class GoldenQuestionNotFound(TenantError):
+    """No golden question with that ID in the project."""

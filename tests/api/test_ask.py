@@ -14,18 +14,16 @@ import pytest
 from dagster import materialize
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hugdata.api.app import create_app
 from hugdata.api.runtime import ApiRuntime
+from hugdata.catalog.models import SchemaDocumentRow
 from hugdata.config import Settings
-from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.platform.definitions import defs
 from hugdata.platform.instance import open_instance
 from hugdata.query.log import QueryLogEntry
-from hugdata.tenants.data_sources import DataSourceSpec
-from hugdata.tenants.models import Dialect
-from tests.helpers import ADMIN_TOKEN, register
+from tests.helpers import ADMIN_TOKEN, catalogued_shop, register
 from tests.query.test_validation import ATTACKS
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -76,13 +74,7 @@ def llm_url() -> Iterator[str]:
 
 @pytest.fixture
 def shop(clean_platform: ApiRuntime, settings: Settings, tmp_path: Path) -> Path:
-    path = build_demo_database(DEMO_TENANTS[0], tmp_path)
-    register(clean_platform, "ask-shop", DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
-    assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model", "schema_vector_index")]
-    instance = open_instance(settings.resolved_dagster_home)
-    assert materialize(assets, partition_key="ask-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
-    instance.dispose()
-    return path
+    return catalogued_shop(clean_platform, settings.resolved_dagster_home, tmp_path, "ask-shop")
 
 
 @pytest.fixture
@@ -228,3 +220,58 @@ def test_asks_feed_the_query_log_pages_and_the_usage_analytics(
     assert {t["table"] for t in summary["top_tables"]} == {"main.customers", "main.orders"}
     assert summary["error_classes"] == {"not_read_only": 1}
     assert summary["latency_ms"]["p95"] >= summary["latency_ms"]["p50"] > 0
+
+
+def _refresh_analytics(settings: Settings, project_id: str) -> None:
+    instance = open_instance(settings.resolved_dagster_home)
+    try:
+        job = defs.resolve_job_def("analytics_refresh")
+        assert job.execute_in_process(partition_key=project_id, instance=instance).success
+    finally:
+        instance.dispose()
+
+
+def test_past_successful_pairs_are_indexed_and_shown_to_the_llm_for_similar_questions(
+    api: TestClient, shop: Path, clean_platform: ApiRuntime, settings: Settings
+) -> None:
+    revenue_sql = "SELECT shipping_country_code, SUM(total_amount) AS revenue FROM main.orders GROUP BY 1"
+    ScriptedLlm.answers = [revenue_sql, "DROP TABLE main.orders", "DROP TABLE main.orders"]
+    asked = api.post(
+        "/v1/projects/ask-shop/ask", json={"question": "Revenue split by destination country"}, headers=ADMIN
+    )
+    assert asked.status_code == 200
+    refused = api.post("/v1/projects/ask-shop/ask", json={"question": "wipe the orders"}, headers=ADMIN)
+    assert refused.status_code == 422
+    _refresh_analytics(settings, "ask-shop")
+    with clean_platform.sessions() as session:
+        pairs = session.execute(
+            select(SchemaDocumentRow.title, SchemaDocumentRow.tables).where(
+                SchemaDocumentRow.project_id == "ask-shop", SchemaDocumentRow.kind == "past_query"
+            )
+        ).all()
+    assert [(title, list(tables)) for title, tables in pairs] == [
+        ("Revenue split by destination country", ["main.orders"])
+    ]
+
+    ScriptedLlm.requests.clear()
+    ScriptedLlm.answers = ["SELECT COUNT(*) FROM main.orders"]
+    api.post(
+        "/v1/projects/ask-shop/ask", json={"question": "What is the revenue by destination country?"}, headers=ADMIN
+    )
+    prompt = ScriptedLlm.requests[0]["messages"][1]["content"]
+    assert f"answered before with: {asked.json()['sql']}" in prompt
+    assert "wipe the orders" not in prompt
+    # The pairs survive a re-run of the catalog, whose index owns only the schema's own documents.
+    instance = open_instance(settings.resolved_dagster_home)
+    catalog = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model", "schema_vector_index")]
+    assert materialize(catalog, partition_key="ask-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    instance.dispose()
+    with clean_platform.sessions() as session:
+        kinds = dict(
+            session.execute(
+                select(SchemaDocumentRow.kind, func.count())
+                .where(SchemaDocumentRow.project_id == "ask-shop")
+                .group_by(SchemaDocumentRow.kind)
+            ).all()
+        )
+    assert kinds["past_query"] == 1 and kinds["table"] == 6

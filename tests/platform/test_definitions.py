@@ -21,6 +21,9 @@ def test_every_asset_is_partitioned_by_project() -> None:
         AssetKey("semantic_model"),
         AssetKey("schema_vector_index"),
         AssetKey("usage_analytics"),
+        AssetKey("query_history_index"),
+        AssetKey("model_accuracy"),
+        AssetKey("query_optimization_report"),
     }
     for key in keys:
         assert graph.get(key).partitions_def == hugdata_projects

@@ -5,14 +5,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from hugdata.catalog.introspect import introspect_schema
 from hugdata.catalog.semantic import SemanticModel, build_semantic_model
 from hugdata.query.compare import results_match
-from hugdata.query.execute import run_read_query
+from hugdata.query.execute import explain_validated, run_read_query
+from hugdata.query.optimization import index_suggestions
 from hugdata.query.planner import plan_question
-from hugdata.query.validation import QueryRejected
+from hugdata.query.validation import QueryRejected, validate_query
 from hugdata.query.values import category_value_lookup
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
@@ -122,3 +123,25 @@ def test_offline_planner_sql_runs_on_server_databases(
     sql = plan_question(question, model, dialect=dialect, values=values)
     result = run_read_query(engine, sql, dialect=dialect, model=model, max_rows=50)
     assert results_match(PLANNED[question], result.rows, ordered=False), (sql, result.rows)
+
+
+def test_explain_names_full_scans_and_the_index_suggestion_runs_on_server_databases(
+    server: tuple[Engine, SemanticModel, Dialect, str, Callable[[], Any]],
+) -> None:
+    engine, model, dialect, schema, _snapshot = server
+    sql = f"SELECT COUNT(*) FROM {schema}.orders AS o WHERE o.status = 'paid'"
+    plan = explain_validated(engine, validate_query(sql, dialect=dialect, model=model, max_rows=10), dialect=dialect)
+    assert plan.full_scans == ["orders"] and plan.estimated_rows is not None
+    if dialect is Dialect.postgresql:
+        assert plan.cost is not None and plan.cost > 0  # MariaDB's JSON plan carries no cost
+    snapshot = introspect_schema(engine, dialect="postgresql" if dialect is Dialect.postgresql else "mysql")
+    [suggestion] = index_suggestions([sql], dialect=dialect, snapshot=snapshot)
+    assert (suggestion.table, suggestion.column) == (f"{schema}.orders", "status")
+    # The tenant applies it with its own rights; the platform's session is read-only.
+    url = engine.url.set(query={})
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as admin:
+        admin.exec_driver_sql(suggestion.statement)
+    after = introspect_schema(engine, dialect="postgresql" if dialect is Dialect.postgresql else "mysql")
+    orders = after.table(f"{schema}.orders")
+    assert orders is not None and ["status"] in [i.columns for i in orders.indexes]
+    assert index_suggestions([sql], dialect=dialect, snapshot=after) == []

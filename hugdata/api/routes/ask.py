@@ -12,9 +12,8 @@ from hugdata.api.deps import ProjectScope, RuntimeDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
-from hugdata.query.ask import AskContext, AskPolicy, ask
-from hugdata.query.llm import llm_writer
-from hugdata.tenants.source_engines import SourceLimits
+from hugdata.query.ask import AskContext, ask
+from hugdata.query.context import ask_context
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -51,18 +50,8 @@ class AskResponse(BaseModel):
 
 
 def _context(runtime: ApiRuntime) -> AskContext:
-    settings = runtime.settings
-    writer = None
-    if settings.llm_base_url:
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
-        writer = llm_writer(settings.llm_base_url, settings.llm_model, key)
-    return AskContext(
-        sessions=runtime.sessions,
-        vault=runtime.vault,
-        embedder=embedder_for(settings),
-        writer=writer,
-        limits=SourceLimits(settings.source_connect_timeout_s, settings.source_statement_timeout_s),
-        policy=AskPolicy(max_tries=settings.ask_max_tries, token_budget=settings.ask_token_budget),
+    return ask_context(
+        runtime.settings, sessions=runtime.sessions, vault=runtime.vault, embedder=embedder_for(runtime.settings)
     )
 
 

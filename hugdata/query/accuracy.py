@@ -1,0 +1,94 @@
+"""Golden questions asked the way users ask them, and their answers compared with the known right results."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from hugdata.catalog.store import latest_semantic_model
+from hugdata.query.ask import AskContext, ask
+from hugdata.query.compare import is_ordered, results_match
+from hugdata.query.execute import run_read_query
+from hugdata.query.quality_models import GoldenQuestion
+from hugdata.query.validation import SQLGLOT_DIALECT, QueryRejected
+from hugdata.tenants.data_sources import spec_of
+from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
+from hugdata.tenants.models import Dialect
+from hugdata.tenants.registry import get_project
+from hugdata.tenants.source_engines import open_source_engine
+
+Outcome = Literal["correct", "wrong", "not_answered", "reference_failed"]
+MAX_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class GoldenResult:
+    question_id: int
+    question: str
+    outcome: Outcome
+    sql: str | None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class AccuracyReport:
+    answered_by: str
+    results: list[GoldenResult]
+
+    @property
+    def scored(self) -> list[GoldenResult]:
+        """Results that count: a reference SQL that no longer runs says nothing about the answerer."""
+        return [r for r in self.results if r.outcome != "reference_failed"]
+
+    @property
+    def correct(self) -> int:
+        return sum(r.outcome == "correct" for r in self.results)
+
+    @property
+    def accuracy(self) -> float | None:
+        return round(self.correct / len(self.scored), 4) if self.scored else None
+
+    def result_rows(self) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.results]
+
+
+def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyReport:
+    """Ask each of the project's golden questions (not logged as user asks) and score the results."""
+    with ctx.sessions() as session:
+        project = get_project(session, project_id)
+        dialect = Dialect(project.data_source.dialect)
+        latest = latest_semantic_model(session, project_id)
+        if latest is None:
+            raise CatalogNotReady(f"project {project_id!r} has no semantic model yet")
+        model = latest[1]
+        spec = spec_of(project.data_source, ctx.vault)
+        questions = list(
+            session.scalars(
+                select(GoldenQuestion).where(GoldenQuestion.project_id == project_id).order_by(GoldenQuestion.id)
+            )
+        )
+    answered_by = "llm" if ctx.writer is not None else "offline_planner"
+    results: list[GoldenResult] = []
+    engine = open_source_engine(spec, ctx.limits)
+    try:
+        for golden in questions:
+            try:
+                expected = run_read_query(engine, golden.expected_sql, dialect=dialect, model=model, max_rows=MAX_ROWS)
+            except (QueryRejected, SQLAlchemyError) as exc:
+                results.append(GoldenResult(golden.id, golden.question, "reference_failed", None, type(exc).__name__))
+                continue
+            try:
+                answer = ask(ctx, project_id=project_id, question=golden.question, execute=True, max_rows=MAX_ROWS,
+                             log=False)  # fmt: skip
+            except QuestionNotAnswered as exc:
+                results.append(GoldenResult(golden.id, golden.question, "not_answered", None, str(exc)[:300]))
+                continue
+            ordered = is_ordered(golden.expected_sql, SQLGLOT_DIALECT[dialect])
+            right = results_match(expected.rows, answer.rows, ordered=ordered)
+            results.append(GoldenResult(golden.id, golden.question, "correct" if right else "wrong", answer.sql))
+    finally:
+        engine.dispose()
+    return AccuracyReport(answered_by=answered_by, results=results)

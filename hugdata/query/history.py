@@ -1,0 +1,64 @@
+"""A tenant's past successful question -> SQL pairs as retrieval documents (the `query_history_index` asset)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hugdata.catalog.documents import Document
+from hugdata.catalog.semantic import SemanticModel
+from hugdata.query.log import QueryLogEntry
+from hugdata.query.validation import QueryRejected, validate_query
+from hugdata.tenants.models import Dialect
+
+MAX_PAST_QUERIES = 200
+_SCAN = 2000  # newest log rows read to find that many distinct questions
+
+
+def _normalized(question: str) -> str:
+    return re.sub(r"\s+", " ", question.strip().lower().rstrip("?.! "))
+
+
+def past_query_documents(
+    session: Session, *, project_id: str, dialect: Dialect, model: SemanticModel
+) -> list[Document]:
+    """The newest SQL of each distinct question that ran without error and still fits the current schema."""
+    rows = session.execute(
+        select(QueryLogEntry.question, QueryLogEntry.sql)
+        .where(
+            QueryLogEntry.project_id == project_id,
+            QueryLogEntry.valid.is_(True),
+            QueryLogEntry.executed.is_(True),
+            QueryLogEntry.error_class.is_(None),
+            QueryLogEntry.sql.is_not(None),
+        )
+        .order_by(QueryLogEntry.id.desc())
+        .limit(_SCAN)
+    ).all()
+    documents: list[Document] = []
+    seen: set[str] = set()
+    for question, sql in rows:
+        key = _normalized(question)
+        if key in seen or not key:
+            continue
+        seen.add(key)
+        try:
+            # A pair whose tables or columns are gone would teach the LLM a query that no longer runs.
+            tables = validate_query(sql, dialect=dialect, model=model, max_rows=1_000_000).tables
+        except QueryRejected:
+            continue
+        documents.append(
+            Document(
+                key=f"past_query:{hashlib.sha256(key.encode()).hexdigest()[:32]}",
+                kind="past_query",
+                title=question,
+                content=f"answered before with: {sql}",
+                tables=tables,
+            )
+        )
+        if len(documents) == MAX_PAST_QUERIES:
+            break
+    return documents
