@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import assets, catalog, onboarding, registration, search
+from bench import ask, assets, catalog, onboarding, registration, search
 
 BENCHMARKS = {
     "registration": registration.main,
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "search": search.main,
     "assets": assets.main,
     "onboarding": onboarding.main,
+    "ask": ask.main,
 }
 
 
