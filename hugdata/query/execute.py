@@ -59,10 +59,17 @@ def explain_validated(engine: Engine, query: ValidatedQuery, *, dialect: Dialect
         Dialect.mysql: "EXPLAIN FORMAT=JSON ",
         Dialect.sqlite: "EXPLAIN QUERY PLAN ",
     }[dialect]
+    last_cost = None
     with engine.connect() as connection:
         rows = connection.exec_driver_sql(_as_sent(engine, prefix + query.sql)).all()
+        if dialect is Dialect.mysql:
+            # MariaDB's JSON plan has no cost; the optimizer's estimate for the statement just planned is here.
+            status = connection.exec_driver_sql("SHOW SESSION STATUS LIKE 'Last_query_cost'").first()
+            last_cost = float(status[1]) if status is not None else None
         connection.rollback()
     cost = _read_plan(rows, dialect)
+    if cost.cost is None and last_cost:
+        cost = PlanCost(cost=last_cost, estimated_rows=cost.estimated_rows, full_scans=cost.full_scans)
     # SQLite and MariaDB name scanned tables by their alias in the query (t0); report the table.
     tables = {
         t.alias_or_name.lower(): t.name

@@ -132,8 +132,7 @@ def test_explain_names_full_scans_and_the_index_suggestion_runs_on_server_databa
     sql = f"SELECT COUNT(*) FROM {schema}.orders AS o WHERE o.status = 'paid'"
     plan = explain_validated(engine, validate_query(sql, dialect=dialect, model=model, max_rows=10), dialect=dialect)
     assert plan.full_scans == ["orders"] and plan.estimated_rows is not None
-    if dialect is Dialect.postgresql:
-        assert plan.cost is not None and plan.cost > 0  # MariaDB's JSON plan carries no cost
+    assert plan.cost is not None and plan.cost > 0
     snapshot = introspect_schema(engine, dialect="postgresql" if dialect is Dialect.postgresql else "mysql")
     [suggestion] = index_suggestions([sql], dialect=dialect, snapshot=snapshot)
     assert (suggestion.table, suggestion.column) == (f"{schema}.orders", "status")
