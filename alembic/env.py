@@ -6,6 +6,7 @@ import hugdata.catalog.models  # noqa: F401  (registers the catalog tables on Ba
 import hugdata.query.log  # noqa: F401
 import hugdata.query.quality_models  # noqa: F401
 import hugdata.tenants.asset_states  # noqa: F401
+import hugdata.tenants.audit  # noqa: F401
 import hugdata.webhooks.outbox  # noqa: F401
 from alembic import context
 from hugdata.config import get_settings

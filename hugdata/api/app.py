@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 import hugdata
 from hugdata.api.errors import install_error_handlers
-from hugdata.api.routes import analytics, ask, backfills, catalog, health, keys, projects, quality, runs
+from hugdata.api.routes import analytics, ask, audit, backfills, catalog, health, keys, projects, quality, runs
 from hugdata.api.runtime import ApiRuntime, build_runtime, reconcile_on_startup, start_webhook_dispatcher
 from hugdata.config import Settings, get_settings
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(ask.router)
     app.include_router(analytics.router)
     app.include_router(quality.router)
+    app.include_router(audit.router)
     app.include_router(runs.router)
     app.include_router(backfills.router)
     return app

@@ -159,6 +159,38 @@ class DagsterRuns:
             raise DagsterUnavailable(f"Dagster could not read the backfill: {result.get('message', '')}")
         return _backfill_info(result, final_asset)
 
+    def all_project_runs(self, project_id: str, *, page: int = 200) -> list[RunInfo]:
+        """Every run tagged with the project, newest first."""
+        runs: list[RunInfo] = []
+        while batch := self.project_runs(project_id=project_id, limit=page, cursor=runs[-1].run_id if runs else None):
+            runs.extend(batch)
+            if len(batch) < page:
+                break
+        return runs
+
+    def delete_run(self, run_id: str) -> bool:
+        """Remove a finished run and its event log from Dagster's storage; False when Dagster does not know it."""
+        result = self._query(_DELETE_RUN, {"runId": run_id})["deleteRun"]
+        if result["__typename"] == "RunNotFoundError":
+            return False
+        if result["__typename"] != "DeletePipelineRunSuccess":
+            raise DagsterUnavailable(f"Dagster did not delete the run: {result.get('message', result['__typename'])}")
+        return True
+
+    def wipe_partition(self, project_id: str, assets: Sequence[str]) -> bool:
+        """Wipe the materialization history of the project's partition of ``assets`` (needs the partition); False
+        when the instance's event log storage cannot wipe single partitions (Dagster's SQL storages cannot yet)."""
+        ranges = [
+            {"assetKey": {"path": [a]}, "partitions": {"range": {"start": project_id, "end": project_id}}}
+            for a in assets
+        ]
+        result = self._query(_WIPE_ASSETS, {"ranges": ranges})["wipeAssets"]
+        if result["__typename"] == "UnsupportedOperationError":
+            return False
+        if result["__typename"] != "AssetWipeSuccess":
+            raise DagsterUnavailable(f"Dagster did not wipe the history: {result.get('message', result['__typename'])}")
+        return True
+
     def cancel(self, run_id: str) -> None:
         """Cancel a queued run or terminate a running one."""
         try:
@@ -166,7 +198,25 @@ class DagsterRuns:
         except DagsterGraphQLClientError as exc:
             raise DagsterUnavailable(f"Dagster did not cancel the run: {exc}") from exc
 
+    def try_cancel(self, run_id: str) -> bool:
+        """Like cancel, but False when the run cannot be terminated in its current state (STARTING)."""
+        try:
+            self._client.terminate_run(run_id)
+        except DagsterGraphQLClientError as exc:
+            if exc.args and exc.args[0] == "TerminateRunFailure":
+                return False
+            raise DagsterUnavailable(f"Dagster did not cancel the run: {exc}") from exc
+        return True
 
+
+_DELETE_RUN = (
+    "mutation Delete($runId: String!) { deleteRun(runId: $runId) { __typename"
+    " ... on RunNotFoundError { message } ... on PythonError { message } ... on UnauthorizedError { message } } }"
+)
+_WIPE_ASSETS = (
+    "mutation Wipe($ranges: [PartitionsByAssetSelector!]!) { wipeAssets(assetPartitionRanges: $ranges) {"
+    " __typename ... on PythonError { message } ... on UnauthorizedError { message } } }"
+)
 _LAUNCH_BACKFILL = (
     "mutation Backfill($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {"
     " __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message }"

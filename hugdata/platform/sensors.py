@@ -56,7 +56,11 @@ def asset_failure_sensor(
     """Mark what a failed tenant run did not materialize as failed; re-run a failed batch one project at a time."""
     run = context.dagster_run
     if is_batch(run):
-        return isolated_reruns(run, context.instance)
+        reruns = isolated_reruns(run, context.instance)
+        with platform_db.session() as session:
+            keys = [r.partition_key for r in reruns]
+            registered = set(session.scalars(select(Project.id).where(Project.id.in_(keys))))
+        return [r for r in reruns if r.partition_key in registered]  # offboarded projects are not re-run
     project_id = run.tags.get(PARTITION_TAG)
     if not project_id:
         return None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hugdata.api.dagster_runs import BackfillInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
+from hugdata.api.routes.audit import write_audit
 from hugdata.api.routes.runs import asset_selection
 from hugdata.api.schemas import ErrorBody
 from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES
@@ -70,9 +71,15 @@ def _launch(runtime: RuntimeDep, project_ids: list[str], assets: list[str], scop
     status_code=status.HTTP_202_ACCEPTED,
     responses=_ERRORS,
 )
-def backfill_project(project: CurrentProject, body: BackfillRequest, runtime: RuntimeDep) -> BackfillRead:
+def backfill_project(
+    project: CurrentProject, body: BackfillRequest, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> BackfillRead:
     """Backfill this project's partition over the asset graph."""
-    return _launch(runtime, [project.id], asset_selection(body.assets), scope=f"project:{project.id}")
+    launched = _launch(runtime, [project.id], asset_selection(body.assets), scope=f"project:{project.id}")
+    if caller.is_admin:
+        write_audit(session, runtime, caller, "backfill.launch", project.id, {"backfill_id": launched.id})
+        session.commit()
+    return launched
 
 
 @router.post(
@@ -82,7 +89,7 @@ def backfill_project(project: CurrentProject, body: BackfillRequest, runtime: Ru
     responses={**_ERRORS, 403: {"model": ErrorBody}},
 )
 def backfill_projects(
-    body: MultiProjectBackfillRequest, _: AdminOnly, session: SessionDep, runtime: RuntimeDep
+    body: MultiProjectBackfillRequest, caller: AdminOnly, session: SessionDep, runtime: RuntimeDep
 ) -> BackfillRead:
     """Backfill many projects (or all): one run per project, so one tenant's failure never fails another's."""
     if body.project_ids is None:
@@ -95,7 +102,11 @@ def backfill_projects(
             raise ProjectNotFound(f"projects not found: {missing[:20]}")
     if not project_ids:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no projects to backfill")
-    return _launch(runtime, project_ids, asset_selection(body.assets), scope="admin")
+    launched = _launch(runtime, project_ids, asset_selection(body.assets), scope="admin")
+    detail = {"backfill_id": launched.id, "projects": len(project_ids), "all": body.project_ids is None}
+    write_audit(session, runtime, caller, "backfill.launch", project_ids[0] if len(project_ids) == 1 else None, detail)
+    session.commit()
+    return launched
 
 
 @router.get("/v1/backfills/{backfill_id}", response_model=BackfillRead, responses=_ERRORS)

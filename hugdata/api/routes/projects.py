@@ -7,11 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from hugdata.api.deps import AdminOnly, CurrentProject, ProjectIdPath, RuntimeDep, SessionDep
+from hugdata.api.offboarding import OffboardReport, offboard
+from hugdata.api.routes.audit import write_audit
 from hugdata.api.schemas import ErrorBody, ProjectCreate, ProjectPage, ProjectRead, ProjectUpdate
 from hugdata.tenants.project_ids import validate_project_id
-from hugdata.tenants.registry import list_projects, register_project, update_project
+from hugdata.tenants.registry import get_project, list_projects, register_project, update_project
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
+
+
+class ProjectDeleted(OffboardReport):
+    project_id: str
+
 
 _ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}}
 
@@ -28,7 +35,7 @@ _ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": 
     },
 )
 def create_project(
-    body: ProjectCreate, response: Response, _: AdminOnly, session: SessionDep, runtime: RuntimeDep
+    body: ProjectCreate, response: Response, caller: AdminOnly, session: SessionDep, runtime: RuntimeDep
 ) -> ProjectRead:
     """Register a project and add its Dagster partition; an identical repeat answers 200 with the same project."""
     registration = register_project(
@@ -43,6 +50,9 @@ def create_project(
     )
     if not registration.created:
         response.status_code = status.HTTP_200_OK
+        return ProjectRead.of(registration.project)
+    write_audit(session, runtime, caller, "project.register", body.id, {"tier": body.tier.value})
+    session.commit()
     return ProjectRead.of(registration.project)
 
 
@@ -67,7 +77,7 @@ def read_project(project: CurrentProject) -> ProjectRead:
 
 @router.patch("/{project_id}", response_model=ProjectRead, responses=_ERRORS)
 def patch_project(
-    project_id: ProjectIdPath, body: ProjectUpdate, _: AdminOnly, session: SessionDep, runtime: RuntimeDep
+    project_id: ProjectIdPath, body: ProjectUpdate, caller: AdminOnly, session: SessionDep, runtime: RuntimeDep
 ) -> ProjectRead:
     """Change a project's name, tier or data source (a new data source replaces the old one whole)."""
     validate_project_id(project_id)
@@ -80,6 +90,24 @@ def patch_project(
         data_source=body.data_source.to_spec() if body.data_source else None,
         webhook_url=body.webhook_url,
     )
+    changed = sorted(body.model_dump(exclude_unset=True))  # field names only: a data source holds a password
+    write_audit(session, runtime, caller, "project.update", project_id, {"fields": changed})
     session.commit()
     session.refresh(project)
     return ProjectRead.of(project)
+
+
+@router.delete("/{project_id}", response_model=ProjectDeleted, responses={**_ERRORS, 503: {"model": ErrorBody}})
+def delete_project(
+    project_id: ProjectIdPath, caller: AdminOnly, session: SessionDep, runtime: RuntimeDep
+) -> ProjectDeleted:
+    """Offboard a project: cancel its queued and running runs, wipe its Dagster history, delete its partition and
+    every row the platform holds for it. Other projects are untouched."""
+    validate_project_id(project_id)
+    get_project(session, project_id)  # 404 before anything is touched
+    session.rollback()
+    report = offboard(session, runtime, project_id)
+    # The entry names the project by its keyed ref only: the purged ID is stored nowhere.
+    write_audit(session, runtime, caller, "project.delete", project_id, report.model_dump(), purged=True)
+    session.commit()
+    return ProjectDeleted(project_id=project_id, **report.model_dump())

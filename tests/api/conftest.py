@@ -1,0 +1,99 @@
+"""A real dagster-webserver and dagster-daemon, shared by the API tests that need Dagster's GraphQL API."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hugdata.config import Settings
+from hugdata.devstack import code_location_error, kill_group, write_workspace
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DagsterStack:
+    """A real dagster-webserver and dagster-daemon on the test session's instance; the daemon can be killed."""
+
+    graphql_url: str
+    daemon: subprocess.Popen[bytes]
+    start_daemon: Callable[[], subprocess.Popen[bytes]]
+
+
+@pytest.fixture(scope="session")
+def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterStack]:
+    home = settings.resolved_dagster_home
+    workspace = write_workspace(home)
+    port = _free_port()
+    logs = tmp_path_factory.mktemp("dagster-logs")
+    # Tenant sources that hang are given up on after a few seconds, so slow-run tests stay short.
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "HUGDATA_SOURCE_CONNECT_TIMEOUT_S": "4",
+        "HUGDATA_SCHEDULES_ENABLED": "false",
+    }
+    bin_dir = Path(sys.executable).parent
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start_daemon() -> subprocess.Popen[bytes]:
+        daemon = subprocess.Popen(
+            [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
+            env=env,
+            stdout=(logs / "daemon.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        procs.append(daemon)
+        return daemon
+
+    procs.append(
+        subprocess.Popen(
+            [str(bin_dir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)],
+            env=env,
+            stdout=(logs / "webserver.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    )
+    stack = DagsterStack(f"http://127.0.0.1:{port}/graphql", start_daemon(), start_daemon)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200 and code_location_error(url) is None:
+                    break
+            except (httpx.HTTPError, KeyError, TypeError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"dagster-webserver did not come up: {(logs / 'webserver.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield stack
+    finally:
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(30)
+            kill_group(proc.pid)  # code servers the webserver and daemon started must not outlive the tests
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def dagster_url(dagster_stack: DagsterStack) -> str:
+    return dagster_stack.graphql_url
