@@ -77,7 +77,7 @@ def backfill_project(
     """Backfill this project's partition over the asset graph."""
     launched = _launch(runtime, [project.id], asset_selection(body.assets), scope=f"project:{project.id}")
     if caller.is_admin:
-        write_audit(session, runtime, caller, "backfill.launch", project.id, {"backfill_id": launched.id})
+        write_audit(session, runtime, caller, "backfill.launch", project.id, {"backfill_id": launched.backfill_id})
         session.commit()
     return launched
 
@@ -103,7 +103,7 @@ def backfill_projects(
     if not project_ids:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "no projects to backfill")
     launched = _launch(runtime, project_ids, asset_selection(body.assets), scope="admin")
-    detail = {"backfill_id": launched.id, "projects": len(project_ids), "all": body.project_ids is None}
+    detail = {"backfill_id": launched.backfill_id, "projects": len(project_ids), "all": body.project_ids is None}
     write_audit(session, runtime, caller, "backfill.launch", project_ids[0] if len(project_ids) == 1 else None, detail)
     session.commit()
     return launched
