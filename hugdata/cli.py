@@ -48,6 +48,20 @@ def _projects_list(_: argparse.Namespace) -> int:
     return 0
 
 
+def _reencrypt(_: argparse.Namespace) -> int:
+    from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+    from hugdata.tenants.rotation import reencrypt_credentials
+    from hugdata.tenants.vault import CredentialVault
+
+    settings = get_settings()
+    engine = make_engine(resolve_platform_databases(settings).hugdata_url, pool_size=1)
+    with make_session_factory(engine)() as session:
+        count = reencrypt_credentials(session, CredentialVault(settings.fernet_keys()))
+    engine.dispose()
+    print(json.dumps({"reencrypted": count}))
+    return 0
+
+
 def _admin_token(_: argparse.Namespace) -> int:
     token = get_settings().admin_token
     if token is None:
@@ -75,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     projects = commands.add_parser("projects", help="tenant registry").add_subparsers(dest="p_command", required=True)
     projects.add_parser("list", help="list registered projects").set_defaults(func=_projects_list)
     commands.add_parser("admin-token", help="print the local admin token").set_defaults(func=_admin_token)
+    secrets = commands.add_parser("secrets", help="stored credentials").add_subparsers(dest="s_command", required=True)
+    secrets.add_parser(
+        "reencrypt",
+        help="re-encrypt every data-source password with the newest HUGDATA_ENCRYPTION_KEYS key (the first); "
+        "afterwards the older keys can be dropped",
+    ).set_defaults(func=_reencrypt)
     return parser
 
 
