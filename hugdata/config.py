@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     ask_max_tries: int = Field(default=3, ge=1, le=10, description="LLM answers tried per question before giving up")
     ask_token_budget: int = Field(default=3000, ge=200, le=200_000, description="prompt size limit, in tokens")
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="request bodies larger than this are refused with 413"
+    )
     source_connect_timeout_s: int = Field(default=10, ge=1, le=120)
     source_statement_timeout_s: int = Field(default=30, ge=1, le=3600)
     dagster_graphql_url: str | None = Field(

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import hugdata
-from hugdata.api.errors import install_error_handlers
+from hugdata.api.errors import document_validation_errors, install_error_handlers
+from hugdata.api.limits import BodySizeLimit
 from hugdata.api.routes import analytics, ask, audit, backfills, catalog, health, keys, projects, quality, runs
 from hugdata.api.runtime import ApiRuntime, build_runtime, reconcile_on_startup, start_webhook_dispatcher
 from hugdata.config import Settings, get_settings
@@ -41,6 +42,9 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
+    document_validation_errors(app)
+    limit = (runtime.settings if runtime is not None else settings or get_settings()).max_request_bytes
+    app.add_middleware(BodySizeLimit, max_bytes=limit)
     app.include_router(health.router)
     app.include_router(projects.router)
     app.include_router(keys.router)

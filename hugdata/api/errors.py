@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hugdata.api.dagster_runs import DagsterUnavailable
@@ -75,6 +75,12 @@ def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated or isinstance(exc, OperationalError):
         return _database_unavailable(request, exc)
+    if isinstance(exc, DataError):
+        # The database refused a value the request carried: a NUL character in text, a number out of range.
+        return JSONResponse(
+            {"detail": "a value in the request cannot be used (a NUL character in text, or a number out of range)"},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
     log.error("database error: %s", type(exc.orig).__name__)
     return JSONResponse({"detail": "internal database error"}, status_code=500)
 
@@ -89,6 +95,50 @@ def _dagster_unavailable(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    # Logged by class only: an exception's text may quote a connection string or a tenant's data.
+    log.error("unexpected error: %s", type(exc).__name__, exc_info=False)
+    return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+# What `_validation_error` answers, in place of FastAPI's default 422 schema in the OpenAPI document.
+VALIDATION_ERROR_SCHEMA = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "type": "string",
+            "description": "what is wrong; for request validation every problem as location: message",
+        },
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def document_validation_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document describe 422 bodies as this API writes them."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, object]:
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register every handler on ``app``."""
     app.add_exception_handler(DagsterUnavailable, _dagster_unavailable)
@@ -97,3 +147,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _dbapi_error)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(CredentialDecryptError, _credential_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -48,7 +48,7 @@ def list_queries(
     project: CurrentProject,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="next_before of the previous page")] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="next_before of the previous page")] = None,
 ) -> QueryLogPage:
     """The project's asks, newest first, keyset-paged."""
     query = select(QueryLogEntry).where(QueryLogEntry.project_id == project.id)

@@ -61,7 +61,7 @@ def read_audit(
     session: SessionDep,
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="next_before of the previous page")] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="next_before of the previous page")] = None,
     project_id: Annotated[
         str | None, Query(max_length=63, description="only this project's entries, also after it was purged")
     ] = None,
