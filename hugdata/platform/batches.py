@@ -85,12 +85,24 @@ def isolated_reruns(run: DagsterRun, instance: DagsterInstance) -> list[RunReque
 def for_each_project(context: AssetExecutionContext, work: Callable[[str], T]) -> dict[str, T]:
     """``work(project_id)`` for every project of the run, in partition order.
 
-    A single-project run raises what ``work`` raises (so the asset's RetryPolicy applies). A batch keeps going past a
+    A single-project run raises what ``work`` raises (so the asset's RetryPolicy applies; the last attempt's failure
+    is the cause itself). A batch keeps going past a
     failing project and fails afterwards, without retries: its projects are then re-run one by one.
     """
     keys = context.partition_keys
     if len(keys) == 1:
-        return {keys[0]: work(keys[0])}
+        try:
+            return {keys[0]: work(keys[0])}
+        except Failure as failure:
+            policy = context.op_def.retry_policy
+            if failure.allow_retries and policy is not None and context.retry_number >= policy.max_retries:
+                # Out of retries: fail with the cause itself, not Dagster's "Exceeded max_retries" summary.
+                raise Failure(
+                    description=f"{failure.description} (after {policy.max_retries + 1} attempts)",
+                    metadata=failure.metadata,
+                    allow_retries=False,
+                ) from None
+            raise
     done: dict[str, T] = {}
     failures: list[str] = []
     for project_id in keys:

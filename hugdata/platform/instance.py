@@ -50,8 +50,10 @@ def instance_config(dagster_url: str, *, max_concurrent: int = 4, per_project: i
     return {
         "storage": {"postgres": {"postgres_url": dagster_url}},
         "run_coordinator": run_queue_config(max_concurrent=max_concurrent, per_project=per_project),
-        # Runs whose worker died are marked failed instead of hanging in STARTED forever.
-        "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "poll_interval_seconds": 10},
+        # Runs whose worker died are marked failed instead of hanging in STARTED forever: run monitoring asks the
+        # launcher about the worker, which Dagster's default launcher cannot answer and this one can.
+        "run_launcher": {"module": "hugdata.platform.local_launcher", "class": "LocalProcessRunLauncher"},
+        "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "poll_interval_seconds": 5},
         "telemetry": {"enabled": False},
     }
 

@@ -1,6 +1,7 @@
 """Liveness and readiness, including while the platform's Postgres is down."""
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from hugdata.api.runtime import build_runtime
 from hugdata.config import Settings
 from hugdata.embedded_pg import EmbeddedPostgres, start_embedded_postgres
 from hugdata.migrations import upgrade_all
-from tests.helpers import ADMIN_TOKEN, project_body
+from hugdata.webhooks.outbox import enqueue
+from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET, project_body
+from tests.webhooks.receiver import webhook_receiver
 
 
 def test_healthz_is_ok(client: TestClient) -> None:
@@ -45,10 +48,18 @@ def own_postgres(pg_home: Path) -> Iterator[tuple[EmbeddedPostgres, Settings]]:
 
 def test_readyz_turns_503_while_postgres_is_stopped_and_recovers(own_postgres: tuple) -> None:
     pg, settings = own_postgres
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings.model_copy(update={"webhook_secret": SecretStr(WEBHOOK_SECRET)}))
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    with TestClient(create_app(runtime=runtime)) as client:
+    with webhook_receiver(WEBHOOK_SECRET) as receiver, TestClient(create_app(runtime=runtime)) as client:
         assert client.get("/readyz").status_code == 200
+        # A registration and a webhook event (its receiver down for now) exist when Postgres goes away.
+        receiver.failing = True
+        body = project_body("before-outage", webhook_url=receiver.url)
+        assert client.post("/v1/projects", json=body, headers=admin).status_code == 201
+        with runtime.sessions() as session:
+            enqueue(session, event_id="outage-event", project_id="before-outage", payload={"status": "succeeded"})
+            session.commit()
+        _wait_for(lambda: len(receiver.raw) >= 1)  # tried once, refused
         pg.stop()
         down = client.get("/readyz")
         assert down.status_code == 503
@@ -59,8 +70,20 @@ def test_readyz_turns_503_while_postgres_is_stopped_and_recovers(own_postgres: t
         assert "unavailable" in during.json()["detail"]
         assert client.get("/healthz").status_code == 200
 
+        time.sleep(2)  # the webhook dispatcher keeps ticking against a stopped database
         pg.start()
+        receiver.failing = False
         assert client.get("/readyz").status_code == 200
         after = client.post("/v1/projects", json=project_body("after-outage"), headers=admin)
         assert after.status_code == 201
+        assert client.get("/v1/projects/before-outage", headers=admin).status_code == 200
+        _wait_for(lambda: [e for e in receiver.events if e["status"] == "succeeded"], timeout_s=60)
+        assert receiver.events[0]["_event_id_header"] == "outage-event"
     runtime.close()
+
+
+def _wait_for(predicate: Callable[[], object], timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
