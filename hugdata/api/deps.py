@@ -17,6 +17,7 @@ from hugdata.tenants.keys import Caller, authenticate
 from hugdata.tenants.models import KeyScope, Project
 from hugdata.tenants.project_ids import PROJECT_ID_RULE, validate_project_id
 from hugdata.tenants.registry import get_project
+from hugdata.tenants.row_security import scope_to_project
 
 _bearer = HTTPBearer(auto_error=False, description="An admin token or a project key")
 
@@ -61,11 +62,19 @@ async def get_caller(
     admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
     if admin and hmac.compare_digest(token.encode(), admin.encode()):
         return Caller(scope=KeyScope.admin)
-    caller = await run_in_threadpool(authenticate, session, token, admin_token=admin)
+    caller = await run_in_threadpool(_authenticate_and_scope, session, token, admin)
     if caller is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
         )
+    return caller
+
+
+def _authenticate_and_scope(session: Session, token: str, admin: str | None) -> Caller | None:
+    caller = authenticate(session, token, admin_token=admin)
+    if caller is not None and not caller.is_admin and caller.project_id is not None:
+        # Everything this request reads or writes from here on is under row-level security for the key's project.
+        scope_to_project(session, caller.project_id)
     return caller
 
 

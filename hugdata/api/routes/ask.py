@@ -8,12 +8,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from hugdata.api.deps import ProjectScope, RuntimeDep
+from hugdata.api.deps import CallerDep, ProjectScope, RuntimeDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.query.ask import AskContext, ask
 from hugdata.query.context import ask_context
+from hugdata.tenants.keys import Caller
+from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -49,19 +51,23 @@ class AskResponse(BaseModel):
     )
 
 
-def _context(runtime: ApiRuntime) -> AskContext:
+def _context(runtime: ApiRuntime, caller: Caller, project_id: str) -> AskContext:
+    # A project key's ask reads and logs under row-level security, like its other requests.
+    sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)
     return ask_context(
-        runtime.settings, sessions=runtime.sessions, vault=runtime.vault, embedder=embedder_for(runtime.settings)
+        runtime.settings, sessions=sessions, vault=runtime.vault, embedder=embedder_for(runtime.settings)
     )
 
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
-async def ask_question(project_id: ProjectScope, body: AskRequest, runtime: RuntimeDep) -> AskResponse:
+async def ask_question(
+    project_id: ProjectScope, body: AskRequest, caller: CallerDep, runtime: RuntimeDep
+) -> AskResponse:
     """SQL for ``question`` (from the LLM, or the offline planner without one), validated before it runs; rows and a
     chart when executed."""
     result = await run_in_threadpool(
         lambda: ask(
-            _context(runtime),
+            _context(runtime, caller, project_id),
             project_id=project_id,
             question=body.question,
             execute=body.execute,
