@@ -77,7 +77,7 @@ def runtime(settings: Settings) -> Iterator[ApiRuntime]:
 def truncate_platform(runtime: ApiRuntime) -> None:
     """Remove every project (with all rows that reference it) and every project partition."""
     with runtime.engine.begin() as conn:
-        conn.execute(text("TRUNCATE projects CASCADE"))
+        conn.execute(text("TRUNCATE projects, audit_log CASCADE"))
     for key in sorted(runtime.partitions.keys()):
         runtime.partitions.delete(key)
 

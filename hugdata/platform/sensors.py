@@ -1,6 +1,7 @@
 """Sensors: onboarding of new projects, schema-change probes, failure bookkeeping and run status webhooks."""
 
 import time
+from datetime import UTC
 
 from dagster import (
     DagsterEventType,
@@ -93,10 +94,18 @@ def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDat
     if not project_ids:
         return
     stats = context.instance.get_run_stats(run.run_id)
+    record = context.instance.get_run_record_by_id(run.run_id)
+    run_created = None
+    if record is not None:
+        created = record.create_timestamp
+        run_created = created if created.tzinfo is not None else created.replace(tzinfo=UTC)  # Dagster stores UTC
     with platform_db.session() as session:
         for project_id in project_ids:
-            if session.get(Project, project_id) is None:
+            project = session.get(Project, project_id)
+            if project is None:
                 continue  # offboarded meanwhile: nobody to tell
+            if run_created is not None and run_created < project.created_at:
+                continue  # a run of an earlier, offboarded tenant that had the same ID: not this tenant's business
             # The event ID doubles as the receiver's idempotency key; a sensor replay after a restart adds nothing.
             event_id = f"{run.run_id}:{status}:{project_id}" if batch else f"{run.run_id}:{status}"
             payload = {
