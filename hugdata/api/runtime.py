@@ -15,6 +15,7 @@ from hugdata.platform.instance import open_instance, prepare_dagster_home
 from hugdata.platform.partitions import DagsterPartitionStore
 from hugdata.tenants.partitions import PartitionStore
 from hugdata.tenants.reconcile import reconcile_partitions
+from hugdata.tenants.row_security import TENANT_ROLE
 from hugdata.tenants.vault import CredentialVault
 from hugdata.webhooks.delivery import WebhookDispatcher
 
@@ -54,8 +55,12 @@ def build_runtime(settings: Settings) -> ApiRuntime:
     return ApiRuntime(
         settings=settings,
         engine=engine,
+        # Tenant-scoped search reads run as the non-owner role, under row-level security.
         reads=make_read_engine(
-            databases.hugdata_url, pool_size=settings.db_pool_size, connect_timeout_s=settings.db_connect_timeout_s
+            databases.hugdata_url,
+            pool_size=settings.db_pool_size,
+            connect_timeout_s=settings.db_connect_timeout_s,
+            role=TENANT_ROLE,
         ),
         sessions=make_session_factory(engine),
         partitions=DagsterPartitionStore(instance),

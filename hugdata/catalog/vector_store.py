@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import psycopg
 from pgvector.psycopg import register_vector
 from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hugdata.catalog.documents import SCHEMA_DOCUMENT_KINDS, Document
@@ -154,18 +156,54 @@ def search_documents(
     }
     # Through SQLAlchemy's driver-level call, so a broken connection is recognised and discarded from the pool.
     rows = connection.exec_driver_sql(_SEARCH_SQL, params).all()
-    return [
-        SearchHit(
-            key=key,
-            kind=kind,
-            title=title,
-            content=content,
-            tables=list(tables),
-            column=column,
-            score=round(1.0 - float(distance), 6),
-        )
-        for key, kind, title, content, tables, column, distance in rows
-    ]
+    return [_hit(row) for row in rows]
+
+
+_SCOPE_SQL = "SELECT set_config('hugdata.project_id', %(project_id)s, false)"
+
+
+def search_documents_scoped(
+    connection: Connection,
+    *,
+    project_id: str,
+    query_vector: Sequence[float],
+    model_id: str,
+    k: int,
+    kinds: Sequence[str] | None = None,
+) -> list[SearchHit]:
+    """``search_documents`` on a connection whose role is subject to row-level security: the project setting and
+    the search go to the server together (psycopg's pipeline mode), so the scoping costs no extra round trip."""
+    raw = _vector_ready_connection(connection)
+    params = {
+        "q": np.asarray(query_vector, dtype=np.float32),
+        "project_id": project_id,
+        "model_id": model_id,
+        "kinds": list(kinds) if kinds else None,
+        "k": k,
+    }
+    try:
+        with raw.pipeline():
+            raw.execute(_SCOPE_SQL, params)
+            cursor = raw.execute(_SEARCH_SQL, params)
+        rows = cursor.fetchall()
+    except psycopg.OperationalError as exc:
+        # Broken connection: drop it from the pool and say so the way SQLAlchemy would, so `read_retrying` retries.
+        connection.invalidate(exc)
+        raise DBAPIError.instance(_SEARCH_SQL, params, exc, psycopg.Error, connection_invalidated=True) from exc
+    return [_hit(row) for row in rows]
+
+
+def _hit(row: Sequence[Any]) -> SearchHit:
+    key, kind, title, content, tables, column, distance = row
+    return SearchHit(
+        key=key,
+        kind=kind,
+        title=title,
+        content=content,
+        tables=list(tables),
+        column=column,
+        score=round(1.0 - float(distance), 6),
+    )
 
 
 def stored_dimensions(session: Session, *, project_id: str) -> set[int]:

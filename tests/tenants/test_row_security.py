@@ -72,3 +72,23 @@ def test_project_key_requests_run_under_row_level_security(two_tenants_with_logs
             "rows": 3,
         }
         assert client.get("/probe", headers=admin).json()["rows"] == 5
+
+
+def test_search_reads_run_as_the_tenant_role_scoped_to_the_searched_project(
+    two_tenants_with_logs: ApiRuntime,
+) -> None:
+    from hugdata.catalog.vector_store import search_documents_scoped
+    from hugdata.db import make_read_engine
+
+    engine = make_read_engine(two_tenants_with_logs.engine.url.render_as_string(hide_password=False), role=TENANT_ROLE)
+    try:
+        with engine.connect() as connection:
+            hits = search_documents_scoped(connection, project_id="rls-b", query_vector=[0.1] * 384, model_id="m", k=5)
+            assert hits == []
+            # The same connection, as the search left it: a query without any filter sees rls-b's rows only.
+            assert connection.exec_driver_sql("SELECT current_user").scalar() == TENANT_ROLE
+            assert connection.exec_driver_sql("SELECT count(*) FROM query_log").scalar() == 3
+            search_documents_scoped(connection, project_id="rls-a", query_vector=[0.1] * 384, model_id="m", k=5)
+            assert connection.exec_driver_sql("SELECT count(*) FROM query_log").scalar() == 2
+    finally:
+        engine.dispose()

@@ -14,7 +14,7 @@ from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.documents import DOCUMENT_KINDS, DocumentKind
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot
-from hugdata.catalog.vector_store import SearchHit, search_documents
+from hugdata.catalog.vector_store import SearchHit, search_documents_scoped
 from hugdata.db import read_retrying
 from hugdata.tenants.errors import CatalogNotReady, ProjectNotFound
 from hugdata.tenants.registry import project_exists
@@ -93,7 +93,7 @@ def _search(runtime: ApiRuntime, project_id: str, body: SearchRequest) -> Search
     vector = embedder.embed([body.query])[0]
     hits = read_retrying(
         runtime.reads,
-        lambda connection: search_documents(
+        lambda connection: search_documents_scoped(
             connection,
             project_id=project_id,
             query_vector=vector,
