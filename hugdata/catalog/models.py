@@ -51,6 +51,6 @@ class SchemaDocumentRow(Base):
     tables: Mapped[list[str]] = mapped_column(ARRAY(Text))
     column_name: Mapped[str | None] = mapped_column(Text)
     model_id: Mapped[str] = mapped_column(String(200))
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
     embedding: Mapped[Any] = mapped_column(Vector())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -20,9 +20,10 @@ from hugdata.catalog.models import SchemaDocumentRow
 
 @dataclass(frozen=True)
 class IndexSync:
-    embedded: int
-    reused: int
+    embedded: int  # texts the model ran on
+    reused: int  # unchanged documents of this project
     deleted: int
+    copied: int = 0  # new texts whose vector came from an identical text of any project
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,15 @@ def sync_documents(
     documents: Sequence[Document],
     embedder: Embedder,
     kinds: Sequence[str] = SCHEMA_DOCUMENT_KINDS,
+    share_vectors: bool = True,
 ) -> IndexSync:
     """Make the project's documents of ``kinds`` exactly ``documents``: embed only new or changed ones, keep
-    unchanged ones, delete the ones that are gone (caller commits)."""
+    unchanged ones, delete the ones that are gone (caller commits).
+
+    With ``share_vectors`` a new text that any project already has a vector for (same model, same text, by content
+    hash) gets a copy of that vector instead of a model run: tenants on the same product often share whole schemas.
+    A vector is a function of the text alone, so the copy says nothing about the other project.
+    """
     rows = session.execute(
         select(SchemaDocumentRow.doc_key, SchemaDocumentRow.content_hash).where(
             SchemaDocumentRow.project_id == project_id, SchemaDocumentRow.kind.in_(list(kinds))
@@ -103,8 +110,13 @@ def sync_documents(
                 SchemaDocumentRow.project_id == project_id, SchemaDocumentRow.doc_key.in_(gone)
             )
         )
+    copied = 0
     if changed:
-        vectors = embedder.embed([d.embedded_text for d in changed])
+        hashes = [d.content_hash(embedder.model_id) for d in changed]
+        known = _vectors_by_hash(session, hashes) if share_vectors else {}
+        missing = [d for d, h in zip(changed, hashes, strict=True) if h not in known]
+        computed = dict(zip((d.key for d in missing), embedder.embed([d.embedded_text for d in missing]), strict=True))
+        copied = len(changed) - len(missing)
         _write_documents(
             session,
             [
@@ -117,13 +129,32 @@ def sync_documents(
                     d.tables,
                     d.column,
                     embedder.model_id,
-                    d.content_hash(embedder.model_id),
-                    vector.astype(np.float32),
+                    content_hash,
+                    np.asarray(known[content_hash] if content_hash in known else computed[d.key], dtype=np.float32),
                 )
-                for d, vector in zip(changed, vectors, strict=True)
+                for d, content_hash in zip(changed, hashes, strict=True)
             ],
         )
-    return IndexSync(embedded=len(changed), reused=len(documents) - len(changed), deleted=len(gone))
+    return IndexSync(
+        embedded=len(changed) - copied, reused=len(documents) - len(changed), deleted=len(gone), copied=copied
+    )
+
+
+_VECTORS_BY_HASH_SQL = (
+    "SELECT DISTINCT ON (content_hash) content_hash, embedding FROM schema_documents "
+    "WHERE content_hash = ANY(%(hashes)s)"
+)
+
+
+def _vectors_by_hash(session: Session, hashes: list[str]) -> dict[str, Any]:
+    raw = _vector_ready_connection(session)
+    with raw.cursor() as cursor:
+        cursor.execute(_VECTORS_BY_HASH_SQL, {"hashes": hashes})
+        # pgvector's loader may give its own Vector type (binary results) or a numpy array (text results).
+        return {
+            content_hash: vector.to_numpy() if hasattr(vector, "to_numpy") else np.asarray(vector)
+            for content_hash, vector in cursor.fetchall()
+        }
 
 
 # Exact scan of one project's rows through the (project_id, doc_key) primary key: per-tenant sets are small, and

@@ -161,6 +161,7 @@ def schema_vector_index(
             "embedded": result.embedded,
             "reused": result.reused,
             "deleted": result.deleted,
+            "copied": result.copied,
             "embedding_model": embedder.model_id,
         }
         record_state(context, platform_db, project_id, metadata)

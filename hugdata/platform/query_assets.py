@@ -67,7 +67,13 @@ def query_history_index(
                 session, project_id=project_id, documents=documents, embedder=embedder, kinds=("past_query",)
             )
             session.commit()
-        summary = {"pairs": len(documents), "embedded": sync.embedded, "reused": sync.reused, "deleted": sync.deleted}
+        summary = {
+            "pairs": len(documents),
+            "embedded": sync.embedded,
+            "copied": sync.copied,
+            "reused": sync.reused,
+            "deleted": sync.deleted,
+        }
         record_state(context, platform_db, project_id, summary)
         return summary
 

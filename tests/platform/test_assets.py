@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterEventType, DagsterInstance, materialize
+from sqlalchemy import text
 
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
@@ -90,6 +91,25 @@ def test_rerun_of_an_unchanged_tenant_embeds_nothing(
     index = metadata(again, "schema_vector_index")
     assert (index["embedded"], index["deleted"]) == (0, 0)
     assert index["reused"] == metadata(first, "schema_vector_index")["documents"]
+
+
+def test_a_second_tenant_with_the_same_schema_copies_vectors_instead_of_embedding(
+    clean_platform: ApiRuntime, instance: DagsterInstance, shop: DataSourceSpec
+) -> None:
+    register(clean_platform, "shop", shop)
+    register(clean_platform, "shop-twin", shop)
+    first = metadata(run(instance, "shop"), "schema_vector_index")
+    twin = metadata(run(instance, "shop-twin"), "schema_vector_index")
+    assert first["copied"] == 0 and first["embedded"] == first["documents"]
+    assert (twin["embedded"], twin["copied"]) == (0, first["documents"])
+    with clean_platform.engine.connect() as conn:
+        differing = conn.execute(
+            text(
+                "SELECT count(*) FROM schema_documents a JOIN schema_documents b USING (doc_key) "
+                "WHERE a.project_id = 'shop' AND b.project_id = 'shop-twin' AND a.embedding <> b.embedding"
+            )
+        ).scalar()
+    assert differing == 0
 
 
 def test_schema_change_makes_a_new_version_and_embeds_only_what_changed(
