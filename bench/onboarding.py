@@ -102,6 +102,7 @@ def main() -> None:
             "projects_failed": failed,
             "runs": len(runs),
             "batch_runs": batch_runs,
+            "share_embeddings": os.environ.get("HUGDATA_SHARE_EMBEDDINGS", "true"),
             "onboarding_batch_size": int(os.environ.get("HUGDATA_ONBOARDING_BATCH_SIZE", "50")),
             "registration_s": round(registered_s, 1),
             "wall_s": round(wall, 1),

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     onboarding_batch_size: int = Field(
         default=50, ge=1, le=500, description="new projects that share one first run; 1 = a run per project"
     )
+    share_embeddings: bool = Field(
+        default=True,
+        description="a text any project already has a vector for is copied, not embedded again; false keeps every "
+        "tenant's vectors computed from its own documents only",
+    )
     run_tier_resources: dict[Literal["free", "standard", "enterprise"], dict[str, dict[str, str]]] | None = Field(
         default=None, description="JSON: container requests/limits of runs on Kubernetes per tier; empty = built-in"
     )

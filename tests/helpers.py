@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,3 +110,15 @@ def catalogued_shop(runtime: ApiRuntime, dagster_home: Path, folder: Path, proje
     finally:
         instance.dispose()
     return path
+
+
+def wait_until(predicate: Callable[[], object], timeout_s: float = 150, what: str = "condition") -> object:
+    """Poll ``predicate`` until it returns something truthy (returned), or fail the test after ``timeout_s``."""
+    import pytest
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.3)
+    pytest.fail(f"timed out waiting for {what}")

@@ -21,6 +21,7 @@ from hugdata.catalog.schema import SchemaSnapshot
 from hugdata.catalog.semantic import SemanticModel, build_semantic_model
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot, save_semantic_model, save_snapshot_if_changed
 from hugdata.catalog.vector_store import stored_dimensions, stored_document_keys, sync_documents
+from hugdata.config import get_settings
 from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
@@ -148,7 +149,13 @@ def schema_vector_index(
                 raise Failure(f"project {project_id}: no semantic model yet; materialize semantic_model first")
             schema_version, model = latest
             documents = build_documents(model)
-            result = sync_documents(session, project_id=project_id, documents=documents, embedder=embedder)
+            result = sync_documents(
+                session,
+                project_id=project_id,
+                documents=documents,
+                embedder=embedder,
+                share_vectors=get_settings().share_embeddings,
+            )
             session.commit()
             keys = stored_document_keys(session, project_id=project_id)
             dimensions = stored_dimensions(session, project_id=project_id)

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from hugdata.api.app import create_app
+from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings
 from hugdata.devstack import code_location_error, kill_group, write_workspace
+from tests.conftest import truncate_platform
 
 
 def _free_port() -> int:
@@ -97,3 +101,19 @@ def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="session")
 def dagster_url(dagster_stack: DagsterStack) -> str:
     return dagster_stack.graphql_url
+
+
+@pytest.fixture
+def dagster_runtime(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[ApiRuntime]:
+    """An empty registry and an API runtime that talks to the real Dagster stack."""
+    truncate_platform(runtime)
+    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
+    yield own
+    own.close()
+
+
+@pytest.fixture
+def dagster_api(dagster_runtime: ApiRuntime) -> Iterator[TestClient]:
+    """The API on ``dagster_runtime``."""
+    with TestClient(create_app(runtime=dagster_runtime)) as client:
+        yield client

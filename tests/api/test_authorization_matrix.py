@@ -1,17 +1,12 @@
 """Every route of the OpenAPI spec against every kind of caller: no key 401, another project's key 404, a project
 key on an admin route 403, admin allowed. A route added without being classified here fails the test."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from hugdata.api.app import create_app
-from hugdata.api.runtime import ApiRuntime, build_runtime
-from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
-from tests.conftest import truncate_platform
 from tests.helpers import ADMIN_TOKEN
 
 pytestmark = pytest.mark.e2e
@@ -38,12 +33,8 @@ BODIES = {
 
 
 @pytest.fixture
-def api(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[TestClient]:
-    truncate_platform(runtime)
-    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
-    with TestClient(create_app(runtime=own)) as client:
-        yield client
-    own.close()
+def api(dagster_api: TestClient) -> TestClient:
+    return dagster_api
 
 
 def _register(api: TestClient, project_id: str, source: Path) -> dict[str, str]:

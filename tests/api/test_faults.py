@@ -7,20 +7,17 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from dagster import DagsterEventType
 from fastapi.testclient import TestClient
 
-from hugdata.api.app import create_app
-from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.platform.instance import open_instance
-from tests.conftest import truncate_platform
-from tests.helpers import ADMIN_TOKEN
+from tests.helpers import ADMIN_TOKEN, wait_until
 from tests.sources import MACHINE_PG, machine_postgres_database
 
 pytestmark = pytest.mark.e2e
@@ -28,21 +25,8 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.fixture
-def api(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[TestClient]:
-    truncate_platform(runtime)
-    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
-    with TestClient(create_app(runtime=own)) as client:
-        yield client
-    own.close()
-
-
-def _wait(predicate: Callable[[], object], timeout_s: float = 120, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
+def api(dagster_api: TestClient) -> TestClient:
+    return dagster_api
 
 
 def _runs(api: TestClient, project_id: str) -> list[dict]:
@@ -139,13 +123,13 @@ def test_a_killed_run_worker_fails_its_run_and_a_retry_succeeds(
         # Each connect waits out the 4 s timeout and is retried: the worker is busy long enough to be killed.
         hanging = {"dialect": "postgresql", "host": "127.0.0.1", "port": port, "database": "d", "username": "u"}
         _register(api, "fault-worker", hanging)
-        run = _wait(
+        run = wait_until(
             lambda: [r for r in _runs(api, "fault-worker") if r["status"] == "STARTED"], what="the run to start"
         )[0]  # type: ignore[index]
-        pid = _wait(lambda: _worker_pid(settings, run["run_id"]), what="the worker's pid")
+        pid = wait_until(lambda: _worker_pid(settings, run["run_id"]), what="the worker's pid")
         os.kill(int(pid), signal.SIGKILL)  # type: ignore[arg-type]
         # Run monitoring (every 5 s) finds the worker gone and ends the run, long before its retries would have.
-        _wait(
+        wait_until(
             lambda: api.get(f"/v1/runs/{run['run_id']}", headers=ADMIN).json()["status"] == "FAILURE",
             timeout_s=60,
             what="run monitoring to fail the run",
@@ -153,7 +137,7 @@ def test_a_killed_run_worker_fails_its_run_and_a_retry_succeeds(
     source = {"dialect": "sqlite", "path": str(build_demo_database(DEMO_TENANTS[2], tmp_path))}
     assert api.patch("/v1/projects/fault-worker", json={"data_source": source}, headers=ADMIN).status_code == 200
     retry = api.post("/v1/projects/fault-worker/materializations", json={}, headers=ADMIN).json()["run_id"]
-    _wait(
+    wait_until(
         lambda: api.get(f"/v1/runs/{retry}", headers=ADMIN).json()["status"] == "SUCCESS", what="the retry to succeed"
     )
     assets = api.get("/v1/projects/fault-worker/assets", headers=ADMIN).json()
@@ -174,16 +158,18 @@ def test_a_source_going_away_mid_run_fails_only_that_tenant(
         _register(
             api, "fault-steady", {"dialect": "sqlite", "path": str(build_demo_database(DEMO_TENANTS[0], tmp_path))}
         )
-        _wait(lambda: proxy.conns, what="the run to connect to its source")
+        wait_until(lambda: proxy.conns, what="the run to connect to its source")
         time.sleep(1)  # well into the introspection, each round trip slowed by the proxy
         proxy.cut()
-        failed = _wait(
+        failed = wait_until(
             lambda: [r for r in _runs(api, "fault-vanishing") if r["status"] == "FAILURE"],
             what="the vanished source's run to fail",
         )
-    steady = _wait(lambda: [r for r in _runs(api, "fault-steady") if r["status"] == "SUCCESS"], what="the other run")
+    steady = wait_until(
+        lambda: [r for r in _runs(api, "fault-steady") if r["status"] == "SUCCESS"], what="the other run"
+    )
     assert steady
-    states = _wait(
+    states = wait_until(
         lambda: {
             a["asset"]: a
             for a in api.get("/v1/projects/fault-vanishing/assets", headers=ADMIN).json()

@@ -1,7 +1,5 @@
 """DELETE /v1/projects/{id}: runs stopped, Dagster history wiped, every row gone, other tenants untouched, audited."""
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,14 +7,12 @@ from dagster import AssetKey, AssetRecordsFilter
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from hugdata.api.app import create_app
-from hugdata.api.runtime import ApiRuntime, build_runtime
+from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.platform.instance import open_instance
 from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES
-from tests.conftest import truncate_platform
-from tests.helpers import ADMIN_TOKEN
+from tests.helpers import ADMIN_TOKEN, wait_until
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -24,26 +20,13 @@ LEAVING, STAYING = "leaving-tenant-7q", "staying-tenant-3k"
 
 
 @pytest.fixture
-def app_runtime(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[ApiRuntime]:
-    truncate_platform(runtime)
-    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
-    yield own
-    own.close()
+def app_runtime(dagster_runtime: ApiRuntime) -> ApiRuntime:
+    return dagster_runtime
 
 
 @pytest.fixture
-def api(app_runtime: ApiRuntime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=app_runtime)) as client:
-        yield client
-
-
-def _wait(predicate, timeout_s: float = 150, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
+def api(dagster_api: TestClient) -> TestClient:
+    return dagster_api
 
 
 def _onboard(api: TestClient, runtime: ApiRuntime, project_id: str, path: Path) -> dict[str, str]:
@@ -57,7 +40,7 @@ def _onboard(api: TestClient, runtime: ApiRuntime, project_id: str, path: Path) 
     assert api.post("/v1/projects", json=body, headers=ADMIN).status_code == 201
     token = api.post(f"/v1/projects/{project_id}/keys", json={"name": "laravel"}, headers=ADMIN).json()["token"]
     key = {"Authorization": f"Bearer {token}"}
-    _wait(
+    wait_until(
         lambda: any(
             r["status"] == "SUCCESS" for r in api.get(f"/v1/projects/{project_id}/runs", headers=key).json()["items"]
         ),
@@ -76,7 +59,7 @@ def _onboard(api: TestClient, runtime: ApiRuntime, project_id: str, path: Path) 
             ).scalar()
         return bool(count and count >= 2)
 
-    _wait(settled, what=f"{project_id}'s webhook events")
+    wait_until(settled, what=f"{project_id}'s webhook events")
     return key
 
 

@@ -2,22 +2,18 @@
 
 import signal
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from hugdata.api.app import create_app
-from hugdata.api.runtime import ApiRuntime, build_runtime
-from hugdata.config import Settings
+from hugdata.api.runtime import ApiRuntime
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.webhooks.outbox import WebhookEvent
 from tests.api.conftest import DagsterStack
-from tests.conftest import truncate_platform
-from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET
+from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET, wait_until
 from tests.webhooks.receiver import webhook_receiver
 
 pytestmark = pytest.mark.e2e
@@ -25,12 +21,8 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.fixture
-def api(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[TestClient]:
-    truncate_platform(runtime)
-    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
-    with TestClient(create_app(runtime=own)) as client:
-        yield client
-    own.close()
+def api(dagster_api: TestClient) -> TestClient:
+    return dagster_api
 
 
 def _register(api: TestClient, project_id: str, data_source: dict, webhook_url: str | None = None) -> dict[str, str]:
@@ -46,16 +38,6 @@ def _register(api: TestClient, project_id: str, data_source: dict, webhook_url: 
     return {"Authorization": f"Bearer {token}"}
 
 
-def _wait(predicate: Callable[[], object], timeout_s: float = 150, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def _status(api: TestClient, run_id: str) -> str:
     return str(api.get(f"/v1/runs/{run_id}", headers=ADMIN).json()["status"])
 
@@ -69,7 +51,7 @@ def test_new_project_runs_by_itself_and_becomes_searchable(api: TestClient, tmp_
         key = _register(api, "auto-shop", _sqlite(tmp_path), webhook_url=receiver.url)
         _check_first_run(api, key)
         # Laravel is told: started and succeeded, signed, with the run's project and ID.
-        events = _wait(
+        events = wait_until(
             lambda: {e["status"]: e for e in receiver.events} if len(receiver.events) >= 2 else None,
             what="the started and succeeded webhooks",
         )
@@ -81,7 +63,7 @@ def test_new_project_runs_by_itself_and_becomes_searchable(api: TestClient, tmp_
 
 
 def _check_first_run(api: TestClient, key: dict[str, str]) -> None:
-    runs = _wait(
+    runs = wait_until(
         lambda: [
             r for r in api.get("/v1/projects/auto-shop/runs", headers=key).json()["items"] if r["status"] == "SUCCESS"
         ],
@@ -104,7 +86,7 @@ def test_materialization_runs_the_selection_with_its_upstreams(api: TestClient, 
     run = response.json()
     assert run["assets"] == ["database_schema", "semantic_model"]
     assert run["project_id"] == "pick-shop" and run["tier"] == "enterprise"
-    _wait(lambda: _status(api, run["run_id"]) == "SUCCESS", what="the requested run to succeed")
+    wait_until(lambda: _status(api, run["run_id"]) == "SUCCESS", what="the requested run to succeed")
     assert (
         api.post("/v1/projects/pick-shop/materializations", json={"assets": ["nope"]}, headers=key).status_code == 422
     )
@@ -146,7 +128,7 @@ def test_second_run_of_a_project_waits_while_another_projects_run_starts(
             "password": "p",
         },
     )
-    first = _wait(
+    first = wait_until(
         lambda: [
             r
             for r in api.get("/v1/projects/slow/runs", headers=ADMIN).json()["items"]
@@ -157,7 +139,7 @@ def test_second_run_of_a_project_waits_while_another_projects_run_starts(
     second = api.post("/v1/projects/slow/materializations", json={}, headers=ADMIN).json()["run_id"]
 
     _register(api, "quick", _sqlite(tmp_path))
-    quick = _wait(
+    quick = wait_until(
         lambda: [
             r
             for r in api.get("/v1/projects/quick/runs", headers=ADMIN).json()["items"]
@@ -173,7 +155,7 @@ def test_second_run_of_a_project_waits_while_another_projects_run_starts(
     assert [a["status"] for a in api.get("/v1/projects/slow/assets", headers=ADMIN).json()] == ["never"] * 3
     cancelled = api.post(f"/v1/runs/{second}/cancel", headers=ADMIN)
     assert cancelled.status_code == 202
-    _wait(lambda: _status(api, second) == "CANCELED", what="the queued run to be canceled")
+    wait_until(lambda: _status(api, second) == "CANCELED", what="the queued run to be canceled")
     api.post(f"/v1/runs/{first[0]['run_id']}/cancel", headers=ADMIN)  # type: ignore[index]
     finished = api.post(f"/v1/runs/{second}/cancel", headers=ADMIN)
     assert finished.status_code == 409
@@ -187,7 +169,7 @@ def test_backfill_of_three_projects_reaches_three_of_three(api: TestClient, tmp_
     assert response.status_code == 202, response.text
     backfill = response.json()
     assert backfill["total"] == 3 and sorted(backfill["project_ids"]) == ["bf-billing", "bf-hr", "bf-shop"]
-    final = _wait(
+    final = wait_until(
         lambda: (lambda b: b if b["done"] == 3 else None)(
             api.get(f"/v1/backfills/{backfill['backfill_id']}", headers=ADMIN).json()
         ),
@@ -210,7 +192,7 @@ def test_a_daemon_killed_mid_run_loses_no_webhook_event(
 ) -> None:
     with webhook_receiver(WEBHOOK_SECRET) as receiver:
         key = _register(api, "restart-shop", _sqlite(tmp_path), webhook_url=receiver.url)
-        started = _wait(
+        started = wait_until(
             lambda: [
                 r
                 for r in api.get("/v1/projects/restart-shop/runs", headers=key).json()["items"]
@@ -222,14 +204,14 @@ def test_a_daemon_killed_mid_run_loses_no_webhook_event(
         # Only the daemon process dies: its code server lets the run worker finish, with nobody watching.
         dagster_stack.daemon.send_signal(signal.SIGKILL)
         dagster_stack.daemon.wait(10)
-        _wait(lambda: _status(api, run_id) == "SUCCESS", what="the run to finish while the daemon is down")
+        wait_until(lambda: _status(api, run_id) == "SUCCESS", what="the run to finish while the daemon is down")
         with runtime.sessions() as session:
             pending = session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == f"{run_id}:succeeded"))
             assert pending is None  # nobody could have seen it yet
 
         dagster_stack.daemon = dagster_stack.start_daemon()
         # The run status sensors resume from their stored cursors and catch up with what happened meanwhile.
-        events = _wait(
+        events = wait_until(
             lambda: (
                 {e["status"]: e for e in receiver.events if e["run_id"] == run_id}
                 if {"started", "succeeded"} <= {e["status"] for e in receiver.events if e["run_id"] == run_id}

@@ -3,18 +3,14 @@ captured logs or files, not in any table of either database, not in any API resp
 
 import secrets
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from hugdata.api.app import create_app
-from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings
 from hugdata.db import resolve_platform_databases
-from tests.conftest import truncate_platform
 from tests.helpers import ADMIN_TOKEN
 from tests.sources import MACHINE_MARIADB, MACHINE_PG, machine_mariadb_database
 
@@ -24,12 +20,8 @@ CANARY = "canary-" + secrets.token_hex(8)  # unique per run, so nothing left ove
 
 
 @pytest.fixture
-def api(dagster_url: str, settings: Settings, runtime: ApiRuntime) -> Iterator[TestClient]:
-    truncate_platform(runtime)
-    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
-    with TestClient(create_app(runtime=own)) as client:
-        yield client
-    own.close()
+def api(dagster_api: TestClient) -> TestClient:
+    return dagster_api
 
 
 def _runs_finished(api: TestClient, project_id: str) -> list[dict]:
