@@ -7,13 +7,12 @@ when a question has a word it cannot place on the schema or asks for negation or
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, join_path
 from hugdata.query.planner_terms import (
     AGGREGATE_CUES,
     COMPARISONS,
@@ -30,7 +29,6 @@ from hugdata.query.planner_terms import (
     find_mentions,
     tokenize,
 )
-from hugdata.query.validation import SQLGLOT_DIALECT
 from hugdata.tenants.models import Dialect
 
 # The distinct values of a text column (None when it has too many to be a category), for matching question words.
@@ -42,25 +40,6 @@ _CUE_WORDS = (
     COUNT_CUES | AGGREGATE_CUES.keys() | ORDER_CUES.keys() | GROUP_CUES | TIME_BUCKETS.keys() | COMPARISONS.keys()
     | MONEY_WORDS | {"than", "least", "top", "first"}
 )  # fmt: skip
-
-
-class PlannerDeclined(ValueError):
-    """The planner cannot answer this question safely; the message says why."""
-
-
-@dataclass
-class _Reading:
-    """What the planner understood, before it becomes SQL."""
-
-    fact: Entity
-    aggregate: str | None = None  # count, sum, avg, min, max
-    measure: ColumnSemantics | None = None
-    group_column: tuple[Entity, ColumnSemantics] | None = None
-    group_entity: Entity | None = None
-    time_bucket: tuple[ColumnSemantics, str, str] | None = None  # column, format, label
-    filters: list[exp.Expression] = field(default_factory=list)
-    order: str | None = None
-    limit: int | None = None
 
 
 def plan_question(
@@ -97,7 +76,7 @@ class _Planner:
         self.stems = [t.stem for t in tokens]
 
     # -- understanding -------------------------------------------------------------------------------------------
-    def read(self) -> _Plan:
+    def read(self) -> QueryPlan:
         group_mentions, group_bucket = self._group_phrase()
         measure_mention = next(
             (
@@ -108,11 +87,11 @@ class _Planner:
             None,
         )
         fact = self._fact(measure_mention, group_mentions)
-        reading = _Reading(fact=fact)
+        reading = Reading(fact=fact)
         counted = self._counted_by_rank()
         if counted is not None and counted.name != fact.name and measure_mention is None:
             # "which department has the most employees": count employees per department.
-            reading = _Reading(fact=counted, group_entity=fact)
+            reading = Reading(fact=counted, group_entity=fact)
         if measure_mention is not None:
             reading.measure = self._on(fact, measure_mention)
         if reading.measure is None and MONEY_WORDS & set(self.stems):
@@ -126,7 +105,7 @@ class _Planner:
             raise PlannerDeclined(
                 f"the offline planner cannot place {', '.join(map(repr, leftover))} on the project's schema"
             )
-        return _Plan(reading, self.model)
+        return QueryPlan(reading, self.model)
 
     def _counted_by_rank(self) -> Entity | None:
         """The table right after "most" or "fewest", as in "the most employees"."""
@@ -193,7 +172,7 @@ class _Planner:
         rank = {name: i for i, name in enumerate(self.hints)}
 
         def distance(entity: Entity) -> int:
-            path = _join_path(self.model, entity, near) if near is not None else []
+            path = join_path(self.model, entity, near) if near is not None else []
             return len(path) if path is not None else 99
 
         best = min(
@@ -205,7 +184,7 @@ class _Planner:
     def _on(self, entity: Entity, mention: Mention) -> ColumnSemantics | None:
         return next((m.column for m in self._readings(mention) if m.entity.name == entity.name), None)
 
-    def _group(self, reading: _Reading, group: list[Mention], bucket: str | None) -> None:
+    def _group(self, reading: Reading, group: list[Mention], bucket: str | None) -> None:
         if bucket is not None:
             time_column = self._time_column(reading.fact)
             if time_column is None:
@@ -223,7 +202,7 @@ class _Planner:
             return
         choices = self._readings(target)
         same = next((m for m in choices if m.entity.name == reading.fact.name), None)
-        chosen = same or min(choices, key=lambda m: len(_join_path(self.model, reading.fact, m.entity) or "x" * 9))
+        chosen = same or min(choices, key=lambda m: len(join_path(self.model, reading.fact, m.entity) or "x" * 9))
         assert chosen.column is not None
         reading.group_column = (chosen.entity, chosen.column)
 
@@ -237,7 +216,7 @@ class _Planner:
             return named[0].column
         return next((c for c in entity.columns if c.role == "time"), None)
 
-    def _aggregate_and_order(self, reading: _Reading) -> None:
+    def _aggregate_and_order(self, reading: Reading) -> None:
         free = [s for i, s in enumerate(self.stems) if i not in self.named]
         aggregate = next((AGGREGATE_CUES[s] for s in free if s in AGGREGATE_CUES), None)
         order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
@@ -278,7 +257,7 @@ class _Planner:
         if reading.time_bucket:
             reading.order = "asc"
 
-    def _measure_named_total(self, reading: _Reading) -> bool:
+    def _measure_named_total(self, reading: Reading) -> bool:
         if reading.measure is None or "total" not in reading.measure.name.lower():
             return False
         mention = next((m for m in self.mentions if m.column == reading.measure), None)
@@ -306,7 +285,7 @@ class _Planner:
         return text == self.tokens[subject.end - 1].stem
 
     # -- filters -------------------------------------------------------------------------------------------------
-    def _filters(self, reading: _Reading) -> None:
+    def _filters(self, reading: Reading) -> None:
         for mention in self.mentions:
             column = self._on(reading.fact, mention) if mention.column is not None else None
             if column is None:
@@ -358,7 +337,7 @@ class _Planner:
             return ()
         return self.values(entity, column) or ()
 
-    def _values(self, reading: _Reading) -> None:
+    def _values(self, reading: Reading) -> None:
         """Leftover words that are values of one of the table's category columns: "cancelled or refunded" orders."""
         # Cue words count too: "paid" names money in "amount paid" but a status in "paid orders".
         open_words = [t for t in self.tokens if t.position not in self.used and not t.plain and t.number is None]
@@ -418,109 +397,3 @@ def _money_measure(entity: Entity) -> ColumnSemantics | None:
             if word in column.name.lower():
                 return column
     return None
-
-
-def _join_path(
-    model: SemanticModel, start: Entity, goal: Entity, max_hops: int = 3
-) -> list[tuple[str, str, str, str]] | None:
-    """Join steps (from table, from column, to table, to column) from ``start`` to ``goal`` over the relationships."""
-    edges: dict[str, list[tuple[str, str, str, str]]] = {}
-    for rel in model.relationships:
-        if rel.confidence < 0.6 or len(rel.from_columns) != 1:
-            continue
-        a, b = (rel.from_entity, rel.from_columns[0]), (rel.to_entity, rel.to_columns[0])
-        edges.setdefault(a[0], []).append((a[0], a[1], b[0], b[1]))
-        edges.setdefault(b[0], []).append((b[0], b[1], a[0], a[1]))
-    queue: deque[tuple[str, list[tuple[str, str, str, str]]]] = deque([(start.name, [])])
-    seen = {start.name}
-    while queue:
-        name, path = queue.popleft()
-        if name == goal.name:
-            return path
-        if len(path) >= max_hops:
-            continue
-        for step in edges.get(name, []):
-            if step[2] not in seen:
-                seen.add(step[2])
-                queue.append((step[2], [*path, step]))
-    return None
-
-
-def _labels(entity: Entity) -> list[ColumnSemantics]:
-    """The columns a person reads to tell rows apart: names and titles, else an email, else the key."""
-    text = [c for c in entity.columns if c.type == "text"]
-    named = [c for c in text if "name" in c.name.lower() or "title" in c.name.lower()]
-    if named:
-        return named[:2]
-    email = [c for c in text if "email" in c.name.lower()]
-    if email:
-        return email[:1]
-    return [c for c in entity.columns if c.name in entity.primary_key] or entity.columns[:1]
-
-
-class _Plan:
-    def __init__(self, reading: _Reading, model: SemanticModel) -> None:
-        self.reading, self.model = reading, model
-
-    def to_sql(self, dialect: Dialect) -> str:
-        r = self.reading
-        query = exp.select().from_(_table(r.fact.name).as_("t0"))
-        aliases = {r.fact.name: "t0"}
-        target = r.group_entity or (r.group_column[0] if r.group_column else None)
-        if target is not None and target.name != r.fact.name:
-            path = _join_path(self.model, r.fact, target)
-            if path is None:
-                raise PlannerDeclined(f"no known relationship joins {r.fact.table} to {target.table}")
-            for from_table, from_column, to_table, to_column in path:
-                alias = f"t{len(aliases)}"
-                aliases[to_table] = alias
-                on = exp.column(from_column, table=aliases[from_table]).eq(exp.column(to_column, table=alias))
-                query = query.join(_table(to_table).as_(alias), on=on)
-        value = self._aggregate_expression()
-        if r.time_bucket is not None:
-            column, fmt, label = r.time_bucket
-            bucket = exp.TimeToStr(this=exp.column(column.name, table="t0"), format=exp.Literal.string(fmt))
-            query = query.select(exp.alias_(bucket, label)).group_by(exp.column(label))
-            query = query.select(value).order_by(exp.column(label))
-        elif r.group_entity is not None:
-            alias = aliases[r.group_entity.name]
-            labels = [exp.column(c.name, table=alias) for c in _labels(r.group_entity)]
-            keys = [exp.column(k, table=alias) for k in r.group_entity.primary_key]
-            query = query.select(*labels, value).group_by(*keys, *labels)
-        elif r.group_column is not None:
-            entity, column = r.group_column
-            ref = exp.column(column.name, table=aliases[entity.name])
-            query = query.select(ref, value).group_by(ref)
-        elif r.aggregate is not None and r.order is None:
-            query = query.select(value)
-        elif r.order is not None:
-            assert r.measure is not None
-            query = query.select(
-                *[exp.column(c.name, table="t0") for c in _labels(r.fact)], exp.column(r.measure.name, table="t0")
-            )
-        else:
-            query = query.select(exp.Star())
-        if r.filters:
-            query = query.where(exp.and_(*r.filters))
-        if r.order is not None and r.time_bucket is None:
-            sort = exp.alias_(value, "value") if r.aggregate else None
-            key = exp.column("value") if sort is not None else exp.column(r.measure.name, table="t0")  # type: ignore[union-attr]
-            if sort is not None:
-                query.set("expressions", [*query.expressions[:-1], sort])
-            query = query.order_by(exp.Ordered(this=key, desc=r.order == "desc"))
-        if r.limit is not None:
-            query = query.limit(r.limit)
-        return query.sql(dialect=SQLGLOT_DIALECT[dialect])
-
-    def _aggregate_expression(self) -> exp.Expression:
-        r = self.reading
-        if r.aggregate in (None, "count"):
-            return exp.Count(this=exp.Star())
-        assert r.measure is not None
-        ref = exp.column(r.measure.name, table="t0")
-        return {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[r.aggregate](this=ref)
-
-
-def _table(qualified: str) -> exp.Table:
-    schema, _, name = qualified.rpartition(".")
-    return exp.table_(name, db=schema or None)

@@ -1,0 +1,138 @@
+"""The offline planner's SQL: what it understood of a question (a Reading), written as a query in the tenant's
+dialect with sqlglot, joining along the semantic model's relationships."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.query.validation import SQLGLOT_DIALECT
+from hugdata.tenants.models import Dialect
+
+
+class PlannerDeclined(ValueError):
+    """The planner cannot answer this question safely; the message says why."""
+
+
+@dataclass
+class Reading:
+    """What the planner understood, before it becomes SQL."""
+
+    fact: Entity
+    aggregate: str | None = None  # count, sum, avg, min, max
+    measure: ColumnSemantics | None = None
+    group_column: tuple[Entity, ColumnSemantics] | None = None
+    group_entity: Entity | None = None
+    time_bucket: tuple[ColumnSemantics, str, str] | None = None  # column, format, label
+    filters: list[exp.Expression] = field(default_factory=list)
+    order: str | None = None
+    limit: int | None = None
+
+
+def join_path(
+    model: SemanticModel, start: Entity, goal: Entity, max_hops: int = 3
+) -> list[tuple[str, str, str, str]] | None:
+    """Join steps (from table, from column, to table, to column) from ``start`` to ``goal`` over the relationships."""
+    edges: dict[str, list[tuple[str, str, str, str]]] = {}
+    for rel in model.relationships:
+        if rel.confidence < 0.6 or len(rel.from_columns) != 1:
+            continue
+        a, b = (rel.from_entity, rel.from_columns[0]), (rel.to_entity, rel.to_columns[0])
+        edges.setdefault(a[0], []).append((a[0], a[1], b[0], b[1]))
+        edges.setdefault(b[0], []).append((b[0], b[1], a[0], a[1]))
+    queue: deque[tuple[str, list[tuple[str, str, str, str]]]] = deque([(start.name, [])])
+    seen = {start.name}
+    while queue:
+        name, path = queue.popleft()
+        if name == goal.name:
+            return path
+        if len(path) >= max_hops:
+            continue
+        for step in edges.get(name, []):
+            if step[2] not in seen:
+                seen.add(step[2])
+                queue.append((step[2], [*path, step]))
+    return None
+
+
+def label_columns(entity: Entity) -> list[ColumnSemantics]:
+    """The columns a person reads to tell rows apart: names and titles, else an email, else the key."""
+    text = [c for c in entity.columns if c.type == "text"]
+    named = [c for c in text if "name" in c.name.lower() or "title" in c.name.lower()]
+    if named:
+        return named[:2]
+    email = [c for c in text if "email" in c.name.lower()]
+    if email:
+        return email[:1]
+    return [c for c in entity.columns if c.name in entity.primary_key] or entity.columns[:1]
+
+
+class QueryPlan:
+    def __init__(self, reading: Reading, model: SemanticModel) -> None:
+        self.reading, self.model = reading, model
+
+    def to_sql(self, dialect: Dialect) -> str:
+        r = self.reading
+        query = exp.select().from_(_table(r.fact.name).as_("t0"))
+        aliases = {r.fact.name: "t0"}
+        target = r.group_entity or (r.group_column[0] if r.group_column else None)
+        if target is not None and target.name != r.fact.name:
+            path = join_path(self.model, r.fact, target)
+            if path is None:
+                raise PlannerDeclined(f"no known relationship joins {r.fact.table} to {target.table}")
+            for from_table, from_column, to_table, to_column in path:
+                alias = f"t{len(aliases)}"
+                aliases[to_table] = alias
+                on = exp.column(from_column, table=aliases[from_table]).eq(exp.column(to_column, table=alias))
+                query = query.join(_table(to_table).as_(alias), on=on)
+        value = self._aggregate_expression()
+        if r.time_bucket is not None:
+            column, fmt, label = r.time_bucket
+            bucket = exp.TimeToStr(this=exp.column(column.name, table="t0"), format=exp.Literal.string(fmt))
+            query = query.select(exp.alias_(bucket, label)).group_by(exp.column(label))
+            query = query.select(value).order_by(exp.column(label))
+        elif r.group_entity is not None:
+            alias = aliases[r.group_entity.name]
+            labels = [exp.column(c.name, table=alias) for c in label_columns(r.group_entity)]
+            keys = [exp.column(k, table=alias) for k in r.group_entity.primary_key]
+            query = query.select(*labels, value).group_by(*keys, *labels)
+        elif r.group_column is not None:
+            entity, column = r.group_column
+            ref = exp.column(column.name, table=aliases[entity.name])
+            query = query.select(ref, value).group_by(ref)
+        elif r.aggregate is not None and r.order is None:
+            query = query.select(value)
+        elif r.order is not None:
+            assert r.measure is not None
+            query = query.select(
+                *[exp.column(c.name, table="t0") for c in label_columns(r.fact)], exp.column(r.measure.name, table="t0")
+            )
+        else:
+            query = query.select(exp.Star())
+        if r.filters:
+            query = query.where(exp.and_(*r.filters))
+        if r.order is not None and r.time_bucket is None:
+            sort = exp.alias_(value, "value") if r.aggregate else None
+            key = exp.column("value") if sort is not None else exp.column(r.measure.name, table="t0")  # type: ignore[union-attr]
+            if sort is not None:
+                query.set("expressions", [*query.expressions[:-1], sort])
+            query = query.order_by(exp.Ordered(this=key, desc=r.order == "desc"))
+        if r.limit is not None:
+            query = query.limit(r.limit)
+        return query.sql(dialect=SQLGLOT_DIALECT[dialect])
+
+    def _aggregate_expression(self) -> exp.Expression:
+        r = self.reading
+        if r.aggregate in (None, "count"):
+            return exp.Count(this=exp.Star())
+        assert r.measure is not None
+        ref = exp.column(r.measure.name, table="t0")
+        return {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[r.aggregate](this=ref)
+
+
+def _table(qualified: str) -> exp.Table:
+    schema, _, name = qualified.rpartition(".")
+    return exp.table_(name, db=schema or None)
