@@ -166,6 +166,18 @@ _SEARCH_SQL = (
 )
 
 
+def _search_params(
+    project_id: str, query_vector: Sequence[float], model_id: str, k: int, kinds: Sequence[str] | None
+) -> dict[str, Any]:
+    return {
+        "q": np.asarray(query_vector, dtype=np.float32),
+        "project_id": project_id,
+        "model_id": model_id,
+        "kinds": list(kinds) if kinds else None,
+        "k": k,
+    }
+
+
 def search_documents(
     db: Session | Connection,
     *,
@@ -178,13 +190,7 @@ def search_documents(
     """The ``k`` documents of one project nearest to the query (cosine), best first."""
     _vector_ready_connection(db)
     connection = _sa_connection(db)
-    params = {
-        "q": np.asarray(query_vector, dtype=np.float32),
-        "project_id": project_id,
-        "model_id": model_id,
-        "kinds": list(kinds) if kinds else None,
-        "k": k,
-    }
+    params = _search_params(project_id, query_vector, model_id, k, kinds)
     # Through SQLAlchemy's driver-level call, so a broken connection is recognised and discarded from the pool.
     rows = connection.exec_driver_sql(_SEARCH_SQL, params).all()
     return [_hit(row) for row in rows]
@@ -205,13 +211,7 @@ def search_documents_scoped(
     """``search_documents`` on a connection whose role is subject to row-level security: the project setting and
     the search go to the server together (psycopg's pipeline mode), so the scoping costs no extra round trip."""
     raw = _vector_ready_connection(connection)
-    params = {
-        "q": np.asarray(query_vector, dtype=np.float32),
-        "project_id": project_id,
-        "model_id": model_id,
-        "kinds": list(kinds) if kinds else None,
-        "k": k,
-    }
+    params = _search_params(project_id, query_vector, model_id, k, kinds)
     try:
         with raw.pipeline():
             raw.execute(_SCOPE_SQL, params)

@@ -8,16 +8,12 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from hugdata.catalog.store import latest_semantic_model
-from hugdata.query.ask import AskContext, ask
+from hugdata.query.ask import AskContext, ask, project_source
 from hugdata.query.compare import is_ordered, results_match
 from hugdata.query.execute import run_read_query
 from hugdata.query.quality_models import GoldenQuestion
 from hugdata.query.validation import SQLGLOT_DIALECT, QueryRejected
-from hugdata.tenants.data_sources import spec_of
-from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
-from hugdata.tenants.models import Dialect
-from hugdata.tenants.registry import get_project
+from hugdata.tenants.errors import QuestionNotAnswered
 from hugdata.tenants.source_engines import open_source_engine
 
 Outcome = Literal["correct", "wrong", "not_answered", "reference_failed"]
@@ -58,13 +54,7 @@ class AccuracyReport:
 def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyReport:
     """Ask each of the project's golden questions (not logged as user asks) and score the results."""
     with ctx.sessions() as session:
-        project = get_project(session, project_id)
-        dialect = Dialect(project.data_source.dialect)
-        latest = latest_semantic_model(session, project_id)
-        if latest is None:
-            raise CatalogNotReady(f"project {project_id!r} has no semantic model yet")
-        model = latest[1]
-        spec = spec_of(project.data_source, ctx.vault)
+        dialect, model, spec = project_source(session, project_id, ctx.vault)
         questions = list(
             session.scalars(
                 select(GoldenQuestion).where(GoldenQuestion.project_id == project_id).order_by(GoldenQuestion.id)

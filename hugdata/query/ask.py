@@ -81,19 +81,24 @@ class _SourceEngine:
             self._engine.dispose()
 
 
+def project_source(
+    session: Session, project_id: str, vault: CredentialVault
+) -> tuple[Dialect, SemanticModel, DataSourceSpec]:
+    """The project's source dialect, its latest semantic model and its data source (password decrypted in memory)."""
+    project = get_project(session, project_id)
+    latest = latest_semantic_model(session, project_id)
+    if latest is None:
+        raise CatalogNotReady(f"project {project_id!r} has no semantic model yet; its first run has not finished")
+    return Dialect(project.data_source.dialect), latest[1], spec_of(project.data_source, vault)
+
+
 def ask(
     ctx: AskContext, *, project_id: str, question: str, execute: bool, max_rows: int, log: bool = True
 ) -> AskResult:
     """Answer ``question`` for one project; every outcome, good or bad, is written to its query log (if ``log``)."""
     started = time.perf_counter()
     with ctx.sessions() as session:
-        project = get_project(session, project_id)
-        dialect = Dialect(project.data_source.dialect)
-        latest = latest_semantic_model(session, project_id)
-        if latest is None:
-            raise CatalogNotReady(f"project {project_id!r} has no semantic model yet; its first run has not finished")
-        model = latest[1]
-        spec = spec_of(project.data_source, ctx.vault)
+        dialect, model, spec = project_source(session, project_id, ctx.vault)
         vector = ctx.embedder.embed([question])[0]
         hits = search_documents(
             session,
