@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hugdata.api.runtime import ApiRuntime
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.webhooks.outbox import WebhookEvent
-from tests.api.conftest import DagsterStack
+from tests.api.with_dagster.conftest import DagsterStack
 from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET, wait_until
 from tests.webhooks.receiver import webhook_receiver
 

@@ -1,4 +1,6 @@
-"""A real dagster-webserver and dagster-daemon, shared by the API tests that need Dagster's GraphQL API."""
+"""A real dagster-webserver and dagster-daemon, shared by the API tests in this package, which need Dagster's
+GraphQL API. Package-scoped: the daemon reacts to every project registered (onboarding runs, webhooks), so it must
+not outlive these tests and act on other tests' projects."""
 
 import contextlib
 import os
@@ -37,7 +39,7 @@ class DagsterStack:
     start_daemon: Callable[[], subprocess.Popen[bytes]]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterStack]:
     home = settings.resolved_dagster_home
     workspace = write_workspace(home)
@@ -98,7 +100,7 @@ def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
             proc.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dagster_url(dagster_stack: DagsterStack) -> str:
     return dagster_stack.graphql_url
 
