@@ -19,7 +19,9 @@ PARTITION_TAG = "dagster/partition"
 
 
 def project_tags(project_id: str, tier: str) -> dict[str, str]:
-    """Tags every single-project run carries: filtered by project, limited per project, sized by tier on Kubernetes."""
+    """Tags every single-project run carries: filtered by project, limited per project, sized by tier on Kubernetes.
+    ``tier`` may be a `Tier` (a StrEnum) or its value."""
+    tier = str(tier)
     settings = get_settings()
     tags = {
         PROJECT_TAG: project_id,

@@ -17,18 +17,19 @@ from dagster._core.storage.dagster_run import DagsterRun
 
 
 def _pid_state(pid: int) -> str | None:
-    """The process's state letter from /proc (R, S, Z, ...), or None when there is no such process."""
+    """The process's state letter from /proc (R, S, Z, ...), "?" for a live process /proc does not show, None when
+    there is no such process."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        try:
-            os.kill(pid, 0)  # without /proc: alive or not, at least
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return "?"
-        return "?"
-    return stat.rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return "?"
 
 
 class LocalProcessRunLauncher(DefaultRunLauncher):

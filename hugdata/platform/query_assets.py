@@ -23,30 +23,13 @@ from hugdata.platform.state import record_state
 from hugdata.query.accuracy import evaluate_golden_questions
 from hugdata.query.execute import PlanCost
 from hugdata.query.history import past_query_documents
-from hugdata.query.log import QueryLogEntry
+from hugdata.query.log import successful_asks
 from hugdata.query.optimization import index_suggestions, suggestion_rows
-from hugdata.query.quality_models import AccuracyRun, GoldenQuestion, OptimizationReport
+from hugdata.query.quality_models import AccuracyRun, OptimizationReport
 
 SLOWEST_EXPLAINED = 5
 _LOG_WINDOW = 5000  # newest successful queries an optimization report reads
 ACCURACY_HISTORY = 10
-
-
-def _successful_queries(session: Any, project_id: str) -> list[tuple[str, int]]:
-    return [
-        (sql, latency)
-        for sql, latency in session.execute(
-            select(QueryLogEntry.sql, QueryLogEntry.latency_ms)
-            .where(
-                QueryLogEntry.project_id == project_id,
-                QueryLogEntry.executed.is_(True),
-                QueryLogEntry.error_class.is_(None),
-                QueryLogEntry.sql.is_not(None),
-            )
-            .order_by(QueryLogEntry.id.desc())
-            .limit(_LOG_WINDOW)
-        )
-    ]
 
 
 @asset(partitions_def=hugdata_projects, group_name=ANALYTICS_GROUP, deps=[schema_vector_index], kinds={"pgvector"})
@@ -97,15 +80,11 @@ def model_accuracy(
     ask_context = answering.context(platform_db, embeddings.embedder())
 
     def one(project_id: str) -> dict[str, object]:
-        with platform_db.session() as session:
-            count = session.scalar(
-                select(func.count()).select_from(GoldenQuestion).where(GoldenQuestion.project_id == project_id)
-            )
-        if not count:
+        report = evaluate_golden_questions(ask_context, project_id)
+        if not report.results:
             summary: dict[str, object] = {"golden_questions": 0}
             record_state(context, platform_db, project_id, summary)
             return summary
-        report = evaluate_golden_questions(ask_context, project_id)
         with platform_db.session() as session:
             session.add(
                 AccuracyRun(
@@ -150,7 +129,9 @@ def query_optimization_report(
         facts = platform_db.project_facts(project_id)
         with platform_db.session() as session:
             snapshot, latest = latest_snapshot(session, project_id), latest_semantic_model(session, project_id)
-            queries = _successful_queries(session, project_id)
+            queries = [
+                (sql, latency) for _, sql, latency in session.execute(successful_asks(project_id, limit=_LOG_WINDOW))
+            ]
         if snapshot is None or latest is None:
             return {"skipped": "no schema snapshot yet"}
         suggestions = index_suggestions([sql for sql, _ in queries], dialect=facts.dialect, snapshot=snapshot.snapshot)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
@@ -33,6 +33,14 @@ def slot_of(moment: datetime) -> int:
     return (moment.hour * 60 + moment.minute) // 10 % NIGHTLY_SLOTS
 
 
+def _tenant_requests(key_prefix: str, projects: Iterable[tuple[str, str]]) -> list[RunRequest]:
+    """One tagged run request per (project, tier), keyed ``<key_prefix>:<project>`` so a repeated tick adds none."""
+    return [
+        RunRequest(run_key=f"{key_prefix}:{project_id}", partition_key=project_id, tags=project_tags(project_id, tier))
+        for project_id, tier in projects
+    ]
+
+
 def _nightly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource) -> list[RunRequest]:
     """Sync the schemas of the active projects whose slot is now."""
     moment = context.scheduled_execution_time
@@ -42,16 +50,7 @@ def _nightly_requests(context: ScheduleEvaluationContext, platform_db: PlatformD
         projects = session.execute(
             select(Project.id, Project.tier).where(Project.status == ProjectStatus.active).order_by(Project.id)
         ).all()
-    night = moment.date().isoformat()
-    return [
-        RunRequest(
-            run_key=f"nightly:{night}:{project_id}",
-            partition_key=project_id,
-            tags=project_tags(project_id, str(getattr(tier, "value", tier))),
-        )
-        for project_id, tier in projects
-        if nightly_slot(project_id) == slot
-    ]
+    return _tenant_requests(f"nightly:{moment.date().isoformat()}", [p for p in projects if nightly_slot(p[0]) == slot])
 
 
 def _tenant_schedule(
@@ -91,15 +90,7 @@ def _hourly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDa
             )
             .order_by(Project.id)
         ).all()
-    hour = moment.strftime("%Y-%m-%dT%H")
-    return [
-        RunRequest(
-            run_key=f"analytics:{hour}:{project_id}",
-            partition_key=project_id,
-            tags=project_tags(project_id, str(getattr(tier, "value", tier))),
-        )
-        for project_id, tier in projects
-    ]
+    return _tenant_requests(f"analytics:{moment.strftime('%Y-%m-%dT%H')}", projects)
 
 
 def build_hourly_analytics_refresh(*, running: bool = True) -> ScheduleDefinition:

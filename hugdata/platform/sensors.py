@@ -43,7 +43,7 @@ def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: Pla
     if page.results:
         with platform_db.session() as session:
             rows = session.execute(select(Project.id, Project.tier).where(Project.id.in_(page.results)))
-            tiers = {project_id: str(tier.value if hasattr(tier, "value") else tier) for project_id, tier in rows}
+            tiers = {project_id: str(tier) for project_id, tier in rows}
     # A partition without a registry row is an orphan that reconciliation removes.
     new_projects = [(project_id, tiers[project_id]) for project_id in page.results if project_id in tiers]
     requests = onboarding_requests(new_projects, batch_size=get_settings().onboarding_batch_size)
@@ -184,7 +184,7 @@ def schema_change_sensor(
                 RunRequest(
                     run_key=f"schema-change:{project_id}:{fingerprint[:16]}",
                     partition_key=project_id,
-                    tags=project_tags(project_id, str(getattr(tier, "value", tier))),
+                    tags=project_tags(project_id, tier),
                 )
             )
     return SensorResult(run_requests=requests, cursor=last)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from hugdata.query.ask import AskContext, ask, project_source
 from hugdata.query.compare import is_ordered, results_match
 from hugdata.query.execute import run_read_query
-from hugdata.query.quality_models import GoldenQuestion
+from hugdata.query.golden import golden_questions
 from hugdata.query.validation import SQLGLOT_DIALECT, QueryRejected
 from hugdata.tenants.errors import QuestionNotAnswered
 from hugdata.tenants.source_engines import open_source_engine
@@ -52,16 +51,15 @@ class AccuracyReport:
 
 
 def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyReport:
-    """Ask each of the project's golden questions (not logged as user asks) and score the results."""
-    with ctx.sessions() as session:
-        dialect, model, spec = project_source(session, project_id, ctx.vault)
-        questions = list(
-            session.scalars(
-                select(GoldenQuestion).where(GoldenQuestion.project_id == project_id).order_by(GoldenQuestion.id)
-            )
-        )
+    """Ask each of the project's golden questions (not logged as user asks) and score the results; a project
+    without golden questions gets an empty report and its database is not opened."""
     answered_by = "llm" if ctx.writer is not None else "offline_planner"
     results: list[GoldenResult] = []
+    with ctx.sessions() as session:
+        questions = golden_questions(session, project_id)
+        if not questions:
+            return AccuracyReport(answered_by=answered_by, results=results)
+        dialect, model, spec = project_source(session, project_id, ctx.vault)
     engine = open_source_engine(spec, ctx.limits)
     try:
         for golden in questions:

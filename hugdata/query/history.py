@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hugdata.catalog.documents import Document
 from hugdata.catalog.semantic import SemanticModel
-from hugdata.query.log import QueryLogEntry
+from hugdata.query.log import successful_asks
 from hugdata.query.validation import QueryRejected, validate_query
 from hugdata.tenants.models import Dialect
 
@@ -26,21 +25,10 @@ def past_query_documents(
     session: Session, *, project_id: str, dialect: Dialect, model: SemanticModel
 ) -> list[Document]:
     """The newest SQL of each distinct question that ran without error and still fits the current schema."""
-    rows = session.execute(
-        select(QueryLogEntry.question, QueryLogEntry.sql)
-        .where(
-            QueryLogEntry.project_id == project_id,
-            QueryLogEntry.valid.is_(True),
-            QueryLogEntry.executed.is_(True),
-            QueryLogEntry.error_class.is_(None),
-            QueryLogEntry.sql.is_not(None),
-        )
-        .order_by(QueryLogEntry.id.desc())
-        .limit(_SCAN)
-    ).all()
+    rows = session.execute(successful_asks(project_id, limit=_SCAN)).all()
     documents: list[Document] = []
     seen: set[str] = set()
-    for question, sql in rows:
+    for question, sql, _latency in rows:
         key = _normalized(question)
         if key in seen or not key:
             continue

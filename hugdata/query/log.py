@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, Select, String, Text, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -37,6 +37,22 @@ class UsageAnalytics(Base):
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def successful_asks(project_id: str, *, limit: int) -> Select[tuple[str, str | None, int]]:
+    """The project's asks whose SQL ran without error, newest first: question, SQL, latency."""
+    return (
+        select(QueryLogEntry.question, QueryLogEntry.sql, QueryLogEntry.latency_ms)
+        .where(
+            QueryLogEntry.project_id == project_id,
+            QueryLogEntry.valid.is_(True),
+            QueryLogEntry.executed.is_(True),
+            QueryLogEntry.error_class.is_(None),
+            QueryLogEntry.sql.is_not(None),
+        )
+        .order_by(QueryLogEntry.id.desc())
+        .limit(limit)
+    )
 
 
 def log_ask(session: Session, entry: QueryLogEntry) -> None:

@@ -34,6 +34,7 @@ from hugdata.tenants.models import Dialect
 # The distinct values of a text column (None when it has too many to be a category), for matching question words.
 ValueLookup = Callable[[Entity, ColumnSemantics], Sequence[str] | None]
 DEFAULT_TOP = 10
+_UNREACHABLE = 99
 _PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "for", "on", "and"})
 _EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
 _CUE_WORDS = (
@@ -172,14 +173,18 @@ class _Planner:
         rank = {name: i for i, name in enumerate(self.hints)}
 
         def distance(entity: Entity) -> int:
-            path = join_path(self.model, entity, near) if near is not None else []
-            return len(path) if path is not None else 99
+            return self._hops(entity, near) if near is not None else 0
 
         best = min(
             readings,
             key=lambda m: (m.entity.name not in named, distance(m.entity), rank.get(m.entity.name, len(rank))),
         )
         return best.entity
+
+    def _hops(self, start: Entity, goal: Entity) -> int:
+        """Joins from ``start`` to ``goal`` over the relationships; more than any path when none connects them."""
+        path = join_path(self.model, start, goal)
+        return len(path) if path is not None else _UNREACHABLE
 
     def _on(self, entity: Entity, mention: Mention) -> ColumnSemantics | None:
         return next((m.column for m in self._readings(mention) if m.entity.name == entity.name), None)
@@ -202,7 +207,7 @@ class _Planner:
             return
         choices = self._readings(target)
         same = next((m for m in choices if m.entity.name == reading.fact.name), None)
-        chosen = same or min(choices, key=lambda m: len(join_path(self.model, reading.fact, m.entity) or "x" * 9))
+        chosen = same or min(choices, key=lambda m: self._hops(reading.fact, m.entity))
         assert chosen.column is not None
         reading.group_column = (chosen.entity, chosen.column)
 

@@ -17,19 +17,15 @@ _APPLY = text(f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('{P
 
 
 def scope_to_project(session: Session, project_id: str) -> None:
-    """Make every later transaction of ``session`` tenant-scoped to ``project_id`` (ends any open one first)."""
-    if session.in_transaction():
-        session.rollback()
+    """Make ``session`` tenant-scoped to ``project_id``: its open transaction from now on, and every later one."""
     session.info[_SCOPE] = project_id
+    if session.in_transaction():
+        session.connection().execute(_APPLY, {"project": project_id})
 
 
 def tenant_sessions(factory: sessionmaker[Session], project_id: str) -> sessionmaker[Session]:
     """A session factory like ``factory`` whose sessions are all scoped to ``project_id``."""
     return sessionmaker(bind=factory.kw["bind"], expire_on_commit=False, info={_SCOPE: project_id})
-
-
-def scoped_project(session: Session) -> str | None:
-    return session.info.get(_SCOPE)
 
 
 @event.listens_for(Session, "after_begin")
