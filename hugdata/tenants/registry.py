@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,17 +37,22 @@ def register_project(
     tier: Tier,
     data_source: DataSourceSpec,
     webhook_url: str | None = None,
+    audit: Callable[[Session, str], None] | None = None,
 ) -> Registration:
     """Register a project and add its partition; repeating the same registration returns the existing project.
 
     Commits the session itself: the row is made durable before the partition is added, so a crash in between
-    leaves a row without a partition, which `reconcile_partitions` repairs.
+    leaves a row without a partition, which `reconcile_partitions` repairs. ``audit(session, "register")`` is
+    called inside the transaction that inserts the row (one commit for both), and ``audit(session,
+    "register_undone")`` inside the one that takes it back when the partition cannot be added.
     """
     validate_project_id(project_id)
     spec = data_source.normalized()
     project = _insert_if_absent(
         session, project_id=project_id, name=name, tier=tier, spec=spec, vault=vault, webhook_url=webhook_url
     )
+    if project is not None and audit is not None:
+        audit(session, "register")
     session.commit()
     created = project is not None
     if project is None:
@@ -65,6 +71,8 @@ def register_project(
         if created:
             # Roll the registration back so the caller sees neither row nor partition.
             session.execute(delete(Project).where(Project.id == project_id))
+            if audit is not None:
+                audit(session, "register_undone")
             session.commit()
         log.warning("adding the partition of project %s failed: %s", project_id, type(exc).__name__)
         raise PartitionStoreUnavailable(

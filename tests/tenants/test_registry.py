@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from hugdata.api.runtime import ApiRuntime
 from hugdata.tenants.errors import InvalidProjectId, PartitionStoreUnavailable, ProjectConflict
@@ -26,6 +27,7 @@ def _register(runtime: ApiRuntime, project_id: str, **kw: object):
             name=str(kw.pop("name", f"Project {project_id}")),
             tier=kw.pop("tier", Tier.standard),  # type: ignore[arg-type]
             data_source=kw.pop("data_source", postgres_spec()),  # type: ignore[arg-type]
+            audit=kw.pop("audit", None),  # type: ignore[arg-type]
         )
 
 
@@ -100,6 +102,20 @@ def test_failed_partition_add_leaves_neither_row_nor_partition(clean_platform: A
     with clean_platform.sessions() as session:
         assert session.get(Project, "acme") is None
     assert not clean_platform.partitions.has("acme")
+
+
+def test_the_audit_hook_runs_inside_registration_and_inside_its_undoing(clean_platform: ApiRuntime) -> None:
+    seen: list[tuple[str, int]] = []
+
+    def audit(session: Session, what: str) -> None:
+        # How many projects that transaction sees: the audit entry is written with the row, not after it.
+        seen.append((what, session.scalar(select(func.count()).select_from(Project)) or 0))
+
+    _register(clean_platform, "audited", audit=audit)
+    _register(clean_platform, "audited", audit=audit)  # a repeat inserts nothing and audits nothing
+    with pytest.raises(PartitionStoreUnavailable):
+        _register(clean_platform, "undone", audit=audit, partitions=UnavailablePartitions(clean_platform.partitions))
+    assert seen == [("register", 1), ("register", 2), ("register_undone", 1)]
 
 
 CRASH_BETWEEN_ROW_AND_PARTITION = textwrap.dedent(

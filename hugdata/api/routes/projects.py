@@ -47,12 +47,10 @@ def create_project(
         tier=body.tier,
         data_source=body.data_source.to_spec(),
         webhook_url=body.webhook_url,
+        audit=lambda tx, what: write_audit(tx, runtime, caller, f"project.{what}", body.id, {"tier": body.tier.value}),
     )
     if not registration.created:
         response.status_code = status.HTTP_200_OK
-        return ProjectRead.of(registration.project)
-    write_audit(session, runtime, caller, "project.register", body.id, {"tier": body.tier.value})
-    session.commit()
     return ProjectRead.of(registration.project)
 
 
