@@ -48,26 +48,39 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def get_caller(
-    runtime: RuntimeDep,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """The authenticated caller, or 401."""
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
         )
-    token = credentials.credentials
-    admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
-    if admin and hmac.compare_digest(token.encode(), admin.encode()):
-        return Caller(scope=KeyScope.admin)
-    caller = await run_in_threadpool(_authenticate_and_scope, session, token, admin)
+    return credentials.credentials
+
+
+def _admin_token(runtime: ApiRuntime) -> str | None:
+    return runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
+
+
+def _is_admin_token(token: str, admin: str | None) -> bool:
+    return admin is not None and hmac.compare_digest(token.encode(), admin.encode())
+
+
+def _known_caller(caller: Caller | None) -> Caller:
     if caller is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
         )
     return caller
+
+
+async def get_caller(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> Caller:
+    """The authenticated caller, or 401; a project key's request session is scoped to its project."""
+    token, admin = _bearer_token(credentials), _admin_token(runtime)
+    if _is_admin_token(token, admin):
+        return Caller(scope=KeyScope.admin)
+    return _known_caller(await run_in_threadpool(_authenticate_and_scope, session, token, admin))
 
 
 def _authenticate_and_scope(session: Session, token: str, admin: str | None) -> Caller | None:
@@ -79,6 +92,23 @@ def _authenticate_and_scope(session: Session, token: str, admin: str | None) -> 
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_caller_without_session(runtime: RuntimeDep, credentials: BearerDep) -> Caller:
+    """The authenticated caller, or 401, for routes that read through scoped connections of their own (search,
+    ask): an admin token costs no database work, a project key one lookup in a short session."""
+    token, admin = _bearer_token(credentials), _admin_token(runtime)
+    if _is_admin_token(token, admin):
+        return Caller(scope=KeyScope.admin)
+    return _known_caller(await run_in_threadpool(_authenticate_alone, runtime, token, admin))
+
+
+def _authenticate_alone(runtime: ApiRuntime, token: str, admin: str | None) -> Caller | None:
+    with runtime.sessions() as session:
+        return authenticate(session, token, admin_token=admin)
+
+
+SessionlessCallerDep = Annotated[Caller, Depends(get_caller_without_session)]
 
 
 async def require_admin(caller: CallerDep) -> Caller:
@@ -105,8 +135,8 @@ def get_visible_project(project_id: ProjectIdPath, caller: CallerDep, session: S
 CurrentProject = Annotated[Project, Depends(get_visible_project)]
 
 
-async def get_project_scope(project_id: ProjectIdPath, caller: CallerDep) -> str:
-    """The project ID in the path, if the caller may act on it, without touching the database.
+async def get_project_scope(project_id: ProjectIdPath, caller: SessionlessCallerDep) -> str:
+    """The project ID in the path, if the caller may act on it; no request session is opened for it.
 
     A project key implies its project exists (keys are deleted with their project); a route that takes this must
     itself answer 404 when an admin names a project that does not exist.

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from hugdata.api.deps import CallerDep, ProjectScope, RuntimeDep
+from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
@@ -61,7 +61,7 @@ def _context(runtime: ApiRuntime, caller: Caller, project_id: str) -> AskContext
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
 async def ask_question(
-    project_id: ProjectScope, body: AskRequest, caller: CallerDep, runtime: RuntimeDep
+    project_id: ProjectScope, body: AskRequest, caller: SessionlessCallerDep, runtime: RuntimeDep
 ) -> AskResponse:
     """SQL for ``question`` (from the LLM, or the offline planner without one), validated before it runs; rows and a
     chart when executed."""
