@@ -139,6 +139,12 @@ def compare_hnsw(conn: psycopg.Connection, queries: list[tuple[str, np.ndarray]]
     }
 
 
+def server_timing(header: str) -> dict[str, float]:
+    """The API's `Server-Timing` entries (embed, db) in milliseconds."""
+    entries = (entry.strip().split(";dur=") for entry in header.split(","))
+    return {name: float(duration) for name, duration in entries}
+
+
 def main() -> None:
     embedder = MiniLMEmbedder()  # the API's model: one text per call, so identical vectors
     rng = np.random.default_rng(7)
@@ -152,12 +158,15 @@ def main() -> None:
             for i in range(20):
                 http.post(f"/v1/projects/{projects[i]}/search", json={"query": questions[i], "k": 10})
             latencies, recalls, sql_ms = [], [], []
+            server: dict[str, list[float]] = {"embed": [], "db": []}
             with psycopg.connect(dsn, autocommit=True) as conn:
                 register_vector(conn)
                 for project_id, question, vector in zip(projects, questions, vectors, strict=True):
                     started = time.perf_counter()
                     response = http.post(f"/v1/projects/{project_id}/search", json={"query": question, "k": 10})
                     latencies.append((time.perf_counter() - started) * 1000)
+                    for name, value in server_timing(response.headers["server-timing"]).items():
+                        server[name].append(value)
                     got = [r["key"] for r in response.json()["results"]]
                     started = time.perf_counter()
                     expected = exact_top10(conn, project_id, vector)
@@ -185,6 +194,10 @@ def main() -> None:
                 "query_embedding_p50_ms": round(statistics.median(embed_ms), 2),
                 "same_query_sql_only_p50_ms": round(statistics.median(sql_ms), 2),
                 "same_query_sql_only_p95_ms": round(percentile(sql_ms, 95), 2),
+                "server_embed_p50_ms": round(statistics.median(server["embed"]), 2),
+                "server_embed_p95_ms": round(percentile(server["embed"], 95), 2),
+                "server_db_p50_ms": round(statistics.median(server["db"]), 2),
+                "server_db_p95_ms": round(percentile(server["db"], 95), 2),
                 "method": "exact scan of the tenant's rows through the (project_id, doc_key) primary key",
             },
             "exact_vs_hnsw_sql": hnsw,

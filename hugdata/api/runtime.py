@@ -76,9 +76,21 @@ def reconcile_on_startup(runtime: ApiRuntime) -> None:
         with runtime.sessions() as session:
             report = reconcile_partitions(session, partitions=runtime.partitions)
         if report.added or report.removed:
-            log.warning("start-up reconciliation added %s, removed %s", report.added, report.removed)
+            log.warning(
+                "start-up reconciliation added %d partition(s) %s, removed %d %s",
+                len(report.added),
+                _sample(report.added),
+                len(report.removed),
+                _sample(report.removed),
+            )
     except Exception as exc:
         log.error("start-up reconciliation failed: %s", type(exc).__name__)
+
+
+def _sample(project_ids: list[str], shown: int = 10) -> str:
+    # A registry bulk-loaded behind the API's back can differ by thousands of projects: one readable log line.
+    more = f" and {len(project_ids) - shown} more" if len(project_ids) > shown else ""
+    return f"{project_ids[:shown]}{more}"
 
 
 def check_readiness(runtime: ApiRuntime) -> dict[str, str]:

@@ -82,6 +82,17 @@ def test_search_ranks_the_relevant_table_first(client: TestClient, two_catalogs:
     assert results == sorted(results, key=lambda r: -r["score"])
 
 
+def test_search_reports_embedding_and_database_time_in_server_timing(client: TestClient, two_catalogs: dict) -> None:
+    response = client.post("/v1/projects/demo-shop/search", json={"query": "orders"}, headers=two_catalogs["demo-shop"])
+    assert response.status_code == 200, response.text
+    timings = {
+        name.strip(): float(duration.removeprefix("dur="))
+        for name, duration in (entry.split(";") for entry in response.headers["server-timing"].split(","))
+    }
+    assert set(timings) == {"embed", "db"}
+    assert all(ms > 0 for ms in timings.values())
+
+
 def test_search_only_sees_the_callers_project(client: TestClient, two_catalogs: dict, admin: dict) -> None:
     hr_query = {"query": "employee salaries and departments", "k": 50}
     shop_hits = client.post("/v1/projects/demo-shop/search", json=hr_query, headers=two_catalogs["demo-shop"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -80,17 +82,33 @@ def read_semantic_model(project: CurrentProject, session: SessionDep) -> Semanti
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)
 async def search(project_id: ProjectScope, body: SearchRequest, runtime: RuntimeDep) -> Response:
-    """The project's documents nearest in meaning to ``query``, best first (scores are cosine similarities)."""
+    """The project's documents nearest in meaning to ``query``, best first (scores are cosine similarities).
+
+    The `Server-Timing` header says how long the query embedding (`embed`) and the database search (`db`) took.
+    """
     # The hot path: one hop to a worker thread (embedding, then one autocommit round trip to Postgres) and JSON
     # written by pydantic straight from the result; FastAPI's generic threadpool and response re-validation cost
     # more than the search's own SQL here (profiled under load).
     found = await asyncio.get_running_loop().run_in_executor(None, _search, runtime, project_id, body)
-    return Response(found.model_dump_json(), media_type="application/json")
+    return Response(
+        found.response.model_dump_json(),
+        media_type="application/json",
+        headers={"Server-Timing": f"embed;dur={found.embed_ms:.3f}, db;dur={found.db_ms:.3f}"},
+    )
 
 
-def _search(runtime: ApiRuntime, project_id: str, body: SearchRequest) -> SearchResponse:
+@dataclass(frozen=True)
+class _TimedSearch:
+    response: SearchResponse
+    embed_ms: float
+    db_ms: float
+
+
+def _search(runtime: ApiRuntime, project_id: str, body: SearchRequest) -> _TimedSearch:
+    started = time.perf_counter()
     embedder = embedder_for(runtime.settings)
     vector = embedder.embed([body.query])[0]
+    embedded = time.perf_counter()
     hits = read_retrying(
         runtime.reads,
         lambda connection: search_documents_scoped(
@@ -102,9 +120,14 @@ def _search(runtime: ApiRuntime, project_id: str, body: SearchRequest) -> Search
             kinds=body.kinds,
         ),
     )
+    searched = time.perf_counter()
     if not hits:
         # Checked only when nothing was found: a project with documents exists.
         with runtime.sessions() as session:
             if not project_exists(session, project_id):
                 raise ProjectNotFound(f"project {project_id!r} not found")
-    return SearchResponse(project_id=project_id, results=hits)
+    return _TimedSearch(
+        SearchResponse(project_id=project_id, results=hits),
+        embed_ms=(embedded - started) * 1000,
+        db_ms=(searched - embedded) * 1000,
+    )
