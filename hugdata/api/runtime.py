@@ -9,6 +9,7 @@ from sqlalchemy import Engine, NullPool, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.api.dagster_runs import DagsterRuns
+from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.config import Settings
 from hugdata.db import make_engine, make_read_engine, make_session_factory, resolve_platform_databases
 from hugdata.platform.instance import open_instance, prepare_dagster_home
@@ -85,6 +86,14 @@ def reconcile_on_startup(runtime: ApiRuntime) -> None:
             )
     except Exception as exc:
         log.error("start-up reconciliation failed: %s", type(exc).__name__)
+
+
+def warm_up(runtime: ApiRuntime) -> None:
+    """Load the embedding model now rather than in the first search; a failure is logged, and searches report it."""
+    try:
+        embedder_for(runtime.settings)
+    except Exception as exc:
+        log.error("embedding model warm-up failed: %s", type(exc).__name__)
 
 
 def _sample(project_ids: list[str], shown: int = 10) -> str:

@@ -1,5 +1,6 @@
 """Liveness and readiness, including while the platform's Postgres is down."""
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,7 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from hugdata.api.app import create_app
-from hugdata.api.runtime import build_runtime
+from hugdata.api.runtime import ApiRuntime, build_runtime
+from hugdata.catalog import embedder_factory
 from hugdata.config import Settings
 from hugdata.embedded_pg import EmbeddedPostgres, start_embedded_postgres
 from hugdata.migrations import upgrade_all
@@ -21,6 +23,23 @@ from tests.webhooks.receiver import webhook_receiver
 
 def test_healthz_is_ok(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_served_api_starts_with_the_model_loaded_and_its_start_up_heap_frozen(clean_platform: ApiRuntime) -> None:
+    settings = clean_platform.settings
+    key = (settings.embedding_provider, settings.embedding_base_url, settings.embedding_model)
+    loaded_before = embedder_factory._cache.pop(key, None)
+    gc.unfreeze()
+    try:
+        # No runtime passed in: the app builds its own, as `uvicorn --factory` does.
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/healthz").status_code == 200
+            assert key in embedder_factory._cache  # loaded before any search asked for it
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        if loaded_before is not None:
+            embedder_factory._cache[key] = loaded_before
 
 
 def test_readyz_is_ready_when_both_databases_answer(client: TestClient) -> None:
