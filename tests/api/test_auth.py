@@ -2,7 +2,10 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, update
 
+from hugdata.api.runtime import ApiRuntime
+from hugdata.tenants.models import ApiKey
 from tests.helpers import project_body
 
 
@@ -71,3 +74,22 @@ def test_admin_routes_refuse_project_keys_with_403(
 def test_project_key_cannot_change_its_own_project(client: TestClient, two_tenants: dict, admin: dict) -> None:
     client.patch("/v1/projects/tenant-a", json={"tier": "enterprise"}, headers=two_tenants["tenant-a"])
     assert client.get("/v1/projects/tenant-a", headers=admin).json()["tier"] == "standard"
+
+
+def test_a_revoked_key_is_refused_by_routes_with_and_without_a_request_session(
+    client: TestClient, two_tenants: dict, clean_platform: ApiRuntime
+) -> None:
+    headers = two_tenants["tenant-a"]
+    key_id = headers["Authorization"].split("_")[1]
+    with clean_platform.sessions() as session:
+        session.execute(update(ApiKey).where(ApiKey.id == key_id).values(revoked_at=func.now()))
+        session.commit()
+    # The project route authenticates in its request session; search and ask in a short session of their own.
+    for method, path, body in (
+        ("GET", "/v1/projects/tenant-a", None),
+        ("POST", "/v1/projects/tenant-a/search", {"query": "orders"}),
+        ("POST", "/v1/projects/tenant-a/ask", {"question": "how many orders"}),
+    ):
+        response = client.request(method, path, json=body, headers=headers)
+        assert response.status_code == 401, (path, response.text)
+        assert response.json()["detail"] == "invalid or revoked token"
