@@ -57,7 +57,11 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         # One text per model call: the model quantizes activations per tensor, so in a batch a text's vector would
         # depend on its neighbours (and their padding); alone, equal texts always get equal vectors.
-        token_ids = [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+        if len(texts) == 1:
+            # A search query: encode_batch would hand even one text to the tokenizer's thread pool (a wake-up).
+            token_ids = [self._tokenizer.encode(texts[0]).ids]
+        else:
+            token_ids = [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if len(token_ids) == 1 or self._parallel == 1:
             for row, ids in enumerate(token_ids):
