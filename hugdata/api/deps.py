@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
@@ -59,15 +60,17 @@ def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-def _admin_token(runtime: ApiRuntime) -> str | None:
-    return runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
-
-
-def _is_admin_token(token: str, admin: str | None) -> bool:
-    return admin is not None and hmac.compare_digest(token.encode(), admin.encode())
-
-
-def _known_caller(caller: Caller | None) -> Caller:
+async def _resolve_caller(
+    runtime: ApiRuntime,
+    credentials: HTTPAuthorizationCredentials | None,
+    look_up: Callable[[str, str | None], Caller | None],
+) -> Caller:
+    """An admin token without database work; any other token through ``look_up(token, admin)`` in a worker thread."""
+    token = _bearer_token(credentials)
+    admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
+    if admin and hmac.compare_digest(token.encode(), admin.encode()):
+        return Caller(scope=KeyScope.admin)
+    caller = await run_in_threadpool(look_up, token, admin)
     if caller is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
@@ -77,10 +80,7 @@ def _known_caller(caller: Caller | None) -> Caller:
 
 async def get_caller(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> Caller:
     """The authenticated caller, or 401; a project key's request session is scoped to its project."""
-    token, admin = _bearer_token(credentials), _admin_token(runtime)
-    if _is_admin_token(token, admin):
-        return Caller(scope=KeyScope.admin)
-    return _known_caller(await run_in_threadpool(_authenticate_and_scope, session, token, admin))
+    return await _resolve_caller(runtime, credentials, partial(_authenticate_and_scope, session))
 
 
 def _authenticate_and_scope(session: Session, token: str, admin: str | None) -> Caller | None:
@@ -97,10 +97,7 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 async def get_caller_without_session(runtime: RuntimeDep, credentials: BearerDep) -> Caller:
     """The authenticated caller, or 401, for routes that read through scoped connections of their own (search,
     ask): an admin token costs no database work, a project key one lookup in a short session."""
-    token, admin = _bearer_token(credentials), _admin_token(runtime)
-    if _is_admin_token(token, admin):
-        return Caller(scope=KeyScope.admin)
-    return _known_caller(await run_in_threadpool(_authenticate_alone, runtime, token, admin))
+    return await _resolve_caller(runtime, credentials, partial(_authenticate_alone, runtime))
 
 
 def _authenticate_alone(runtime: ApiRuntime, token: str, admin: str | None) -> Caller | None:
