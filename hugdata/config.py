@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     ask_max_tries: int = Field(default=3, ge=1, le=10, description="LLM answers tried per question before giving up")
     ask_token_budget: int = Field(default=3000, ge=200, le=200_000, description="prompt size limit, in tokens")
+    ask_max_result_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024, description="an answer's rows are cut at this size"
+    )
+    ask_workers: int = Field(default=8, ge=1, le=256, description="threads that run asks, apart from other routes")
+    ask_concurrency_per_project: int = Field(
+        default=2, ge=1, le=64, description="asks of one project running at once; more are answered 429"
+    )
+    ask_queue: int = Field(default=16, ge=0, le=10_000, description="asks that may wait for a free ask thread")
     max_request_bytes: int = Field(
         default=1_048_576, ge=1024, description="request bodies larger than this are refused with 413"
     )

@@ -95,21 +95,27 @@ def register(
 
 def catalogued_shop(runtime: ApiRuntime, dagster_home: Path, folder: Path, project_id: str) -> Path:
     """The demo shop registered as ``project_id`` with its catalog assets materialized; returns its SQLite file."""
+    from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+
+    path = build_demo_database(DEMO_TENANTS[0], folder)
+    catalogued(runtime, dagster_home, project_id, DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
+    return path
+
+
+def catalogued(runtime: ApiRuntime, dagster_home: Path, project_id: str, spec: DataSourceSpec) -> None:
+    """``spec`` registered as ``project_id`` with its catalog assets materialized in this process."""
     from dagster import materialize
 
-    from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
     from hugdata.platform.definitions import defs
     from hugdata.platform.instance import open_instance
 
-    path = build_demo_database(DEMO_TENANTS[0], folder)
-    register(runtime, project_id, DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
+    register(runtime, project_id, spec)
     assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model", "schema_vector_index")]
     instance = open_instance(dagster_home)
     try:
         assert materialize(assets, partition_key=project_id, instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
     finally:
         instance.dispose()
-    return path
 
 
 def wait_until(predicate: Callable[[], object], timeout_s: float = 150, what: str = "condition") -> object:

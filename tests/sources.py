@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-
 from pathlib import Path
 
 import psycopg
@@ -129,3 +129,59 @@ def demo_source(dialect: str, tenant_id: str, folder: Path) -> Iterator[DataSour
             database=database,
             username=MACHINE_MARIADB["user"],
         )
+
+
+_PG_FINGERPRINT = [
+    # catalogs: every relation, role, large object and extension
+    "SELECT md5(string_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text, ',' "
+    "ORDER BY n.nspname, c.relname)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
+    "SELECT md5(string_agg(rolname || rolsuper::text || rolcanlogin::text, ',' ORDER BY rolname)) FROM pg_roles",
+    "SELECT count(*) FROM pg_largeobject_metadata",
+    "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension",
+    # statistics and sequences: a reset, a write or a nextval() shows here
+    "SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()",
+    "SELECT string_agg(relname || ':' || n_tup_ins || ':' || n_tup_upd || ':' || n_tup_del || ':' || analyze_count, "
+    "',' ORDER BY relname) FROM pg_stat_user_tables",
+    "SELECT string_agg(sequencename || ':' || coalesce(last_value, 0), ',' ORDER BY sequencename) FROM pg_sequences",
+    # sessions' side effects: advisory locks, notifications
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+]
+_MARIADB_FINGERPRINT = [
+    "SELECT md5(group_concat(concat(table_schema, '.', table_name, ':', table_type) ORDER BY table_schema, "
+    "table_name)) FROM information_schema.tables",
+    "SELECT md5(group_concat(concat(user, '@', host) ORDER BY user, host)) FROM mysql.user",
+    "SELECT IS_USED_LOCK('hd')",
+    "SELECT concat(@@global.read_only, @@global.max_statement_time, @@global.general_log)",
+]
+
+
+def source_fingerprint(spec: DataSourceSpec, tables: list[str]) -> dict[str, object]:
+    """What a query that changed anything would change: the rows of ``tables``, the server's catalogs, statistics,
+    sequences, locks, and files (/tmp/hd_* on this machine, the SQLite file and its folder)."""
+    files = sorted(str(p) for p in Path("/tmp").glob("hd_*"))
+    if spec.dialect is Dialect.sqlite:
+        path = Path(spec.path or "")
+        return {
+            "files": files,
+            "folder": sorted(p.name for p in path.parent.iterdir()),
+            "bytes": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+    if spec.dialect is Dialect.postgresql:
+        with psycopg.connect(**MACHINE_PG, dbname=spec.database, autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            server = [conn.execute(q).fetchone()[0] for q in _PG_FINGERPRINT]
+            rows = {
+                t: conn.execute(
+                    f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {t} t"
+                ).fetchone()[0]
+                for t in tables
+            }
+        return {"files": files, "server": server, "rows": rows}
+    with pymysql.connect(**MACHINE_MARIADB, database=spec.database, autocommit=True) as conn, conn.cursor() as cur:
+        server = []
+        for query in _MARIADB_FINGERPRINT:
+            cur.execute(query)
+            server.append(cur.fetchone()[0])
+        cur.execute(f"CHECKSUM TABLE {', '.join(tables)}")
+        rows = {name: checksum for name, checksum in cur.fetchall()}
+    return {"files": files, "server": server, "rows": rows}

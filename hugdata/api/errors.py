@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from hugdata.api.ask_slots import AskCapacityExhausted, AskLimitReached
 from hugdata.api.dagster_runs import DagsterUnavailable
 from hugdata.tenants.errors import (
     CatalogNotReady,
@@ -95,6 +96,12 @@ def _dagster_unavailable(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _ask_limit(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AskLimitReached)
+    code = 503 if isinstance(exc, AskCapacityExhausted) else status.HTTP_429_TOO_MANY_REQUESTS
+    return JSONResponse({"detail": str(exc)}, status_code=code, headers={"Retry-After": str(exc.retry_after_s)})
+
+
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     # Logged by class only: an exception's text may quote a connection string or a tenant's data.
     log.error("unexpected error: %s", type(exc).__name__, exc_info=False)
@@ -142,6 +149,7 @@ def document_validation_errors(app: FastAPI) -> None:
 def install_error_handlers(app: FastAPI) -> None:
     """Register every handler on ``app``."""
     app.add_exception_handler(DagsterUnavailable, _dagster_unavailable)
+    app.add_exception_handler(AskLimitReached, _ask_limit)
     app.add_exception_handler(TenantError, _tenant_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _dbapi_error)

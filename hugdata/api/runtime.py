@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, NullPool, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from hugdata.api.ask_slots import AskSlots
 from hugdata.api.dagster_runs import DagsterRuns
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.config import Settings
@@ -33,8 +34,10 @@ class ApiRuntime:
     vault: CredentialVault
     dagster_probe: Engine
     dagster_runs: DagsterRuns
+    asks: AskSlots
 
     def close(self) -> None:
+        self.asks.close()
         self.engine.dispose()
         self.reads.dispose()
         self.dagster_probe.dispose()
@@ -68,6 +71,9 @@ def build_runtime(settings: Settings) -> ApiRuntime:
         vault=CredentialVault(settings.fernet_keys()),
         dagster_probe=probe,
         dagster_runs=DagsterRuns(settings.resolved_dagster_graphql_url),
+        asks=AskSlots(
+            workers=settings.ask_workers, per_project=settings.ask_concurrency_per_project, queue=settings.ask_queue
+        ),
     )
 
 

@@ -11,7 +11,8 @@ from hugdata.query.ask import AskContext, ask, project_source
 from hugdata.query.compare import is_ordered, results_match
 from hugdata.query.execute import run_read_query
 from hugdata.query.golden import golden_questions
-from hugdata.query.validation import SQLGLOT_DIALECT, QueryRejected
+from hugdata.query.sql_policy import sqlglot_dialect
+from hugdata.query.validation import QueryRejected
 from hugdata.tenants.errors import QuestionNotAnswered
 from hugdata.tenants.source_engines import open_source_engine
 
@@ -74,7 +75,7 @@ def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyRepor
             except QuestionNotAnswered as exc:
                 results.append(GoldenResult(golden.id, golden.question, "not_answered", None, str(exc)[:300]))
                 continue
-            ordered = is_ordered(golden.expected_sql, SQLGLOT_DIALECT[dialect])
+            ordered = is_ordered(golden.expected_sql, sqlglot_dialect(dialect))
             right = results_match(expected.rows, answer.rows, ordered=ordered)
             results.append(GoldenResult(golden.id, golden.question, "correct" if right else "wrong", answer.sql))
     finally:

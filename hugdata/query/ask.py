@@ -16,7 +16,7 @@ from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.catalog.vector_store import SearchHit, search_documents
 from hugdata.query.charts import suggest_chart
-from hugdata.query.execute import execute_validated
+from hugdata.query.execute import DEFAULT_MAX_RESULT_BYTES, execute_validated
 from hugdata.query.llm import LlmSqlWriter
 from hugdata.query.log import QueryLogEntry, log_ask
 from hugdata.query.planner import PlannerDeclined, plan_question
@@ -36,6 +36,7 @@ class AskPolicy:
     max_tries: int = 3
     token_budget: int = 3000
     retrieval_k: int = 20
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
 
 
 @dataclass
@@ -47,6 +48,8 @@ class AskResult:
     columns: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
     truncated: bool = False
+    truncated_by: str | None = None
+    column_types: list[str] = field(default_factory=list)
     chart: dict[str, Any] | None = None
     tries: int = 1
     tokens: int = 0
@@ -118,17 +121,23 @@ def ask(
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
         if execute:
             try:
-                rows = execute_validated(source(), validated, max_rows=max_rows)
+                rows = execute_validated(
+                    source(),
+                    validated,
+                    max_rows=max_rows,
+                    max_bytes=ctx.policy.max_result_bytes,
+                    limits=ctx.limits,
+                )
             except SQLAlchemyError as exc:
                 entry.error_class = f"source:{type(exc.orig or exc).__name__}"[:64]
                 raise QuestionNotAnswered(
                     f"the query failed on the project's database ({type(exc.orig or exc).__name__})"
                 ) from None
-            result.executed, result.columns, result.rows, result.truncated = (
-                True,
-                rows.columns,
-                rows.rows,
+            result.executed, result.columns, result.rows = True, rows.columns, rows.rows
+            result.truncated, result.truncated_by, result.column_types = (
                 rows.truncated,
+                rows.truncated_by,
+                rows.column_types,
             )
             result.chart = suggest_chart(rows.columns, rows.rows)
             entry.executed, entry.rows = True, len(rows.rows)

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from hugdata.query.results import json_value
+
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 _MAX_BARS = 50  # beyond this many categories a bar chart stops being readable; a table is the better answer
 
@@ -35,10 +37,8 @@ def _looks_like_date(value: Any) -> bool:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
+        return float(value) if value.is_finite() else None
+    return json_value(value)  # text, dates as ISO text, bytes as base64: never a value JSON cannot carry
 
 
 def suggest_chart(columns: list[str], rows: list[list[Any]]) -> dict[str, Any] | None:

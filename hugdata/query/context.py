@@ -26,5 +26,9 @@ def ask_context(
         embedder=embedder,
         writer=writer,
         limits=SourceLimits(settings.source_connect_timeout_s, settings.source_statement_timeout_s),
-        policy=AskPolicy(max_tries=settings.ask_max_tries, token_budget=settings.ask_token_budget),
+        policy=AskPolicy(
+            max_tries=settings.ask_max_tries,
+            token_budget=settings.ask_token_budget,
+            max_result_bytes=settings.ask_max_result_bytes,
+        ),
     )

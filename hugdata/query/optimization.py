@@ -18,7 +18,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from hugdata.catalog.schema import SchemaSnapshot, TableInfo
-from hugdata.query.validation import SQLGLOT_DIALECT
+from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
 Use = Literal["filter", "join", "order", "group"]
@@ -40,7 +40,7 @@ class IndexSuggestion:
 def column_uses(sql: str, *, dialect: Dialect, snapshot: SchemaSnapshot) -> set[tuple[str, str, Use]]:
     """(table, column, use) for every column of the query that resolves to one of the snapshot's tables."""
     try:
-        tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[dialect])
+        tree = sqlglot.parse_one(sql, read=sqlglot_dialect(dialect))
     except SqlglotError:
         return set()
     tables = _tables_by_alias(tree, snapshot)
@@ -99,7 +99,7 @@ def index_statement(table: TableInfo, column: str, dialect: Dialect) -> str:
     name = f"ix_{table.name}_{column}".lower()
     if len(name) > _NAME_LIMIT:
         name = f"{name[: _NAME_LIMIT - 9]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-    write = SQLGLOT_DIALECT[dialect]
+    write = sqlglot_dialect(dialect)
 
     def ident(value: str) -> str:
         return exp.to_identifier(value).sql(dialect=write)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
-from hugdata.query.validation import SQLGLOT_DIALECT
+from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
 
@@ -122,7 +122,7 @@ class QueryPlan:
             query = query.order_by(exp.Ordered(this=key, desc=r.order == "desc"))
         if r.limit is not None:
             query = query.limit(r.limit)
-        return query.sql(dialect=SQLGLOT_DIALECT[dialect])
+        return query.sql(dialect=sqlglot_dialect(dialect))
 
     def _aggregate_expression(self) -> exp.Expression:
         r = self.reading

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
 from hugdata.query.execute import run_read_query
-from hugdata.query.validation import SQLGLOT_DIALECT
+from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
 # More distinct values than this and the column is not a category (names, emails); no question word should match.
@@ -31,7 +31,7 @@ def category_value_lookup(
                 .distinct()
                 .from_(exp.table_(table, db=schema or None, quoted=True))
                 .limit(MAX_CATEGORY_VALUES + 1)
-                .sql(dialect=SQLGLOT_DIALECT[dialect])
+                .sql(dialect=sqlglot_dialect(dialect))
             )
             result = run_read_query(engine(), sql, dialect=dialect, model=model, max_rows=MAX_CATEGORY_VALUES + 1)
             values = [row[0] for row in result.rows if isinstance(row[0], str)]

@@ -17,6 +17,9 @@ from hugdata.tenants.models import Dialect
 class SourceLimits:
     connect_timeout_s: int = 10
     statement_timeout_s: int = 30
+    lock_timeout_s: int = 5
+    # The longest text or blob a SQLite source may build or return (its own default is 1 GB, in our process).
+    max_value_bytes: int = 16 * 1024 * 1024
 
 
 def open_source_engine(spec: DataSourceSpec, limits: SourceLimits = SourceLimits()) -> Engine:
@@ -25,7 +28,11 @@ def open_source_engine(spec: DataSourceSpec, limits: SourceLimits = SourceLimits
         return _sqlite_engine(spec, limits)
     if spec.dialect is Dialect.postgresql:
         url = _server_url("postgresql+psycopg", spec)
-        options = f"-c default_transaction_read_only=on -c statement_timeout={limits.statement_timeout_s * 1000}"
+        options = (
+            f"-c default_transaction_read_only=on -c statement_timeout={limits.statement_timeout_s * 1000} "
+            f"-c lock_timeout={limits.lock_timeout_s * 1000} "
+            f"-c idle_in_transaction_session_timeout={(limits.statement_timeout_s + 5) * 1000}"
+        )
         return create_engine(
             url,
             poolclass=NullPool,
@@ -85,6 +92,8 @@ def _sqlite_engine(spec: DataSourceSpec, limits: SourceLimits) -> Engine:
         # every statement on it; the progress handler aborts the one running when the deadline passes.
         deadline = time.monotonic() + limits.statement_timeout_s
         conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limits.max_value_bytes)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)  # no ATTACH, whatever reaches the connection
         return conn
 
     return create_engine("sqlite://", creator=connect, poolclass=NullPool)

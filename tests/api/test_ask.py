@@ -2,12 +2,9 @@
 
 import dataclasses
 import hashlib
-import json
 import sqlite3
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,52 +21,17 @@ from hugdata.platform.definitions import defs
 from hugdata.platform.instance import open_instance
 from hugdata.query.log import QueryLogEntry
 from tests.helpers import ADMIN_TOKEN, catalogued_shop, register
+from tests.llm import ScriptedLlm, scripted_llm
 from tests.query.test_validation import ATTACKS
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 LLM_KEY = "sk-test-" + "9" * 20
 
 
-class ScriptedLlm(BaseHTTPRequestHandler):
-    """Speaks OpenAI's POST /v1/chat/completions; answers come from a script, requests are kept for inspection."""
-
-    answers: list[str] = []
-    requests: list[dict] = []
-    auth: list[str] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        ScriptedLlm.requests.append(body)
-        ScriptedLlm.auth.append(self.headers.get("Authorization", ""))
-        content = ScriptedLlm.answers.pop(0) if ScriptedLlm.answers else "SELECT 1"
-        answer = json.dumps(
-            {
-                "id": "chatcmpl-test",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
-                ],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def llm_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedLlm)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with scripted_llm() as url:
+        yield url
 
 
 @pytest.fixture
@@ -79,7 +41,7 @@ def shop(clean_platform: ApiRuntime, settings: Settings, tmp_path: Path) -> Path
 
 @pytest.fixture
 def api(clean_platform: ApiRuntime, llm_url: str) -> Iterator[TestClient]:
-    ScriptedLlm.answers, ScriptedLlm.requests, ScriptedLlm.auth = [], [], []
+    ScriptedLlm.reset()
     update = {"llm_base_url": llm_url, "llm_model": "sql-writer", "llm_api_key": SecretStr(LLM_KEY), "ask_max_tries": 2}
     runtime = dataclasses.replace(clean_platform, settings=clean_platform.settings.model_copy(update=update))
     with TestClient(create_app(runtime=runtime)) as client:
@@ -105,7 +67,7 @@ def test_a_correct_answer_runs_with_a_limit_and_a_chart(
     response = api.post("/v1/projects/ask-shop/ask", json={"question": "customers per country"}, headers=ADMIN)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["sql"].endswith("LIMIT 100") and body["executed"] and body["columns"] == ["country_code", "customers"]
+    assert body["sql"].endswith("LIMIT 101") and body["executed"] and body["columns"] == ["country_code", "customers"]
     assert body["rows"] and body["chart"]["mark"] == "bar" and body["tries"] == 1 and body["tokens"] == 120
     # The prompt carried the tenant's own schema documents, and the key travelled only as the bearer token.
     prompt = ScriptedLlm.requests[0]["messages"][1]["content"]

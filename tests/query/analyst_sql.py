@@ -216,8 +216,7 @@ _POSTGRESQL = (
         "SELECT mode() WITHIN GROUP (ORDER BY status) FROM orders",
         "SELECT now()::date - signed_up_at::date AS days_since FROM customers LIMIT 5",
         "SELECT COUNT(*) FROM orders WHERE ordered_at BETWEEN '2024-01-01' AND '2024-12-31 23:59:59'",
-        "SELECT (date_trunc('month', ordered_at) + interval '1 month - 1 day')::date AS month_end FROM orders "
-        "LIMIT 1",
+        "SELECT (date_trunc('month', ordered_at) + interval '1 month - 1 day')::date AS month_end FROM orders LIMIT 1",
         "SELECT cast(rating AS float) / 5 FROM product_reviews LIMIT 3",
         "SELECT COALESCE(NULLIF(trim(body), ''), 'n/a') FROM product_reviews LIMIT 5",
         "SELECT status, count(*) FROM orders GROUP BY ROLLUP (status)",
@@ -372,8 +371,7 @@ _SQLITE = (
         "demo-shop",
         "SELECT strftime('%Y-%m', ordered_at) AS month, SUM(total_amount) FROM orders GROUP BY month ORDER BY month",
         "SELECT CAST(strftime('%Y', ordered_at) AS INTEGER) AS year, COUNT(*) FROM orders GROUP BY year",
-        "SELECT COUNT(*) FROM orders WHERE ordered_at >= '2025-01-01' AND ordered_at < date('2025-01-01', "
-        "'+3 months')",
+        "SELECT COUNT(*) FROM orders WHERE ordered_at >= '2025-01-01' AND ordered_at < date('2025-01-01', '+3 months')",
         "SELECT date(ordered_at) AS day, COUNT(*) FROM orders GROUP BY day ORDER BY day LIMIT 10",
         "SELECT strftime('%w', ordered_at) AS dow, COUNT(*) FROM orders GROUP BY dow",
         "SELECT customer_id, group_concat(status, ', ') FROM orders GROUP BY customer_id LIMIT 5",
@@ -403,7 +401,7 @@ _SQLITE = (
         "ROW) AS moving FROM orders ORDER BY ordered_at LIMIT 10",
         "SELECT CASE WHEN CAST(strftime('%m', ordered_at) AS INTEGER) IN (12, 1, 2) THEN 'winter' ELSE 'other' END "
         "AS season, COUNT(*) FROM orders GROUP BY season",
-        "SELECT \"status\", COUNT(*) FROM \"orders\" GROUP BY \"status\"",
+        'SELECT "status", COUNT(*) FROM "orders" GROUP BY "status"',
         "SELECT id FROM orders ORDER BY total_amount DESC LIMIT 5 OFFSET 5",
         "SELECT unicode(first_name), char(65), hex(id), quote(email), instr(email, '.') FROM customers LIMIT 2",
         "SELECT json_object('id', id, 'total', total_amount) FROM orders LIMIT 2",

@@ -5,16 +5,21 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlglot
 from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError
+from sqlglot import exp
 
 from hugdata.catalog.introspect import introspect_schema
 from hugdata.catalog.semantic import SemanticModel, build_semantic_model
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
-from hugdata.query.execute import run_read_query
-from hugdata.query.validation import QueryRejected, RejectionReason, validate_query
+from hugdata.query.execute import execute_validated, run_read_query
+from hugdata.query.sql_policy import ALLOWED_FUNCTIONS, function_allow_list
+from hugdata.query.validation import QueryRejected, RejectionReason, ValidatedQuery, validate_query
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import open_source_engine
+from tests.query.hostile_sql import HOSTILE, hostile_for
 
 # Writes, DDL, stacked statements, file/network/sleep functions, locks, settings and comment tricks: none may run.
 ATTACKS = [
@@ -85,7 +90,7 @@ def test_attack_is_rejected_and_the_tenant_database_is_unchanged(
     assert _checksum(path) == before
 
 
-def test_a_plain_question_runs_and_gets_a_row_limit(shop: tuple[Engine, SemanticModel, Path]) -> None:
+def test_a_cut_result_says_it_was_cut_by_its_row_limit(shop: tuple[Engine, SemanticModel, Path]) -> None:
     engine, model, _ = shop
     result = run_read_query(
         engine,
@@ -96,7 +101,13 @@ def test_a_plain_question_runs_and_gets_a_row_limit(shop: tuple[Engine, Semantic
         max_rows=3,
     )
     assert result.columns == ["country_code", "orders"]
-    assert 0 < len(result.rows) <= 3 and "LIMIT 3" in result.sql
+    # One row more than asked is read, so a longer result is known to be cut.
+    assert len(result.rows) == 3 and "LIMIT 4" in result.sql
+    assert result.truncated and result.truncated_by == "max_rows"
+    whole = run_read_query(
+        engine, "SELECT DISTINCT status FROM orders", dialect=Dialect.sqlite, model=model, max_rows=5
+    )
+    assert len(whole.rows) == 5 and not whole.truncated and whole.truncated_by is None
 
 
 def test_an_existing_smaller_limit_is_kept_and_a_larger_one_capped(shop: tuple[Engine, SemanticModel, Path]) -> None:
@@ -104,11 +115,11 @@ def test_an_existing_smaller_limit_is_kept_and_a_larger_one_capped(shop: tuple[E
     kept = validate_query("SELECT id FROM orders LIMIT 5", dialect=Dialect.sqlite, model=model, max_rows=100)
     assert kept.sql.endswith("LIMIT 5") and not kept.limit_added
     capped = validate_query("SELECT id FROM orders LIMIT 5000", dialect=Dialect.sqlite, model=model, max_rows=100)
-    assert capped.sql.endswith("LIMIT 100") and capped.limit_added
+    assert capped.sql.endswith("LIMIT 101") and capped.limit_added
     union = validate_query(
         "SELECT id FROM orders UNION SELECT id FROM customers", dialect=Dialect.sqlite, model=model, max_rows=10
     )
-    assert union.limit_added and union.sql.endswith("LIMIT 10") and union.tables == ["main.customers", "main.orders"]
+    assert union.limit_added and union.sql.endswith("LIMIT 11") and union.tables == ["main.customers", "main.orders"]
 
 
 def test_ctes_and_select_aliases_are_understood(shop: tuple[Engine, SemanticModel, Path]) -> None:
@@ -141,3 +152,136 @@ def test_rejections_say_what_is_wrong(
     with pytest.raises(QueryRejected) as rejected:
         validate_query(sql, dialect=Dialect.sqlite, model=model, max_rows=10)
     assert rejected.value.reason is reason and named in str(rejected.value)
+
+
+FAMILY_DIALECT = {"sqlite": Dialect.sqlite, "postgresql": Dialect.postgresql, "mysql": Dialect.mariadb}
+
+
+@pytest.mark.parametrize("family", list(FAMILY_DIALECT))
+def test_the_hostile_corpus_is_refused_on_every_dialect_family(
+    shop: tuple[Engine, SemanticModel, Path], family: str
+) -> None:
+    _, model, _ = shop
+    accepted = []
+    for hostile in hostile_for(family):
+        try:
+            validate_query(hostile.sql, dialect=FAMILY_DIALECT[family], model=model, max_rows=10)
+        except QueryRejected:
+            continue
+        accepted.append(hostile.sql)
+    assert accepted == []
+
+
+def test_the_hostile_corpus_covers_every_family_and_class() -> None:
+    assert len(HOSTILE) >= 150
+    assert {h.family for h in HOSTILE} == {"any", "postgresql", "mysql", "sqlite"}
+    assert all(len(hostile_for(f)) >= 80 for f in ("postgresql", "mysql", "sqlite"))
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "named"),
+    [
+        (Dialect.postgresql, "SELECT query_to_xml('select 1', true, true, '') FROM orders", "query_to_xml()"),
+        (Dialect.postgresql, "SELECT ts_stat('select 1')", "ts_stat()"),
+        (Dialect.mariadb, "SELECT MASTER_GTID_WAIT('0-1-1', 6)", "master_gtid_wait()"),
+        (Dialect.mysql, "SELECT id FROM orders WHERE SLEEP(1) = 0", "sleep()"),
+        (Dialect.sqlite, "SELECT * FROM pragma_table_info('orders')", "pragma_table_info()"),
+        (Dialect.postgresql, "SELECT current_setting('data_directory')", "current_setting()"),
+    ],
+)
+def test_a_function_off_the_allow_list_is_refused_by_name(
+    shop: tuple[Engine, SemanticModel, Path], dialect: Dialect, sql: str, named: str
+) -> None:
+    _, model, _ = shop
+    with pytest.raises(QueryRejected) as rejected:
+        validate_query(sql, dialect=dialect, model=model, max_rows=10)
+    assert rejected.value.reason is RejectionReason.denied_function and named in str(rejected.value)
+
+
+def test_a_cte_may_not_take_a_tables_name_and_cannot_hide_a_catalog(shop: tuple[Engine, SemanticModel, Path]) -> None:
+    _, model, _ = shop
+    with pytest.raises(QueryRejected, match="hides a table"):
+        validate_query(
+            "WITH orders AS (SELECT 1 AS id) SELECT * FROM orders", dialect=Dialect.sqlite, model=model, max_rows=5
+        )
+    # Inside its own body a CTE's name is the real table: the catalog behind it is found and refused.
+    with pytest.raises(QueryRejected, match="pg_shadow is a system table"):
+        validate_query(
+            "WITH pg_shadow AS (SELECT * FROM pg_shadow) SELECT * FROM pg_shadow",
+            dialect=Dialect.postgresql,
+            model=model,
+            max_rows=5,
+        )
+    # A recursive CTE reading itself is fine.
+    recursive = validate_query(
+        "WITH RECURSIVE tree AS (SELECT id FROM categories WHERE parent_category_id IS NULL UNION ALL "
+        "SELECT c.id FROM categories c JOIN tree ON c.parent_category_id = tree.id) SELECT * FROM tree",
+        dialect=Dialect.sqlite,
+        model=model,
+        max_rows=5,
+    )
+    assert recursive.tables == ["main.categories"]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "message"),
+    [
+        (Dialect.mariadb, "SELECT @@datadir", "session variables"),
+        (Dialect.postgresql, "SELECT 'pg_authid'::regclass", "catalog"),
+        (Dialect.postgresql, "SELECT CAST('<x/>' AS xml)", "not allowed in a cast"),
+        (Dialect.postgresql, "SELECT evil.lower(email) FROM customers", "plain name"),
+        (Dialect.mariadb, "SELECT 1 /*! , SLEEP(5) */", "executable comments"),
+        (Dialect.mariadb, "SELECT * FROM mysql.user", "system schema"),
+        (Dialect.postgresql, "SELECT * FROM information_schema.tables", "system schema"),
+        (Dialect.sqlite, "SELECT * FROM sqlite_master", "system table"),
+    ],
+)
+def test_session_variables_catalog_casts_and_system_schemas_are_refused_with_the_reason(
+    shop: tuple[Engine, SemanticModel, Path], dialect: Dialect, sql: str, message: str
+) -> None:
+    _, model, _ = shop
+    with pytest.raises(QueryRejected) as rejected:
+        validate_query(sql, dialect=dialect, model=model, max_rows=10)
+    assert message in str(rejected.value)
+
+
+def test_every_reference_query_of_the_ask_sets_is_accepted(shop: tuple[Engine, SemanticModel, Path]) -> None:
+    from hugdata.demo.ask_set import ASK_SET, HELD_OUT
+    from tests.query.demo_models import build_demo_catalogs
+
+    catalogs = build_demo_catalogs(shop[2].parent / "all")
+    refused = []
+    for pair in ASK_SET + HELD_OUT:
+        try:
+            validate_query(pair.sql, dialect=Dialect.sqlite, model=catalogs[pair.project_id].model, max_rows=1000)
+        except QueryRejected as rejection:
+            refused.append((pair.sql, str(rejection)))
+    assert refused == []
+
+
+@pytest.mark.parametrize("read", sorted(ALLOWED_FUNCTIONS))
+def test_the_allow_list_names_parse_into_what_it_allows(read: str) -> None:
+    allowed = function_allow_list(read)
+    assert exp.Sum in allowed.classes and exp.Lower in allowed.classes
+    assert "pg_sleep" not in allowed.names and "sleep" not in allowed.names and "load_extension" not in allowed.names
+    unknown = sqlglot.parse_one("SELECT nobody_knows_me(1)", read=read).find(exp.Anonymous)
+    assert unknown is not None and not allowed.allows(unknown)
+
+
+def test_the_authorizer_stops_a_sqlite_read_the_validator_did_not_resolve(
+    shop: tuple[Engine, SemanticModel, Path],
+) -> None:
+    engine, _, _ = shop
+    # Forged past the validator: the source's own guard must still refuse it.
+    forged = ValidatedQuery(
+        sql="SELECT sql FROM sqlite_master", tables=["main.orders"], limit_added=False, sources=(("main", "orders"),)
+    )
+    with pytest.raises(DatabaseError, match="prohibited"):
+        execute_validated(engine, forged, max_rows=10)
+    pragma = ValidatedQuery(sql="SELECT * FROM pragma_database_list", tables=[], limit_added=False, sources=())
+    with pytest.raises(DatabaseError, match="prohibited|not authorized"):
+        execute_validated(engine, pragma, max_rows=10)
+    allowed = ValidatedQuery(
+        sql="SELECT count(*) FROM orders", tables=["main.orders"], limit_added=False, sources=(("main", "orders"),)
+    )
+    assert execute_validated(engine, allowed, max_rows=10).rows == [[1500]]
