@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import ask, assets, catalog, onboarding, registration, search
+from bench import ask, assets, catalog, isolation, onboarding, registration, search
 
 BENCHMARKS = {
     "registration": registration.main,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "assets": assets.main,
     "onboarding": onboarding.main,
     "ask": ask.main,
+    "isolation": isolation.main,
 }
 
 

@@ -77,13 +77,18 @@ def make_read_engine(url: str, *, pool_size: int = 10, connect_timeout_s: int = 
 
 
 def read_retrying(engine: Engine, read: Callable[[Connection], T]) -> T:
-    """``read(connection)``, tried once more on a fresh connection if the first one turned out to be broken."""
+    """``read(connection)``, tried once more on a fresh connection if the first one turned out to be broken.
+
+    A broken connection usually means the server restarted, and then every pooled connection is broken: the pool is
+    replaced before the retry, or the retry would only take the next dead one.
+    """
     try:
         with engine.connect() as connection:
             return read(connection)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
+    engine.dispose(close=False)  # connections still checked out finish on the old pool, which then goes away
     with engine.connect() as connection:
         return read(connection)
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -19,7 +16,7 @@ from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings, get_settings
 from hugdata.embedded_pg import EmbeddedPostgres, start_embedded_postgres
 from hugdata.migrations import upgrade_all
-from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET, private_folder
+from tests.helpers import ADMIN_TOKEN, WEBHOOK_SECRET, private_folder, served
 
 
 @pytest.fixture
@@ -108,19 +105,8 @@ class LiveServer:
 @pytest.fixture
 def live_api(clean_platform: ApiRuntime) -> Iterator[LiveServer]:
     """The API served by a real uvicorn on a free loopback port."""
-    config = uvicorn.Config(create_app(runtime=clean_platform), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveServer(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(10)
+    with served(create_app(runtime=clean_platform)) as url:
+        yield LiveServer(url)
 
 
 @pytest.fixture

@@ -128,3 +128,25 @@ def wait_until(predicate: Callable[[], object], timeout_s: float = 150, what: st
             return value
         time.sleep(0.3)
     pytest.fail(f"timed out waiting for {what}")
+
+
+@contextmanager
+def served(app: object) -> Iterator[str]:
+    """``app`` served by a real uvicorn on a free loopback port; yields its base URL."""
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import hugdata
-from hugdata.api.errors import document_validation_errors, install_error_handlers
+from hugdata.api.errors import UnhandledErrors, document_validation_errors, install_error_handlers
 from hugdata.api.limits import BodySizeLimit
 from hugdata.api.routes import analytics, ask, audit, backfills, catalog, health, keys, projects, quality, runs
 from hugdata.api.runtime import (
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     install_error_handlers(app)
     document_validation_errors(app)
     limit = (runtime.settings if runtime is not None else settings or get_settings()).max_request_bytes
+    app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=limit)
     app.include_router(health.router)
     app.include_router(projects.router)

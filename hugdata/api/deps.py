@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Annotated
@@ -20,6 +21,7 @@ from hugdata.tenants.project_ids import PROJECT_ID_RULE, validate_project_id
 from hugdata.tenants.registry import get_project
 from hugdata.tenants.row_security import scope_to_project
 
+log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False, description="An admin token or a project key")
 
 
@@ -41,9 +43,19 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)  # returns a connection to the pool: a rollback round trip
+            # Returns a connection to the pool: a rollback round trip, which fails when the database went away
+            # mid-request. The answer is written by then; closing must not turn it into no answer at all.
+            await run_in_threadpool(_close_quietly, session)
         else:
             session.close()  # never connected: nothing to wait for, so no thread hop
+
+
+def _close_quietly(session: Session) -> None:
+    try:
+        session.close()
+    except Exception as exc:
+        log.warning("closing a request session failed: %s", type(exc).__name__)
+        session.invalidate()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

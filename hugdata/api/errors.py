@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hugdata.api.ask_slots import AskCapacityExhausted, AskLimitReached
 from hugdata.api.dagster_runs import DagsterUnavailable
@@ -100,6 +101,38 @@ def _ask_limit(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AskLimitReached)
     code = 503 if isinstance(exc, AskCapacityExhausted) else status.HTTP_429_TOO_MANY_REQUESTS
     return JSONResponse({"detail": str(exc)}, status_code=code, headers={"Retry-After": str(exc.retry_after_s)})
+
+
+class UnhandledErrors:
+    """The last handler: an exception nothing else took becomes a JSON 500 here and is not raised further.
+
+    Starlette re-raises after its own 500 so the server can log it, and uvicorn then closes the connection: the
+    client's next request on that keep-alive connection failed too. Only a response already under way is left to
+    the server, which must close a connection whose body it cannot finish.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            # Logged by class only: an exception's text may quote a connection string or a tenant's data.
+            log.error("unexpected error: %s", type(exc).__name__)
+            await JSONResponse({"detail": "internal error"}, status_code=500)(scope, receive, send)
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:

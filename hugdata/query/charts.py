@@ -10,6 +10,7 @@ from hugdata.query.results import json_value
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 _MAX_BARS = 50  # beyond this many categories a bar chart stops being readable; a table is the better answer
+_MAX_LABEL = 200  # a longer text is a document, not a category label
 
 
 def _kind(values: list[Any]) -> str:
@@ -22,7 +23,9 @@ def _kind(values: list[Any]) -> str:
         return "quantitative"
     if all(isinstance(v, dt.date | dt.datetime) for v in present) or all(_looks_like_date(v) for v in present):
         return "temporal"
-    return "nominal"
+    if all(isinstance(v, str) and len(v) <= _MAX_LABEL for v in present):
+        return "nominal"
+    return "other"  # long texts, bytes, JSON: nothing to plot
 
 
 def _looks_like_date(value: Any) -> bool:
@@ -46,7 +49,9 @@ def suggest_chart(columns: list[str], rows: list[list[Any]]) -> dict[str, Any] |
     if not rows or not columns:
         return None
     kinds = [_kind([row[i] for row in rows]) for i in range(len(columns))]
-    data = {"values": [{c: _json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows]}
+    # The spec carries only the columns a chart can encode: the answer's rows already carry everything.
+    plotted = [i for i, kind in enumerate(kinds) if kind in ("quantitative", "temporal", "nominal")]
+    data = {"values": [{columns[i]: _json_value(row[i]) for i in plotted} for row in rows]}
     base: dict[str, Any] = {"$schema": VEGA_LITE_SCHEMA, "data": data}
     if len(rows) == 1 and len(columns) == 1 and kinds[0] == "quantitative":
         return {

@@ -39,3 +39,11 @@ def test_two_measures_are_a_scatter_and_shapes_without_a_chart_get_none() -> Non
     assert suggest_chart(["email", "name"], [["a@x", "A"], ["b@x", "B"]]) is None
     assert suggest_chart(["n"], []) is None
     assert suggest_chart(["sku", "sold"], [[f"sku-{i}", i] for i in range(80)]) is None  # too many bars to read
+
+
+def test_long_texts_and_bytes_are_neither_plotted_nor_copied_into_the_spec() -> None:
+    rows = [[i, "x" * 5000, b"\xff\x00"] for i in range(3)]
+    spec = suggest_chart(["id", "body", "blob"], rows)
+    assert spec is None or all(set(v) <= {"id"} for v in spec["data"]["values"])
+    bars = suggest_chart(["country", "n", "notes"], [["DE", 3, "y" * 1000], ["FR", 2, "z" * 1000]])
+    assert bars is not None and bars["data"]["values"] == [{"country": "DE", "n": 3}, {"country": "FR", "n": 2}]
