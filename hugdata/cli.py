@@ -62,6 +62,36 @@ def _reencrypt(_: argparse.Namespace) -> int:
     return 0
 
 
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+    from hugdata.tenants.audit import record
+    from hugdata.tenants.errors import KeyNotFound
+    from hugdata.tenants.keys import revoke_key
+
+    settings = get_settings()
+    engine = make_engine(resolve_platform_databases(settings).hugdata_url, pool_size=1)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                key = revoke_key(session, key_id=args.key_id)
+            except KeyNotFound as missing:
+                print(str(missing), file=sys.stderr)
+                return 1
+            record(
+                session,
+                actor="cli",
+                action="key.revoke",
+                project_id=key.project_id,
+                ref_key=settings.fernet_keys()[0],
+                detail={"key_id": key.id},
+            )
+            session.commit()
+            print(json.dumps({"key_id": key.id, "project_id": key.project_id, "revoked_at": str(key.revoked_at)}))
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _admin_token(_: argparse.Namespace) -> int:
     token = get_settings().admin_token
     if token is None:
@@ -89,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     projects = commands.add_parser("projects", help="tenant registry").add_subparsers(dest="p_command", required=True)
     projects.add_parser("list", help="list registered projects").set_defaults(func=_projects_list)
     commands.add_parser("admin-token", help="print the local admin token").set_defaults(func=_admin_token)
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="k_command", required=True)
+    revoke = keys.add_parser("revoke", help="revoke a key by its ID (the middle part of hdk_<id>_<secret>)")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(func=_keys_revoke)
     secrets = commands.add_parser("secrets", help="stored credentials").add_subparsers(dest="s_command", required=True)
     secrets.add_parser(
         "reencrypt",

@@ -12,7 +12,20 @@ from starlette.concurrency import run_in_threadpool
 import hugdata
 from hugdata.api.errors import UnhandledErrors, document_validation_errors, install_error_handlers
 from hugdata.api.limits import BodySizeLimit
-from hugdata.api.routes import analytics, ask, audit, backfills, catalog, health, keys, projects, quality, runs
+from hugdata.api.redirects import use_relative_slash_redirects
+from hugdata.api.routes import (
+    analytics,
+    ask,
+    audit,
+    backfills,
+    catalog,
+    data_sources,
+    health,
+    keys,
+    projects,
+    quality,
+    runs,
+)
 from hugdata.api.runtime import (
     ApiRuntime,
     build_runtime,
@@ -55,6 +68,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
+    use_relative_slash_redirects(app)
     document_validation_errors(app)
     limit = (runtime.settings if runtime is not None else settings or get_settings()).max_request_bytes
     app.add_middleware(UnhandledErrors)
@@ -62,6 +76,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(health.router)
     app.include_router(projects.router)
     app.include_router(keys.router)
+    app.include_router(data_sources.router)
     app.include_router(catalog.router)
     app.include_router(ask.router)
     app.include_router(analytics.router)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler as _default_http_error
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hugdata.api.ask_slots import AskCapacityExhausted, AskLimitReached
@@ -21,10 +24,12 @@ from hugdata.tenants.errors import (
     InvalidDataSource,
     InvalidGoldenQuestion,
     InvalidProjectId,
+    KeyNotFound,
     PartitionStoreUnavailable,
     ProjectConflict,
     ProjectNotFound,
     QuestionNotAnswered,
+    SourceUnreadable,
     TenantError,
 )
 from hugdata.tenants.vault import CredentialDecryptError
@@ -42,6 +47,8 @@ _TENANT_STATUS: dict[type[TenantError], int] = {
     InvalidGoldenQuestion: status.HTTP_422_UNPROCESSABLE_CONTENT,
     DuplicateGoldenQuestion: status.HTTP_409_CONFLICT,
     GoldenQuestionNotFound: status.HTTP_404_NOT_FOUND,
+    KeyNotFound: status.HTTP_404_NOT_FOUND,
+    SourceUnreadable: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
 
@@ -54,6 +61,9 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            problems.append(_json_problem(error, exc.body))
+            continue
         where = ".".join(str(part) for part in error.get("loc", ()))
         problems.append(f"{where}: {error.get('msg', 'invalid')}")
     # `input` may echo a submitted password back; keep only location, message and type.
@@ -62,6 +72,33 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         {"detail": "invalid request: " + "; ".join(problems), "errors": jsonable_encoder(errors)},
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
     )
+
+
+def _json_problem(error: dict[str, Any], document: object) -> str:
+    """Where a body stops being JSON, as an editor shows it: line and column, and what the parser expected."""
+    loc = error.get("loc", ())
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    expected = str((error.get("ctx") or {}).get("error", "not JSON"))
+    if position is None or not isinstance(document, str):
+        return f"body: not valid JSON ({expected})"
+    line = document.count("\n", 0, position) + 1
+    column = position - (document.rfind("\n", 0, position) + 1) + 1
+    return f"body: not valid JSON at line {line}, column {column} (character {position}): {expected}"
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    cause = exc.__cause__
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and isinstance(cause, UnicodeDecodeError):
+        # FastAPI answers a body it cannot decode with a bare 400; say what is wrong, as for any invalid body.
+        return JSONResponse(
+            {
+                "detail": f"invalid request: body: not UTF-8 text (byte 0x{cause.object[cause.start]:02x} at "
+                f"position {cause.start}); send JSON encoded as UTF-8"
+            },
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    return await _default_http_error(request, exc)
 
 
 def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
@@ -181,6 +218,7 @@ def document_validation_errors(app: FastAPI) -> None:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register every handler on ``app``."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DagsterUnavailable, _dagster_unavailable)
     app.add_exception_handler(AskLimitReached, _ask_limit)
     app.add_exception_handler(TenantError, _tenant_error)

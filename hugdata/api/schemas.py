@@ -102,6 +102,11 @@ class ProjectCreate(BaseModel):
     tier: Tier = Tier.standard
     data_source: DataSourceIn
     webhook_url: WebhookUrl | None = None
+    check: bool = Field(
+        default=False,
+        description="connect to the data source first and refuse (422, with the cause) one that cannot be read; "
+        "off by default, so a project can be registered before the customer's firewall lets the platform in",
+    )
 
     @field_validator("id", mode="before")
     @classmethod
@@ -119,6 +124,9 @@ class ProjectUpdate(BaseModel):
     tier: Tier | None = None
     data_source: DataSourceIn | None = None
     webhook_url: WebhookUrl | Literal[""] | None = Field(default=None, description='"" removes the URL')
+    check: bool = Field(
+        default=False, description="with a new data_source: refuse (422, with the cause) one that cannot be read"
+    )
 
 
 class ProjectRead(BaseModel):
@@ -154,6 +162,14 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="", max_length=200)
+
+
+class KeyRead(BaseModel):
+    id: str
+    project_id: str | None
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None = Field(description="when the key stopped working; null while it works")
 
 
 class KeyIssued(BaseModel):

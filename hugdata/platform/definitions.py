@@ -5,6 +5,7 @@ from dagster import Definitions, in_process_executor
 from hugdata.config import get_settings
 from hugdata.platform.analytics_assets import usage_analytics
 from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
+from hugdata.platform.cancellations import run_cancellation_sensor
 from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.query_assets import model_accuracy, query_history_index, query_optimization_report
 from hugdata.platform.resources import (
@@ -36,7 +37,13 @@ defs = Definitions(
         build_nightly_schema_sync(running=get_settings().schedules_enabled),
         build_hourly_analytics_refresh(running=get_settings().schedules_enabled),
     ],
-    sensors=[project_onboarding_sensor, schema_change_sensor, asset_failure_sensor, *webhook_sensors],
+    sensors=[
+        project_onboarding_sensor,
+        schema_change_sensor,
+        asset_failure_sensor,
+        run_cancellation_sensor,
+        *webhook_sensors,
+    ],
     # A tenant's steps form one chain, so a process per step bought no parallelism; it cost each run three more
     # Python start-ups (imports, code location, model), the bulk of a run's time on a small machine (bench/onboarding).
     executor=in_process_executor,

@@ -93,14 +93,24 @@ def _open_cursor(raw: Any, kind: str) -> Any:
 
 
 def _close_cursor(connection: Connection, cursor: Any, kind: str, *, drained: bool) -> None:
-    if kind in ("mysql", "mariadb") and not drained:
-        # Closing an unbuffered cursor reads every remaining row off the socket; dropping the connection does not.
-        connection.invalidate()
-        return
     try:
+        if kind in ("mysql", "mariadb") and not drained:
+            # Closing an unbuffered cursor reads every remaining row off the socket: the server is told to stop
+            # the statement first, so only what is already in flight is read (and the connection stays sound).
+            _kill_statement(connection)
         cursor.close()
     except Exception:
         connection.invalidate()
+
+
+def _kill_statement(connection: Connection) -> None:
+    thread_id = int(connection.connection.driver_connection.thread_id())
+    killer = connection.engine.raw_connection()  # a connection of its own: the source engines do not pool
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute(f"KILL QUERY {thread_id}")
+    finally:
+        killer.close()
 
 
 class _RowReader:

@@ -45,3 +45,11 @@ class DuplicateGoldenQuestion(TenantError):
 
 class GoldenQuestionNotFound(TenantError):
     """No golden question with that ID in the project."""
+
+
+class KeyNotFound(TenantError):
+    """No API key with that ID belongs to the project."""
+
+
+class SourceUnreadable(TenantError):
+    """A data source asked to be checked at registration could not be read; the message names the cause."""

@@ -7,8 +7,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hugdata.tenants.errors import KeyNotFound
 from hugdata.tenants.models import ApiKey, KeyScope
 from hugdata.tenants.registry import get_project
 
@@ -74,3 +76,23 @@ def authenticate(session: Session, token: str, *, admin_token: str | None) -> Ca
     if not hmac.compare_digest(key.secret_sha256, _sha256(secret)):
         return None
     return Caller(scope=KeyScope(key.scope), project_id=key.project_id, key_id=key.id)
+
+
+def project_keys(session: Session, project_id: str) -> list[ApiKey]:
+    """The project's keys, revoked ones included, oldest first (their secrets are not stored, so none is shown)."""
+    get_project(session, project_id)
+    query = select(ApiKey).where(ApiKey.project_id == project_id).order_by(ApiKey.created_at, ApiKey.id)
+    return list(session.scalars(query))
+
+
+def revoke_key(session: Session, *, key_id: str, project_id: str | None = None) -> ApiKey:
+    """Refuse the key from now on (the caller commits); revoking a revoked key keeps its first revocation time.
+    With ``project_id`` the key must belong to that project, else KeyNotFound, as for an unknown key."""
+    key = session.get(ApiKey, key_id)
+    if key is None or (project_id is not None and key.project_id != project_id):
+        where = f" of project {project_id!r}" if project_id is not None else ""
+        raise KeyNotFound(f"no key {key_id!r}{where}")
+    if key.revoked_at is None:
+        key.revoked_at = session.scalar(select(func.now()))
+        session.flush()
+    return key

@@ -51,3 +51,30 @@ def test_values_the_database_cannot_hold_are_a_422_not_a_500(client: TestClient,
     ):
         assert response.status_code == 422 and "NUL" in response.json()["detail"]
     assert client.get("/v1/audit?before=99999999999999999999", headers=admin).status_code == 422
+
+
+def test_malformed_json_says_where_and_what_was_expected(client: TestClient, admin: dict[str, str]) -> None:
+    body = '{\n  "id": "acme",\n  "name": "Acme"\n  "tier": "free"\n}'
+    response = client.post("/v1/projects", content=body, headers={**admin, "content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "invalid request: body: not valid JSON at line 4, column 3 (character 37): Expecting ',' delimiter"
+    )
+
+
+def test_a_body_that_is_not_utf8_is_a_422_that_says_so(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.post(
+        "/v1/projects", content=b'{"id": "\xff\xfe"}', headers={**admin, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "not UTF-8" in response.json()["detail"] and "0xff at position 8" in response.json()["detail"]
+    assert client.get("/v1/projects/nope", headers=admin).status_code == 404  # other HTTP errors are unchanged
+
+
+def test_a_trailing_slash_redirect_names_only_the_path_whatever_the_host_header(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    response = client.get("/v1/projects/?limit=5", headers={**admin, "host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/v1/projects?limit=5"
+    assert client.get("/v1/projects/", headers=admin).status_code == 200  # followed, on the same host
+    assert client.get("/nothing-here/", headers=admin).status_code == 404

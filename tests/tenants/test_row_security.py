@@ -92,3 +92,18 @@ def test_search_reads_run_as_the_tenant_role_scoped_to_the_searched_project(
             assert connection.exec_driver_sql("SELECT count(*) FROM query_log").scalar() == 2
     finally:
         engine.dispose()
+
+
+def test_every_table_holding_a_project_column_is_under_row_level_security(clean_platform: ApiRuntime) -> None:
+    with clean_platform.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.table_name, t.relrowsecurity, has_table_privilege(:role, c.table_name, 'SELECT') "
+                "FROM information_schema.columns c JOIN pg_class t ON t.relname = c.table_name "
+                "WHERE c.table_schema = 'public' AND c.column_name = 'project_id' ORDER BY 1"
+            ),
+            {"role": TENANT_ROLE},
+        ).all()
+    assert len(rows) >= 15
+    # The audit log is the admins' alone: the tenant role cannot read it at all.
+    assert [(name, readable) for name, secured, readable in rows if not secured] == [("audit_log", False)]

@@ -10,8 +10,11 @@ from hugdata.api.deps import AdminOnly, CurrentProject, ProjectIdPath, RuntimeDe
 from hugdata.api.offboarding import OffboardReport, offboard
 from hugdata.api.routes.audit import write_audit
 from hugdata.api.schemas import ErrorBody, ProjectCreate, ProjectPage, ProjectRead, ProjectUpdate
+from hugdata.tenants.data_sources import DataSourceSpec
+from hugdata.tenants.errors import SourceUnreadable
 from hugdata.tenants.project_ids import validate_project_id
 from hugdata.tenants.registry import get_project, list_projects, register_project, update_project
+from hugdata.tenants.source_check import check_source
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
@@ -21,6 +24,13 @@ class ProjectDeleted(OffboardReport):
 
 
 _ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}}
+
+
+def require_readable(spec: DataSourceSpec) -> None:
+    """SourceUnreadable (422) with the classified cause unless the platform can connect to ``spec`` and read it."""
+    check = check_source(spec)
+    if check.error is not None:
+        raise SourceUnreadable(f"the data source cannot be read: {check.error.message(spec)}")
 
 
 @router.post(
@@ -37,7 +47,10 @@ _ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": 
 def create_project(
     body: ProjectCreate, response: Response, caller: AdminOnly, session: SessionDep, runtime: RuntimeDep
 ) -> ProjectRead:
-    """Register a project and add its Dagster partition; an identical repeat answers 200 with the same project."""
+    """Register a project and add its Dagster partition; an identical repeat answers 200 with the same project.
+    With `check: true` the data source is connected to first, and one that cannot be read is refused (422)."""
+    if body.check:
+        require_readable(body.data_source.to_spec().normalized())
     registration = register_project(
         session,
         partitions=runtime.partitions,
@@ -79,6 +92,8 @@ def patch_project(
 ) -> ProjectRead:
     """Change a project's name, tier or data source (a new data source replaces the old one whole)."""
     validate_project_id(project_id)
+    if body.check and body.data_source is not None:
+        require_readable(body.data_source.to_spec().normalized())
     project = update_project(
         session,
         vault=runtime.vault,
@@ -88,7 +103,8 @@ def patch_project(
         data_source=body.data_source.to_spec() if body.data_source else None,
         webhook_url=body.webhook_url,
     )
-    changed = sorted(body.model_dump(exclude_unset=True))  # field names only: a data source holds a password
+    # Field names only: a data source holds a password.
+    changed = sorted(set(body.model_dump(exclude_unset=True)) - {"check"})
     write_audit(session, runtime, caller, "project.update", project_id, {"fields": changed})
     session.commit()
     session.refresh(project)

@@ -13,9 +13,11 @@ from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, S
 from hugdata.api.schemas import ErrorBody
 from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, with_upstreams
 from hugdata.tenants.asset_states import project_asset_states
+from hugdata.tenants.audit import actor_of
 from hugdata.tenants.models import Tier
 from hugdata.tenants.project_ids import validate_project_id
-from hugdata.tenants.registry import get_project
+from hugdata.tenants.registry import get_project, project_exists
+from hugdata.tenants.run_cancellations import request_cancel
 
 router = APIRouter(tags=["runs"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -46,6 +48,9 @@ class RunRead(BaseModel):
     created_at: datetime | None
     started_at: datetime | None
     ended_at: datetime | None
+    cancel_requested: bool = Field(
+        default=False, description="true when a cancel was accepted for a run still starting: it stops once started"
+    )
 
     @classmethod
     def of(cls, run: RunInfo) -> RunRead:
@@ -133,14 +138,24 @@ def read_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep) -> RunRe
     status_code=status.HTTP_202_ACCEPTED,
     responses={**_ERRORS, 409: {"model": ErrorBody}},
 )
-def cancel_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep) -> RunRead:
-    """Cancel a queued run or terminate a running one; a finished run answers 409."""
+def cancel_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> RunRead:
+    """Cancel a queued run or terminate a running one; a finished run answers 409. A run still starting (its worker
+    not up yet) is cancelled as soon as it has started: the answer says `cancel_requested`."""
     run = _visible_run(run_id, caller, runtime)
     if run.status in FINISHED:
         raise HTTPException(status.HTTP_409_CONFLICT, f"run {run_id!r} already finished with {run.status}")
-    runtime.dagster_runs.cancel(run_id)
-    updated = runtime.dagster_runs.run(run_id)
-    return RunRead.of(updated or run)
+    if runtime.dagster_runs.try_cancel(run_id):
+        return RunRead.of(runtime.dagster_runs.run(run_id) or run)
+    if run.project_id is None or not project_exists(session, run.project_id):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"run {run_id!r} is starting and cannot be stopped yet; retry in a few seconds"
+        )
+    request_cancel(session, run_id=run_id, project_id=run.project_id, requested_by=actor_of(caller))
+    session.commit()
+    runtime.dagster_runs.try_cancel(run_id)  # it may have started in the meantime
+    read = RunRead.of(runtime.dagster_runs.run(run_id) or run)
+    read.cancel_requested = True
+    return read
 
 
 class SeedTrigger(BaseModel):

@@ -18,6 +18,8 @@ ADMIN_ONLY = {
     ("PATCH", "/v1/projects/{project_id}"),
     ("DELETE", "/v1/projects/{project_id}"),
     ("POST", "/v1/projects/{project_id}/keys"),
+    ("GET", "/v1/projects/{project_id}/keys"),
+    ("DELETE", "/v1/projects/{project_id}/keys/{key_id}"),
     ("GET", "/v1/audit"),
     ("POST", "/v1/backfills"),
     ("POST", "/dagster/trigger"),
@@ -77,6 +79,7 @@ def test_every_route_answers_each_kind_of_caller_as_it_should(api: TestClient, t
             .replace("{run_id}", run_id)
             .replace("{backfill_id}", backfill_id)
             .replace("{question_id}", "1")
+            .replace("{key_id}", "0000000000000000")
         )
         body = BODIES.get(template, {}) if method in ("POST", "PATCH") else None
 

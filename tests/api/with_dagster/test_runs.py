@@ -223,3 +223,29 @@ def test_a_daemon_killed_mid_run_loses_no_webhook_event(
     assert events["succeeded"]["event_id"] == f"{run_id}:succeeded"  # type: ignore[index]
     assert sum(e["status"] == "succeeded" for e in receiver.events) == 1
     assert receiver.bad_signatures == 0
+
+
+def test_a_run_cancelled_while_starting_is_accepted_and_stopped_once_it_has_started(
+    api: TestClient, tmp_path: Path, black_hole: int
+) -> None:
+    # The source hangs, so a started run stays running until it is cancelled.
+    source = {"dialect": "postgresql", "host": "127.0.0.1", "port": black_hole, "database": "x", "username": "u"}
+    key = _register(api, "starting", source)
+    run_id = wait_until(
+        lambda: (api.get("/v1/projects/starting/runs", headers=key).json()["items"] or [{}])[0].get("run_id")
+    )
+    caught = None
+    for _ in range(3):
+        status = wait_until(lambda: (s := _status(api, run_id)) != "QUEUED" and s, timeout_s=120, what="a launch")  # noqa: B023
+        if status == "STARTING":
+            caught = api.post(f"/v1/runs/{run_id}/cancel", headers=key)
+            if caught.json().get("cancel_requested"):
+                break
+        # Too late to catch the start: stop this run and try again with a new one.
+        api.post(f"/v1/runs/{run_id}/cancel", headers=ADMIN)
+        wait_until(lambda: _status(api, run_id) in ("CANCELED", "FAILURE"), what="the run to stop")  # noqa: B023
+        run_id = api.post("/v1/projects/starting/materializations", json={}, headers=key).json()["run_id"]
+        caught = None
+    assert caught is not None, "never saw the run while it was STARTING"
+    assert caught.status_code == 202 and caught.json()["cancel_requested"] is True
+    assert wait_until(lambda: _status(api, run_id) == "CANCELED", timeout_s=90, what="the starting run to be cancelled")
