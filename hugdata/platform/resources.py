@@ -6,7 +6,6 @@ at run time, so no secret ever lands in run config or the Dagster UI.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from hugdata.tenants.models import Dialect, Tier
 from hugdata.tenants.registry import get_project
 from hugdata.tenants.schema_probe import schema_fingerprint
 from hugdata.tenants.source_engines import SourceLimits, open_source_engine
+from hugdata.tenants.source_errors import classify_source_error
 from hugdata.tenants.vault import CredentialVault
 
 
@@ -85,14 +85,6 @@ class PlatformDatabaseResource(ConfigurableResource):
                 tier=Tier(project.tier),
                 dialect=Dialect(project.data_source.dialect),
             )
-
-
-# Driver messages that mean retrying cannot help: wrong credentials, missing database or file.
-_PERMANENT = re.compile(
-    r"password authentication failed|access denied|unable to open database file|does not exist|unknown database|"
-    r"no such file|no pg_hba.conf entry",
-    re.IGNORECASE,
-)
 
 
 class TenantDatabaseResource(ConfigurableResource):
@@ -155,17 +147,18 @@ class TenantDatabaseResource(ConfigurableResource):
 
 
 def source_failure(project_id: str, spec: DataSourceSpec, exc: Exception) -> Failure:
-    """A Dagster failure for an unreachable or refusing source: retried only when the cause may pass."""
-    cause = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if spec.password:
-        cause = cause.replace(spec.password, "***")
-    where = spec.path if spec.dialect is Dialect.sqlite else f"{spec.host}:{spec.port}/{spec.database}"
-    permanent = bool(_PERMANENT.search(cause))
+    """A Dagster failure for an unreachable or refusing source, classified by the driver's error code: retried only
+    when the cause may pass (refused, timed out, unavailable), never for a wrong password or a missing database."""
+    error = classify_source_error(exc, spec)
     return Failure(
-        description=f"project {project_id}: cannot read its {spec.dialect.value} database at {where}: "
-        f"{type(exc).__name__}: {cause}",
-        metadata={"project_id": project_id, "dialect": spec.dialect.value, "retryable": not permanent},
-        allow_retries=not permanent,
+        description=f"project {project_id}: cannot read its {error.message(spec)}",
+        metadata={
+            "project_id": project_id,
+            "dialect": spec.dialect.value,
+            "error_kind": error.kind.value,
+            "retryable": error.retryable,
+        },
+        allow_retries=error.retryable,
     )
 
 

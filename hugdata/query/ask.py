@@ -28,6 +28,7 @@ from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.registry import get_project
 from hugdata.tenants.source_engines import SourceLimits, open_source_engine
+from hugdata.tenants.source_errors import classify_source_error
 from hugdata.tenants.vault import CredentialVault
 
 
@@ -72,11 +73,11 @@ class _SourceEngine:
     """The tenant's read-only engine, opened on first use and disposed once at the end of the ask."""
 
     def __init__(self, spec: DataSourceSpec, limits: SourceLimits) -> None:
-        self._spec, self._limits, self._engine = spec, limits, None
+        self.spec, self._limits, self._engine = spec, limits, None
 
     def __call__(self) -> Engine:
         if self._engine is None:
-            self._engine = open_source_engine(self._spec, self._limits)
+            self._engine = open_source_engine(self.spec, self._limits)
         return self._engine
 
     def dispose(self) -> None:
@@ -129,10 +130,9 @@ def ask(
                     limits=ctx.limits,
                 )
             except SQLAlchemyError as exc:
-                entry.error_class = f"source:{type(exc.orig or exc).__name__}"[:64]
-                raise QuestionNotAnswered(
-                    f"the query failed on the project's database ({type(exc.orig or exc).__name__})"
-                ) from None
+                error = classify_source_error(exc, spec)
+                entry.error_class = f"source:{error.kind.value}"
+                raise QuestionNotAnswered(f"the query failed on the project's {error.message(spec)}") from None
             result.executed, result.columns, result.rows = True, rows.columns, rows.rows
             result.truncated, result.truncated_by, result.column_types = (
                 rows.truncated,
@@ -170,9 +170,10 @@ def _plan_offline(
             f"{declined}; this question needs an LLM endpoint: set HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL"
         ) from None
     except SQLAlchemyError as exc:
-        entry.error_class = f"source:{type(exc.orig or exc).__name__}"[:64]
+        error = classify_source_error(exc, source.spec)
+        entry.error_class = f"source:{error.kind.value}"
         raise QuestionNotAnswered(
-            f"the project's database could not be read ({type(exc.orig or exc).__name__})"
+            f"the offline planner could not read the project's {error.message(source.spec)}"
         ) from None
     entry.sql = sql
     # The planner's SQL passes the same gate as an LLM's: nothing reaches the source unvalidated.

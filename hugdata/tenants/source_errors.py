@@ -39,7 +39,7 @@ _EXPLAINED = {
     SourceErrorKind.permission: "the user may not read it",
     SourceErrorKind.unavailable: "the server is not accepting work right now",
     SourceErrorKind.not_a_database: "the file is not a SQLite database",
-    SourceErrorKind.other: "it failed",
+    SourceErrorKind.other: "the database reported an error",
 }
 _RETRYABLE = frozenset(
     {SourceErrorKind.refused, SourceErrorKind.timeout, SourceErrorKind.unavailable, SourceErrorKind.other}

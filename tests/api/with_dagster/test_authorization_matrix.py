@@ -20,6 +20,8 @@ ADMIN_ONLY = {
     ("POST", "/v1/projects/{project_id}/keys"),
     ("GET", "/v1/projects/{project_id}/keys"),
     ("DELETE", "/v1/projects/{project_id}/keys/{key_id}"),
+    ("POST", "/v1/data-sources/check"),
+    ("POST", "/v1/projects/{project_id}/data-source/check"),
     ("GET", "/v1/audit"),
     ("POST", "/v1/backfills"),
     ("POST", "/dagster/trigger"),
@@ -31,6 +33,7 @@ BODIES = {
     "/v1/projects/{project_id}/ask": {"question": "How many orders?", "execute": False},
     "/v1/projects/{project_id}/golden-questions": {"question": "q", "expected_sql": "SELECT 1"},
     "/dagster/trigger": {"project_id": "matrix-a"},
+    "/v1/data-sources/check": {"dialect": "sqlite", "path": "/nonexistent.db"},
 }
 
 
