@@ -104,10 +104,13 @@ def test_launcher_role_grants_exactly_what_the_run_launcher_needs_and_nothing_cl
     assert not [o for o in objects if o["kind"] in ("ClusterRole", "ClusterRoleBinding")]
     [role] = [o for o in objects if o["kind"] == "Role"]
     assert role["metadata"]["namespace"] == "hugdata-runs"
+    # What dagster-k8s calls (checked against a real API server in test_on_cluster.py), and nothing more.
     assert role["rules"] == [
-        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list", "watch", "delete"]},
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "list", "delete"]},
+        {"apiGroups": ["batch"], "resources": ["jobs/status"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "delete"]},
         {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["list"]},
     ]
     [binding] = [o for o in objects if o["kind"] == "RoleBinding"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hd-hugdata", "namespace": "hugdata"}]
@@ -119,13 +122,16 @@ def test_no_secret_value_is_written_outside_the_secret() -> None:
     for obj in objects:
         if obj["kind"] != "Secret":
             assert not [c for c in canaries if c in yaml.safe_dump(obj)], obj["metadata"]["name"]
-    [secret] = [o for o in objects if o["kind"] == "Secret"]
-    assert set(secret["data"]) == {
+    # The release namespace's Secret and its copy in the run namespace, with the same generated values.
+    secrets = [o for o in objects if o["kind"] == "Secret"]
+    assert sorted(s["metadata"]["namespace"] for s in secrets) == ["hugdata", "hugdata-runs"]
+    assert secrets[0]["data"] == secrets[1]["data"]
+    assert set(secrets[0]["data"]) == {
         "admin-token",
         "encryption-keys",
         "webhook-secret",
         "llm-api-key",
-        "postgres-password",
+        "postgresql-password",
     }
 
 
@@ -147,7 +153,15 @@ def test_instance_config_holds_a_valid_k8s_run_launcher_and_the_per_project_limi
     assert result.success, result.errors
     assert launcher["config"]["job_namespace"] == "hugdata-runs"
     assert launcher["config"]["job_image"] == "registry.example.com/hugdata/platform:1.4.0"
-    assert launcher["config"]["env_secrets"] == ["hd-hugdata-secrets"]
+    # Run pods get the platform's own environment (secrets by reference), not the Secret's keys as variables.
+    assert "env_secrets" not in launcher["config"] and "postgres_password_secret" not in launcher["config"]
+    run_config = launcher["config"]["run_k8s_config"]
+    env = {e["name"]: e for e in run_config["container_config"]["env"]}
+    assert env["DAGSTER_PG_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "postgresql-password"
+    assert "DAGSTER_HOME" not in env  # dagster-k8s sets it from dagster_home
+    assert run_config["pod_spec_config"]["automountServiceAccountToken"] is False
+    assert run_config["job_spec_config"] == {"ttlSecondsAfterFinished": 3600, "backoffLimit": 0}
+    assert instance["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
     coordinator = instance["run_coordinator"]["config"]
     assert coordinator["max_concurrent_runs"] == 20
     assert coordinator["tag_concurrency_limits"] == [

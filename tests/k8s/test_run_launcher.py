@@ -1,11 +1,10 @@
-"""The real K8sRunLauncher turns a tenant run into a labelled, sized Job, sent to a fake Kubernetes API over HTTP."""
+"""The real K8sRunLauncher, configured exactly as the chart configures it, turns a tenant run into a labelled, sized
+Job on the test's real API server (which admits it into a namespace enforcing the restricted PodSecurity level)."""
 
 import json
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from dagster import DagsterInstance
 from dagster._core.code_pointer import CodePointer
 from dagster._core.launcher import LaunchRunContext
 from dagster._core.origin import JobPythonOrigin, RepositoryPythonOrigin
-from dagster_k8s import K8sRunLauncher
+from kubernetes import client as k8s
 
 from hugdata.config import Settings, get_settings
 from hugdata.k8s.tenant_runs import PROJECT_LABEL, TIER_LABEL, TIER_RESOURCES, tenant_namespace
@@ -22,53 +21,30 @@ from hugdata.platform.definitions import defs
 from hugdata.platform.instance import PARTITION_TAG, open_instance, project_tags
 from hugdata.platform.k8s_launcher import TenantNamespaceK8sRunLauncher
 from hugdata.tenants.models import Tier
+from tests.k8s.conftest import RESTRICTED
+from tests.k8s.control_plane import ControlPlane
 from tests.k8s.test_chart import PRODUCTION_VALUES, render
 
 IMAGE = "registry.example.com/hugdata/platform:1.4.0"  # PRODUCTION_VALUES' image
 CANARY_PASSWORD = "canary-" + uuid.uuid4().hex
+RUNS = "launcher-runs"  # runs.namespace here, apart from the namespaces of test_on_cluster's release
+TENANT_NAMESPACE = tenant_namespace("hugdata-t-", "Acme_Corp.eu")
 
 
-class FakeKubernetesApi(BaseHTTPRequestHandler):
-    """Accepts `POST /apis/batch/v1/namespaces/{ns}/jobs` as the API server does and keeps what it was sent."""
-
-    created: list[tuple[str, dict]] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        parts = self.path.split("?")[0].strip("/").split("/")
-        if parts[:3] != ["apis", "batch", "v1"] or parts[5:] != ["jobs"]:
-            self.send_response(404)
-            self.end_headers()
-            return
-        FakeKubernetesApi.created.append((parts[4], body))
-        answer = json.dumps(body).encode()
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args: object) -> None:
-        pass
+@pytest.fixture(scope="module")
+def cluster(control_plane: ControlPlane) -> Iterator[k8s.ApiClient]:
+    with control_plane.api_client() as api:
+        core = k8s.CoreV1Api(api)
+        for name in (RUNS, TENANT_NAMESPACE):
+            core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=RESTRICTED)))
+        yield api
+        for name in (RUNS, TENANT_NAMESPACE):
+            core.delete_namespace(name)
 
 
 @pytest.fixture
-def kubeconfig(tmp_path: Path) -> Iterator[Path]:
-    FakeKubernetesApi.created = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeKubernetesApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "fake", "cluster": {"server": f"http://127.0.0.1:{server.server_address[1]}"}}],
-        "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-        "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
-        "current-context": "fake",
-    }
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(config))
-    yield path
-    server.shutdown()
+def kubeconfig(control_plane: ControlPlane) -> Path:
+    return control_plane.admin_kubeconfig
 
 
 @pytest.fixture
@@ -78,9 +54,10 @@ def instance(settings: Settings) -> Iterator[DagsterInstance]:
     opened.dispose()
 
 
-def _launcher(kubeconfig: Path, instance: DagsterInstance) -> K8sRunLauncher:
-    """The launcher exactly as the chart configures it, pointed at the fake API server instead of in-cluster."""
-    [config_map] = [o for o in render(PRODUCTION_VALUES) if o["kind"] == "ConfigMap"]
+def _launcher(kubeconfig: Path, instance: DagsterInstance) -> TenantNamespaceK8sRunLauncher:
+    """The launcher exactly as the chart configures it, pointed at the test's API server instead of in-cluster."""
+    values = {**PRODUCTION_VALUES, "runs": {**PRODUCTION_VALUES["runs"], "namespace": RUNS}}
+    [config_map] = [o for o in render(values) if o["kind"] == "ConfigMap"]
     config = yaml.safe_load(config_map["data"]["dagster.yaml"])["run_launcher"]["config"]
     launcher = TenantNamespaceK8sRunLauncher(
         **{**config, "load_incluster_config": False, "kubeconfig_file": str(kubeconfig)}
@@ -104,16 +81,21 @@ def _tenant_run(instance: DagsterInstance, project_id: str, tier: Tier):  # type
     )
 
 
+def _stored_job(api: k8s.ApiClient, namespace: str, run_id: str) -> dict:
+    [job] = k8s.BatchV1Api(api).list_namespaced_job(namespace, label_selector=f"dagster/run-id={run_id}").items
+    return api.sanitize_for_serialization(job)
+
+
+@pytest.mark.k8s
 @pytest.mark.parametrize("tier", list(Tier))
 def test_tenant_run_becomes_a_job_labelled_and_sized_by_its_tier(
-    kubeconfig: Path, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch, tier: Tier
+    kubeconfig: Path, cluster: k8s.ApiClient, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch, tier: Tier
 ) -> None:
     monkeypatch.setenv("HUGDATA_CANARY_SOURCE_PASSWORD", CANARY_PASSWORD)  # a secret the launcher must not copy
     run = _tenant_run(instance, "acme-42", tier)
     _launcher(kubeconfig, instance).launch_run(LaunchRunContext(dagster_run=run, workspace=None))
 
-    [(namespace, job)] = FakeKubernetesApi.created
-    assert namespace == "hugdata-runs"  # the chart's runs.namespace
+    job = _stored_job(cluster, RUNS, run.run_id)  # admitted by the API server into the chart's runs.namespace
     for metadata in (job["metadata"], job["spec"]["template"]["metadata"]):
         assert metadata["labels"][PROJECT_LABEL] == "acme-42"
         assert metadata["labels"][TIER_LABEL] == tier.value
@@ -122,21 +104,24 @@ def test_tenant_run_becomes_a_job_labelled_and_sized_by_its_tier(
     [container] = pod["containers"]
     assert container["image"] == IMAGE
     assert container["resources"] == TIER_RESOURCES[tier]
-    assert {"secretRef": {"name": "hd-hugdata-secrets"}} in container["envFrom"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["automountServiceAccountToken"] is False
     assert CANARY_PASSWORD not in json.dumps(job)
     assert not [c for c in PRODUCTION_VALUES["secrets"].values() if c in json.dumps(job)]
-    # Literal env values are Dagster's own run facts; every secret arrives by reference (envFrom) only.
-    assert {e["name"] for e in container.get("env", [])} <= {
-        "DAGSTER_RUN_JOB_NAME",
-        "DAGSTER_HOME",
+    # Every secret arrives by reference only: no literal value holds one, and no Secret is poured in whole.
+    assert "envFrom" not in container
+    secret_refs = {e["name"] for e in container["env"] if "valueFrom" in e}
+    assert {
         "DAGSTER_PG_PASSWORD",
-    }
-    assert all("value" not in e for e in container.get("env", []) if e["name"] == "DAGSTER_PG_PASSWORD")
+        "HUGDATA_DB_PASSWORD",
+        "HUGDATA_ADMIN_TOKEN",
+        "HUGDATA_ENCRYPTION_KEYS",
+    } <= secret_refs
 
 
+@pytest.mark.k8s
 def test_with_per_tenant_namespaces_a_run_lands_in_its_projects_namespace(
-    kubeconfig: Path, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    kubeconfig: Path, cluster: k8s.ApiClient, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HUGDATA_RUN_NAMESPACE_PREFIX", "hugdata-t-")
     get_settings.cache_clear()
@@ -146,8 +131,8 @@ def test_with_per_tenant_namespaces_a_run_lands_in_its_projects_namespace(
         monkeypatch.delenv("HUGDATA_RUN_NAMESPACE_PREFIX")
         get_settings.cache_clear()
     _launcher(kubeconfig, instance).launch_run(LaunchRunContext(dagster_run=run, workspace=None))
-    [(namespace, job)] = FakeKubernetesApi.created
-    assert namespace == tenant_namespace("hugdata-t-", "Acme_Corp.eu") != tenant_namespace("hugdata-t-", "acme-corp-eu")
+    assert tenant_namespace("hugdata-t-", "acme-corp-eu") != TENANT_NAMESPACE
+    job = _stored_job(cluster, TENANT_NAMESPACE, run.run_id)
     assert job["metadata"]["labels"][PROJECT_LABEL] == "Acme_Corp.eu"
 
 

@@ -68,17 +68,16 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Environment of every platform container: settings by value, secrets only by reference. The database URLs
-are assembled by Kubernetes from the password variable, so no password is written into a manifest. */}}
-{{- define "hugdata.env" -}}
+{{/* Environment of every platform container, run pods included: settings by value, secrets only by reference.
+The database URLs are assembled by Kubernetes from the password variable, so no password is written into a
+manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets it on run pods itself. */}}
+{{- define "hugdata.platformEnv" -}}
 - name: HUGDATA_ENVIRONMENT
   value: production
 - name: HUGDATA_STATE_DIR
   value: /var/lib/hugdata
 - name: HOME
   value: /tmp
-- name: DAGSTER_HOME
-  value: /opt/dagster/home
 - name: HUGDATA_DAGSTER_HOME
   value: /opt/dagster/home
 - name: HUGDATA_DB_PASSWORD
@@ -117,6 +116,12 @@ are assembled by Kubernetes from the password variable, so no password is writte
   valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: llm-api-key, optional: true}}
 {{- end -}}
 
+{{- define "hugdata.env" -}}
+- name: DAGSTER_HOME
+  value: /opt/dagster/home
+{{ include "hugdata.platformEnv" . }}
+{{- end -}}
+
 {{/* Writable places on a read-only root filesystem, and the instance's dagster.yaml inside DAGSTER_HOME. */}}
 {{- define "hugdata.volumeMounts" -}}
 - {name: tmp, mountPath: /tmp}
@@ -124,6 +129,36 @@ are assembled by Kubernetes from the password variable, so no password is writte
 - {name: dagster-home, mountPath: /opt/dagster/home}
 - {name: instance, mountPath: /opt/dagster/home/dagster.yaml, subPath: dagster.yaml, readOnly: true}
 - {name: instance, mountPath: /opt/dagster/workspace/workspace.yaml, subPath: workspace.yaml, readOnly: true}
+{{- end -}}
+
+{{/* A run pod's writable places; dagster-k8s mounts the instance's dagster.yaml into DAGSTER_HOME itself. */}}
+{{- define "hugdata.runVolumeMounts" -}}
+- {name: tmp, mountPath: /tmp}
+- {name: state, mountPath: /var/lib/hugdata}
+- {name: dagster-home, mountPath: /opt/dagster/home}
+{{- end -}}
+
+{{- define "hugdata.runVolumes" -}}
+- {name: tmp, emptyDir: {}}
+- {name: state, emptyDir: {}}
+- {name: dagster-home, emptyDir: {}}
+{{- end -}}
+
+{{/* Every namespace run Jobs may use: runs.namespace, and the per-tenant ones listed. */}}
+{{- define "hugdata.runNamespaces" -}}
+{{- $namespaces := list (include "hugdata.runNamespace" .) }}
+{{- if .Values.runs.namespacePerTenant.enabled }}
+{{- $namespaces = concat $namespaces .Values.runs.namespacePerTenant.namespaces | uniq }}
+{{- end }}
+{{- toJson $namespaces -}}
+{{- end -}}
+
+{{/* Objects the pre-install/pre-upgrade migrations hook needs are hooks too, created first: Helm creates a
+release's ordinary objects only after its pre-install hooks have run. */}}
+{{- define "hugdata.hookFirst" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation
 {{- end -}}
 
 {{- define "hugdata.volumes" -}}
