@@ -86,7 +86,11 @@ def image() -> ImageStandIn:
 
 def runs_here(pod: k8s.V1Pod) -> bool:
     labels = pod.metadata.labels or {}
-    return labels.get("app.kubernetes.io/component") in RUN_COMPONENTS
+    component = labels.get("app.kubernetes.io/component")
+    # Other releases' hooks run too; only the main release has a daemon and a code server running.
+    if component in ("code-server", "daemon"):
+        return labels.get("app.kubernetes.io/instance") == RELEASE
+    return component in RUN_COMPONENTS
 
 
 @dataclass

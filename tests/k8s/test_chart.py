@@ -231,3 +231,27 @@ def test_per_tenant_namespaces_get_the_run_account_and_the_launcher_role_each() 
     for version in KUBERNETES_VERSIONS:
         for obj in objects:
             kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_per_tenant_namespaces_can_be_created_with_their_podsecurity_labels_and_a_secret_copy() -> None:
+    values = {
+        "runs": {
+            "namespace": "hugdata-runs",
+            "createNamespace": True,
+            "namespacePerTenant": {"enabled": True, "createNamespaces": True, "namespaces": ["hugdata-t-acme"]},
+        }
+    }
+    objects = render(values)
+    namespaces = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Namespace"}
+    assert set(namespaces) == {"hugdata-runs", "hugdata-t-acme"}
+    for namespace in namespaces.values():
+        assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+        assert namespace["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    secrets = sorted(o["metadata"]["namespace"] for o in objects if o["kind"] == "Secret")
+    assert secrets == ["hugdata", "hugdata-runs", "hugdata-t-acme"]
+    # The hook's own inputs are hooks themselves, created before it (weight -10 < 0).
+    hooks = {(o["kind"], o["metadata"].get("namespace")): o["metadata"].get("annotations", {}) for o in objects}
+    assert hooks[("Secret", "hugdata")]["helm.sh/hook-weight"] == "-10"
+    assert "helm.sh/hook" not in hooks[("Secret", "hugdata-runs")]
+    [config_map] = [o for o in objects if o["kind"] == "ConfigMap"]
+    assert config_map["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"

@@ -32,7 +32,7 @@ from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect, Tier
 from hugdata.tenants.registry import register_project
 from hugdata.tenants.vault import CredentialVault
-from tests.k8s.conftest import CHART, NAMESPACE, RELEASE, RUNS, Release
+from tests.k8s.conftest import CHART, NAMESPACE, RELEASE, RESTRICTED, RUNS, Release
 
 pytestmark = pytest.mark.k8s
 SECRET = f"{RELEASE}-hugdata-secrets"
@@ -262,3 +262,29 @@ def _launcher_as_the_chart_configures_it(release: Release, instance: DagsterInst
     )
     launcher.register_instance(instance)
     return launcher
+
+
+def test_with_existing_secrets_the_hook_still_finds_its_config_and_runs_get_a_copy(release: Release) -> None:
+    core = release.core()
+    namespace, runs = "hugdata-ext", "hugdata-ext-runs"
+    core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace, labels=RESTRICTED)))
+    fernet = _secret_data(release, NAMESPACE)["encryption-keys"]
+    keys = {"admin-token": "ext-admin-" + "a" * 30, "encryption-keys": fernet, "webhook-secret": "ext-webhook",
+            "postgresql-password": "pw"}  # fmt: skip
+    core.create_namespaced_secret(namespace, k8s.V1Secret(metadata=k8s.V1ObjectMeta(name="ops-hugdata"),
+                                                          string_data=keys))  # fmt: skip
+    values = {
+        **release.values,
+        "secrets": {"existingSecret": "ops-hugdata"},
+        "postgres": {**release.values["postgres"], "existingSecret": "ops-hugdata", "password": ""},
+        "runs": {**release.values["runs"], "namespace": runs},
+    }
+    try:
+        release.config.install(helm.Chart.load(CHART), "ext", values, namespace=namespace, timeout=240)
+    except helm.HelmError as failed:
+        raise AssertionError(f"{failed}\n{release.kubelet.report()}") from None
+    hooks = [p for (ns, name), p in release.kubelet.pods.items() if ns == namespace and "migrations" in name]
+    assert [p.exit_codes for p in hooks] == [[0]]
+    assert not [s for s in core.list_namespaced_secret(namespace).items if s.metadata.name.startswith("ext-")]
+    copied = core.read_namespaced_secret("ops-hugdata", runs)
+    assert base64.b64decode(copied.data["admin-token"]).decode() == keys["admin-token"]
