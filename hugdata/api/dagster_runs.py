@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +31,9 @@ _RUN_QUERY = (
     "query Run($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run {" + _RUN_FIELDS + "}"
     " ... on RunNotFoundError { message } ... on PythonError { message } } }"
 )
+
+
+_EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
 class DagsterUnavailable(Exception):
@@ -101,12 +104,12 @@ class DagsterRuns:
             raise DagsterUnavailable(f"Dagster rejected the query: {body['errors'][0].get('message', '')}")
         return dict(body["data"])
 
-    def launch(self, *, project_id: str, tier: str, assets: Sequence[str] | None = None) -> str:
-        """Queue a run of the project's partition (all tenant assets, or ``assets``); return its run ID."""
+    def launch(self, *, project_id: str, tier: str, assets: Sequence[str] | None = None, job: str = TENANT_JOB) -> str:
+        """Queue a run of ``job`` over the project's partition (all its assets, or ``assets``); return its run ID."""
         tags = {PARTITION_TAG: project_id, **project_tags(project_id, tier)}
         try:
             return self._client.submit_job_execution(
-                TENANT_JOB,
+                job,
                 repository_location_name=CODE_LOCATION,
                 repository_name=REPOSITORY,
                 tags=tags,
@@ -118,11 +121,21 @@ class DagsterRuns:
             raise DagsterUnavailable(f"the Dagster webserver is unavailable ({type(exc).__name__})") from exc
 
     def project_runs(self, *, project_id: str, limit: int, cursor: str | None = None) -> list[RunInfo]:
-        """The project's runs, newest first; ``cursor`` is the last run ID of the previous page."""
-        data = self._query(
-            _RUNS_QUERY,
-            {"filter": {"tags": [{"key": PROJECT_TAG, "value": project_id}]}, "cursor": cursor, "limit": limit},
-        )
+        """The project's runs, newest first; ``cursor`` is the last run ID of the previous page.
+
+        A run is the project's when its project tag or its partition names it: runs the platform launches carry
+        both, runs Dagster's backfill daemon launches only the partition. Both lists are read from the same cursor
+        and merged, which keeps keyset paging exact.
+        """
+        merged: dict[str, RunInfo] = {}
+        for key in (PROJECT_TAG, PARTITION_TAG):
+            for run in self._runs({"tags": [{"key": key, "value": project_id}]}, cursor=cursor, limit=limit):
+                merged[run.run_id] = run
+        newest = sorted(merged.values(), key=lambda r: r.created_at or _EPOCH, reverse=True)
+        return newest[:limit]
+
+    def _runs(self, runs_filter: dict[str, Any], *, cursor: str | None, limit: int) -> list[RunInfo]:
+        data = self._query(_RUNS_QUERY, {"filter": runs_filter, "cursor": cursor, "limit": limit})
         result = data["runsOrError"]
         if result["__typename"] != "Runs":
             raise DagsterUnavailable(f"Dagster could not list runs: {result.get('message', '')}")
@@ -150,14 +163,33 @@ class DagsterRuns:
             raise DagsterUnavailable(f"Dagster did not start the backfill: {result.get('message', result)}")
         return str(result["backfillId"])
 
-    def backfill(self, backfill_id: str, *, final_asset: str) -> BackfillInfo | None:
-        """A backfill with its progress in projects, or None when Dagster does not know it."""
+    def backfill(self, backfill_id: str, *, asset_order: Sequence[str]) -> BackfillInfo | None:
+        """A backfill with its progress in projects, or None when Dagster does not know it. A project whose run
+        failed before its first step (a launch failure) counts as failed, which Dagster's asset counts miss."""
         result = self._query(_BACKFILL_QUERY, {"id": backfill_id})["partitionBackfillOrError"]
         if result["__typename"] == "BackfillNotFoundError":
             return None
         if result["__typename"] != "PartitionBackfill":
             raise DagsterUnavailable(f"Dagster could not read the backfill: {result.get('message', '')}")
-        return _backfill_info(result, final_asset)
+        counted = _backfill_info(result, asset_order)
+        if counted.status in TERMINAL_BACKFILL:
+            return counted.settled()
+        failed_runs = self._backfill_failed_projects(backfill_id)
+        return counted.with_failed(failed_runs)
+
+    def _backfill_failed_projects(self, backfill_id: str, page: int = 500) -> set[str]:
+        """Projects whose latest run of the backfill ended FAILURE or CANCELED."""
+        latest: dict[str, str] = {}
+        cursor = None
+        while True:
+            runs = self._runs({"tags": [{"key": BACKFILL_TAG, "value": backfill_id}]}, cursor=cursor, limit=page)
+            for run in runs:  # newest first: the first seen is a project's latest run
+                if run.project_id is not None:
+                    latest.setdefault(run.project_id, run.status)
+            if len(runs) < page:
+                break
+            cursor = runs[-1].run_id
+        return {project for project, status in latest.items() if status in ("FAILURE", "CANCELED")}
 
     def all_project_runs(self, project_id: str, *, page: int = 200) -> list[RunInfo]:
         """Every run tagged with the project, newest first."""
@@ -191,6 +223,20 @@ class DagsterRuns:
             raise DagsterUnavailable(f"Dagster did not wipe the history: {result.get('message', result['__typename'])}")
         return True
 
+    def failure_cause(self, run_id: str) -> str | None:
+        """Why a failed run failed, from its own events: failing steps' messages, else the run's error."""
+        result = self._query(_FAILURE_EVENTS, {"runId": run_id})["runOrError"]
+        if result["__typename"] != "Run":
+            return None
+        events = result["eventConnection"]["events"]
+        steps = [
+            f"{e.get('stepKey')}: {_step_message(e)}" for e in events if e["__typename"] == "ExecutionStepFailureEvent"
+        ]
+        if steps:
+            return "; ".join(s.strip() for s in steps)[:2000]
+        run_errors = [(e.get("error") or {}).get("message") for e in events if e["__typename"] == "RunFailureEvent"]
+        return next((m.strip() for m in run_errors if m), None)
+
     def cancel(self, run_id: str) -> None:
         """Cancel a queued run or terminate a running one."""
         try:
@@ -207,6 +253,18 @@ class DagsterRuns:
                 return False
             raise DagsterUnavailable(f"Dagster did not cancel the run: {exc}") from exc
         return True
+
+
+_FAILURE_EVENTS = (
+    "query Failure($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { eventConnection(limit: 1000) {"
+    " events { __typename ... on ExecutionStepFailureEvent { stepKey error { message }"
+    " failureMetadata { description } } ... on RunFailureEvent { error { message } } } } } } }"
+)
+
+
+def _step_message(event: dict[str, Any]) -> str:
+    description = (event.get("failureMetadata") or {}).get("description")
+    return str(description or (event.get("error") or {}).get("message", ""))
 
 
 _DELETE_RUN = (
@@ -232,6 +290,10 @@ _BACKFILL_QUERY = (
 )
 
 
+TERMINAL_BACKFILL = frozenset({"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"})
+BACKFILL_TAG = "dagster/backfill"
+
+
 @dataclass(frozen=True)
 class BackfillInfo:
     backfill_id: str
@@ -242,15 +304,26 @@ class BackfillInfo:
     failed: int
     in_progress: int
 
+    def settled(self) -> BackfillInfo:
+        """A finished backfill: every project not done failed, whether or not its run ever started."""
+        return replace(self, failed=self.total - self.done, in_progress=0)
 
-def _backfill_info(node: dict[str, Any], final_asset: str) -> BackfillInfo:
+    def with_failed(self, projects: set[str]) -> BackfillInfo:
+        """Counts that also know the projects whose runs failed before materializing or failing an asset."""
+        failed = min(self.total - self.done, max(self.failed, len(projects)))
+        return replace(self, failed=failed, in_progress=max(0, self.total - self.done - failed))
+
+
+def _backfill_info(node: dict[str, Any], asset_order: Sequence[str]) -> BackfillInfo:
     counts = {
         "/".join(s["assetKey"]["path"]): s
         for s in (node.get("assetBackfillData") or {}).get("assetBackfillStatuses") or []
         if s["__typename"] == "AssetPartitionsStatusCounts"
     }
     # A project is done when the last asset of its graph is; a failure upstream counts against it too.
-    last = counts.get(final_asset) or {}
+    # The last asset of the graph the backfill covers stands for the project: done when it is.
+    final = next((a for a in reversed(asset_order) if a in counts), None)
+    last = counts.get(final) or {} if final else {}
     projects = list(node.get("partitionNames") or [])
     return BackfillInfo(
         backfill_id=node["id"],

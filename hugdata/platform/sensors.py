@@ -20,12 +20,15 @@ from sqlalchemy import select
 
 from hugdata.config import get_settings
 from hugdata.platform.batches import is_batch, isolated_reruns, onboarding_requests, projects_of_run
+from hugdata.platform.failures import run_failure_cause
 from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, project_tags
 from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.asset_states import record_failed, swap_schema_fingerprint
 from hugdata.tenants.models import Project, ProjectStatus
+from hugdata.tenants.run_failures import record_run_failure
+from hugdata.tenants.vault import CredentialVault
 from hugdata.webhooks.outbox import enqueue
 
 PAGE = 500  # partitions read per tick; a burst of registrations drains over a few ticks
@@ -78,11 +81,22 @@ def asset_failure_sensor(
     }
     failed = [asset for asset in selected if asset not in done]
     with platform_db.session() as session:
-        if session.get(Project, project_id) is None:
+        project = session.get(Project, project_id)
+        if project is None:
             return None  # the project was removed meanwhile
-        record_failed(session, project_id=project_id, assets=failed, run_id=run.run_id)
+        cause = run_failure_cause(context.instance, run, secrets=[_source_password(project)])
+        record_failed(session, project_id=project_id, assets=failed, run_id=run.run_id, cause=cause)
+        record_run_failure(session, run_id=run.run_id, project_id=project_id, cause=cause)
         session.commit()
     return None
+
+
+def _source_password(project: Project) -> str | None:
+    """The tenant's database password, only to mask it should a driver have echoed it into an error."""
+    source = project.data_source
+    if source is None or not source.password_encrypted:
+        return None
+    return CredentialVault(get_settings().fernet_keys()).decrypt(source.password_encrypted)
 
 
 def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource, status: str) -> None:
@@ -120,6 +134,8 @@ def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDat
                 "ended_at": stats.end_time,
                 "occurred_at": getattr(context.dagster_event, "timestamp", None),
             }
+            if status == "failed":
+                payload["error"] = run_failure_cause(context.instance, run, secrets=[_source_password(project)])
             enqueue(session, event_id=event_id, project_id=project_id, payload=payload)
         session.commit()
 

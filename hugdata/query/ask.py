@@ -23,6 +23,7 @@ from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.query.prompt import build_messages, feedback_message
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
 from hugdata.query.values import category_value_lookup
+from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
 from hugdata.tenants.models import Dialect
@@ -92,7 +93,7 @@ def project_source(
     project = get_project(session, project_id)
     latest = latest_semantic_model(session, project_id)
     if latest is None:
-        raise CatalogNotReady(f"project {project_id!r} has no semantic model yet; its first run has not finished")
+        raise CatalogNotReady(catalog_not_ready(session, project_id, "semantic model"))
     return Dialect(project.data_source.dialect), latest[1], spec_of(project.data_source, vault)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, func, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -25,6 +25,7 @@ class AssetState(Base):
     last_materialized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
+    failure_cause: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -44,15 +45,21 @@ def record_materialized(session: Session, *, project_id: str, asset: str, run_id
         statement.on_conflict_do_update(
             index_elements=["project_id", "asset"],
             set_={
-                k: statement.excluded[k]
-                for k in ("status", "last_run_id", "last_materialized_at", "metadata", "updated_at")
+                **{
+                    k: statement.excluded[k]
+                    for k in ("status", "last_run_id", "last_materialized_at", "metadata", "updated_at")
+                },
+                "failure_cause": None,
             },
         )
     )
 
 
-def record_failed(session: Session, *, project_id: str, assets: Iterable[str], run_id: str) -> None:
-    """These assets of this project failed in ``run_id``; their last materialization is kept (the caller commits)."""
+def record_failed(
+    session: Session, *, project_id: str, assets: Iterable[str], run_id: str, cause: str | None = None
+) -> None:
+    """These assets of this project failed in ``run_id`` because of ``cause``; their last materialization is kept
+    (the caller commits)."""
     for asset in assets:
         statement = pg_insert(AssetState.__table__).values(
             project_id=project_id,
@@ -60,12 +67,13 @@ def record_failed(session: Session, *, project_id: str, assets: Iterable[str], r
             status="failed",
             last_run_id=run_id,
             last_failed_at=func.now(),
+            failure_cause=cause,
             updated_at=func.now(),
         )
+        kept = ("status", "last_run_id", "last_failed_at", "failure_cause", "updated_at")
         session.execute(
             statement.on_conflict_do_update(
-                index_elements=["project_id", "asset"],
-                set_={k: statement.excluded[k] for k in ("status", "last_run_id", "last_failed_at", "updated_at")},
+                index_elements=["project_id", "asset"], set_={k: statement.excluded[k] for k in kept}
             )
         )
 
@@ -100,3 +108,20 @@ def swap_schema_fingerprint(session: Session, *, project_id: str, fingerprint: s
         )
     )
     return old
+
+
+CATALOG_ASSETS = ("database_schema", "semantic_model", "schema_vector_index")
+
+
+def catalog_not_ready(session: Session, project_id: str, missing: str) -> str:
+    """Why the project has no ``missing`` (a schema snapshot, a semantic model) yet: its first run is still to
+    finish, or its last run failed, when, and with what cause."""
+    failed = [
+        s for s in project_asset_states(session, project_id) if s.asset in CATALOG_ASSETS and s.status == "failed"
+    ]
+    if not failed:
+        return f"project {project_id!r} has no {missing} yet; its first run has not finished"
+    state = min(failed, key=lambda s: CATALOG_ASSETS.index(s.asset))
+    when = state.last_failed_at.isoformat(timespec="seconds") if state.last_failed_at else "at an unknown time"
+    cause = state.failure_cause or "no cause was recorded"
+    return f"project {project_id!r} has no {missing}: its run {state.last_run_id} failed at {when}: {cause}"

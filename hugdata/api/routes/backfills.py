@@ -11,9 +11,8 @@ from sqlalchemy import select
 from hugdata.api.dagster_runs import BackfillInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.routes.audit import write_audit
-from hugdata.api.routes.runs import asset_selection
+from hugdata.api.routes.runs import TENANT_ASSET_NAMES, asset_selection
 from hugdata.api.schemas import ErrorBody
-from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES
 from hugdata.tenants.errors import ProjectNotFound
 from hugdata.tenants.models import Project
 from hugdata.tenants.project_ids import validate_project_id
@@ -25,7 +24,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody},
     503: {"model": ErrorBody},
 }
-FINAL_ASSET = SCHEMA_SYNC_ASSET_NAMES[-1]
 MAX_PROJECTS = 10_000
 
 
@@ -47,8 +45,8 @@ class BackfillRead(BaseModel):
     project_ids: list[str]
     total: int = Field(description="projects targeted")
     done: int = Field(description="projects whose every asset is materialized")
-    failed: int
-    in_progress: int
+    failed: int = Field(description="projects whose run failed, before or after starting")
+    in_progress: int = Field(description="projects not finished yet (queued or running); 0 once the backfill ended")
 
     @classmethod
     def of(cls, info: BackfillInfo) -> BackfillRead:
@@ -59,7 +57,7 @@ def _launch(runtime: RuntimeDep, project_ids: list[str], assets: list[str], scop
     backfill_id = runtime.dagster_runs.launch_backfill(
         project_ids=project_ids, assets=assets, tags={"hugdata/backfill_scope": scope}
     )
-    info = runtime.dagster_runs.backfill(backfill_id, final_asset=FINAL_ASSET)
+    info = runtime.dagster_runs.backfill(backfill_id, asset_order=TENANT_ASSET_NAMES)
     if info is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"backfill {backfill_id} cannot be read yet")
     return BackfillRead.of(info)
@@ -116,7 +114,7 @@ def read_backfill(
     runtime: RuntimeDep,
 ) -> BackfillRead:
     """Status and progress; a project key sees only its own project's backfills."""
-    info = runtime.dagster_runs.backfill(backfill_id, final_asset=FINAL_ASSET)
+    info = runtime.dagster_runs.backfill(backfill_id, asset_order=TENANT_ASSET_NAMES)
     if info is None or not (caller.is_admin or info.project_ids == [caller.project_id]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"backfill {backfill_id!r} not found")
     return BackfillRead.of(info)

@@ -18,6 +18,7 @@ from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot
 from hugdata.catalog.vector_store import SearchHit, search_documents_scoped
 from hugdata.db import read_retrying
+from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.errors import CatalogNotReady, ProjectNotFound
 from hugdata.tenants.registry import project_exists
 
@@ -61,7 +62,7 @@ def read_schema(project: CurrentProject, session: SessionDep) -> SchemaRead:
     """The latest schema snapshot of the project's source and its version."""
     stored = latest_snapshot(session, project.id)
     if stored is None:
-        raise CatalogNotReady(f"project {project.id!r} has no schema snapshot yet; its first run has not finished")
+        raise CatalogNotReady(catalog_not_ready(session, project.id, "schema snapshot"))
     return SchemaRead(
         project_id=project.id,
         version=stored.version,
@@ -76,7 +77,7 @@ def read_semantic_model(project: CurrentProject, session: SessionDep) -> Semanti
     """Entities, relationships and metrics of the project's latest schema."""
     latest = latest_semantic_model(session, project.id)
     if latest is None:
-        raise CatalogNotReady(f"project {project.id!r} has no semantic model yet; its first run has not finished")
+        raise CatalogNotReady(catalog_not_ready(session, project.id, "semantic model"))
     return SemanticModelRead(project_id=project.id, schema_version=latest[0], model=latest[1].model_dump(mode="json"))
 
 

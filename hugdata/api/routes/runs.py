@@ -7,17 +7,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from hugdata.api.dagster_runs import RunInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
+from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
-from hugdata.platform.jobs import SCHEMA_SYNC_ASSET_NAMES, with_upstreams
+from hugdata.platform.jobs import (
+    ANALYTICS_ASSET_NAMES,
+    SCHEMA_SYNC_ASSET_NAMES,
+    analytics_refresh,
+    schema_sync,
+    with_upstreams,
+)
 from hugdata.tenants.asset_states import project_asset_states
 from hugdata.tenants.audit import actor_of
 from hugdata.tenants.models import Tier
 from hugdata.tenants.project_ids import validate_project_id
 from hugdata.tenants.registry import get_project, project_exists
 from hugdata.tenants.run_cancellations import request_cancel
+from hugdata.tenants.run_failures import run_failures
 
 router = APIRouter(tags=["runs"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -26,6 +35,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody},
 }
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+_FALLBACK_FAILURES = 5
+
+
+TENANT_ASSET_NAMES = (*SCHEMA_SYNC_ASSET_NAMES, *ANALYTICS_ASSET_NAMES)
 
 
 class MaterializationRequest(BaseModel):
@@ -34,8 +47,14 @@ class MaterializationRequest(BaseModel):
     assets: list[str] | None = Field(
         default=None,
         max_length=20,
-        description=f"any of {', '.join(SCHEMA_SYNC_ASSET_NAMES)}; their upstream assets run too. Default: all",
+        description=f"catalog assets ({', '.join(SCHEMA_SYNC_ASSET_NAMES)}; their upstream assets run too) or "
+        f"analytics assets ({', '.join(ANALYTICS_ASSET_NAMES)}), one group per request. Default: the catalog",
     )
+
+
+class RunFailureRead(BaseModel):
+    cause: str = Field(description="the failing step's message (which source and why), secrets redacted")
+    failed_at: datetime | None
 
 
 class RunRead(BaseModel):
@@ -51,10 +70,11 @@ class RunRead(BaseModel):
     cancel_requested: bool = Field(
         default=False, description="true when a cancel was accepted for a run still starting: it stops once started"
     )
+    failure: RunFailureRead | None = Field(default=None, description="why a FAILURE run failed")
 
     @classmethod
-    def of(cls, run: RunInfo) -> RunRead:
-        order = {name: i for i, name in enumerate(SCHEMA_SYNC_ASSET_NAMES)}
+    def of(cls, run: RunInfo, failure: RunFailureRead | None = None) -> RunRead:
+        order = {name: i for i, name in enumerate(TENANT_ASSET_NAMES)}
         return cls(
             run_id=run.run_id,
             project_id=run.project_id,
@@ -66,6 +86,7 @@ class RunRead(BaseModel):
             created_at=run.created_at,
             started_at=run.started_at,
             ended_at=run.ended_at,
+            failure=failure,
         )
 
 
@@ -75,16 +96,27 @@ class RunPage(BaseModel):
 
 
 def asset_selection(requested: list[str] | None) -> list[str]:
-    """The requested tenant assets with their upstreams (all of them when none are named); 422 for unknown ones."""
+    """The requested tenant assets (catalog ones with their upstreams; every catalog asset when none are named);
+    422 for unknown ones or a mix of the catalog and analytics groups, which run as different jobs."""
     if not requested:
         return list(SCHEMA_SYNC_ASSET_NAMES)
-    unknown = sorted(set(requested) - set(SCHEMA_SYNC_ASSET_NAMES))
+    unknown = sorted(set(requested) - set(TENANT_ASSET_NAMES))
     if unknown:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"unknown assets {unknown}; choose from {list(SCHEMA_SYNC_ASSET_NAMES)}",
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown assets {unknown}; choose from {list(TENANT_ASSET_NAMES)}"
         )
-    return with_upstreams(requested)
+    analytics = [a for a in ANALYTICS_ASSET_NAMES if a in requested]
+    if analytics and len(analytics) < len(set(requested)):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "catalog and analytics assets run as different jobs: ask for one group per request",
+        )
+    return analytics or with_upstreams(requested)
+
+
+def job_of(assets: list[str]) -> str:
+    """The job that materializes ``assets`` (one group, as asset_selection returns it)."""
+    return analytics_refresh.name if assets[0] in ANALYTICS_ASSET_NAMES else schema_sync.name
 
 
 @router.post(
@@ -95,8 +127,10 @@ def asset_selection(requested: list[str] | None) -> list[str]:
 )
 def materialize_project(project: CurrentProject, body: MaterializationRequest, runtime: RuntimeDep) -> RunRead:
     """Queue a run of the project's partition: every tenant asset, or the chosen ones with their upstreams."""
-    assets = asset_selection(body.assets) if body.assets else None
-    run_id = runtime.dagster_runs.launch(project_id=project.id, tier=Tier(project.tier).value, assets=assets)
+    assets = asset_selection(body.assets)
+    run_id = runtime.dagster_runs.launch(
+        project_id=project.id, tier=Tier(project.tier).value, assets=assets, job=job_of(assets)
+    )
     run = runtime.dagster_runs.run(run_id)
     if run is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"run {run_id} was launched but cannot be read")
@@ -107,12 +141,31 @@ def materialize_project(project: CurrentProject, body: MaterializationRequest, r
 def read_project_runs(
     project: CurrentProject,
     runtime: RuntimeDep,
+    session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-f-]+$")] = None,
 ) -> RunPage:
     """The project's runs, newest first."""
     runs = runtime.dagster_runs.project_runs(project_id=project.id, limit=limit, cursor=cursor)
-    return RunPage(items=[RunRead.of(r) for r in runs], next_cursor=runs[-1].run_id if len(runs) == limit else None)
+    failures = _failures(session, runtime, runs)
+    items = [RunRead.of(r, failures.get(r.run_id)) for r in runs]
+    return RunPage(items=items, next_cursor=runs[-1].run_id if len(runs) == limit else None)
+
+
+def _failures(session: Session, runtime: ApiRuntime, runs: list[RunInfo]) -> dict[str, RunFailureRead]:
+    """Causes of the failed runs among ``runs``: recorded by the run-failure sensor, else (a failure seconds old)
+    read from the run's own events, for a few runs at most."""
+    failed = [r.run_id for r in runs if r.status == "FAILURE"]
+    found = {
+        run_id: RunFailureRead(cause=f.cause, failed_at=f.failed_at)
+        for run_id, f in run_failures(session, failed).items()
+    }
+    for run_id in [r for r in failed if r not in found][:_FALLBACK_FAILURES]:
+        cause = runtime.dagster_runs.failure_cause(run_id)
+        if cause is not None:
+            ended = next((r.ended_at for r in runs if r.run_id == run_id), None)
+            found[run_id] = RunFailureRead(cause=cause, failed_at=ended)
+    return found
 
 
 RunIdPath = Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f-]+$", description="a Dagster run ID")]
@@ -127,9 +180,10 @@ def _visible_run(run_id: str, caller: CallerDep, runtime: RuntimeDep) -> RunInfo
 
 
 @router.get("/v1/runs/{run_id}", response_model=RunRead, responses=_ERRORS)
-def read_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep) -> RunRead:
-    """One run, if it belongs to the caller's project (admins see every run)."""
-    return RunRead.of(_visible_run(run_id, caller, runtime))
+def read_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> RunRead:
+    """One run, if it belongs to the caller's project (admins see every run); a failed run says why."""
+    run = _visible_run(run_id, caller, runtime)
+    return RunRead.of(run, _failures(session, runtime, [run]).get(run.run_id))
 
 
 @router.post(
@@ -198,6 +252,7 @@ class AssetStateRead(BaseModel):
     last_run_id: str | None
     last_materialized_at: datetime | None
     last_failed_at: datetime | None
+    failure_cause: str | None = Field(default=None, description="why the last run failed, while status is failed")
     metadata: dict[str, Any]
 
 
@@ -210,7 +265,7 @@ def read_project_assets(project: CurrentProject, session: SessionDep) -> list[As
     """
     states = {s.asset: s for s in project_asset_states(session, project.id)}
     result = []
-    for name in SCHEMA_SYNC_ASSET_NAMES:
+    for name in TENANT_ASSET_NAMES:
         state = states.get(name)
         result.append(
             AssetStateRead(
@@ -219,6 +274,7 @@ def read_project_assets(project: CurrentProject, session: SessionDep) -> list[As
                 last_run_id=state.last_run_id if state else None,
                 last_materialized_at=state.last_materialized_at if state else None,
                 last_failed_at=state.last_failed_at if state else None,
+                failure_cause=state.failure_cause if state and state.status == "failed" else None,
                 metadata=dict(state.metadata_ or {}) if state else {},
             )
         )
