@@ -53,7 +53,7 @@ def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: Pla
     return SensorResult(run_requests=requests, cursor=page.cursor)
 
 
-@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING, request_job=schema_sync)
+@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING, request_job=schema_sync, minimum_interval_seconds=5)
 def asset_failure_sensor(
     context: RunFailureSensorContext, platform_db: PlatformDatabaseResource
 ) -> list[RunRequest] | None:
