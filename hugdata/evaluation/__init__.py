@@ -1,0 +1,1 @@
+"""Evaluation of retrieval, prompts and answers on public schemas no one here wrote."""
