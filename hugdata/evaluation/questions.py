@@ -173,7 +173,8 @@ TPCDS = _questions(
      "JOIN customer_demographics cd ON cd.cd_demo_sk = c.c_current_cdemo_sk GROUP BY cd.cd_education_status"),
     ("How many households fall into each income band?",
      "SELECT ib.ib_lower_bound, ib.ib_upper_bound, COUNT(*) FROM household_demographics hd "
-     "JOIN income_band ib ON ib.ib_income_band_sk = hd.hd_income_band_sk GROUP BY ib.ib_lower_bound, ib.ib_upper_bound"),
+     "JOIN income_band ib ON ib.ib_income_band_sk = hd.hd_income_band_sk "
+     "GROUP BY ib.ib_lower_bound, ib.ib_upper_bound"),
     ("How many call centers are there?", "SELECT COUNT(*) FROM call_center"),
     ("What is the web return amount per web page?",
      "SELECT wp.wp_web_page_id, SUM(wr.wr_return_amt) FROM web_returns wr "
