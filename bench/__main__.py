@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import ask, assets, catalog, isolation, onboarding, registration, search
+from bench import ask, assets, catalog, isolation, onboarding, registration, retrieval, search
 
 BENCHMARKS = {
     "registration": registration.main,
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "onboarding": onboarding.main,
     "ask": ask.main,
     "isolation": isolation.main,
+    "retrieval": retrieval.main,
 }
 
 

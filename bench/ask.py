@@ -1,5 +1,7 @@
-"""Ask quality and latency through the API on the demo tenants: execution accuracy of the configured answerer
-(the LLM when HUGDATA_LLM_BASE_URL is set, else the offline planner) over hugdata.demo.ask_set, ask p50/p95."""
+"""Ask quality and latency through the API. Demo tenants: execution accuracy of the configured answerer (the LLM
+when HUGDATA_LLM_BASE_URL is set, else the offline planner) over hugdata.demo.ask_set, ask p50/p95. Public
+schemas (`bench.ask_public`): the oracle's match rate and the offline planner's precision and coverage.
+`BENCH_ASK=public` or `BENCH_ASK=demo` runs one part."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import httpx
 from dagster import materialize
 
+from bench.ask_public import public_ask_report
 from bench.harness import fresh_platform, percentile, served_api, write_report
 from hugdata.config import get_settings
 from hugdata.demo.ask_set import ASK_SET, HELD_OUT
@@ -25,6 +28,16 @@ CATALOG = ("database_schema", "semantic_model", "schema_vector_index")
 
 
 def main() -> None:
+    part = os.environ.get("BENCH_ASK", "both")
+    report: dict[str, object] = {}
+    if part in ("both", "demo"):
+        report["demo"] = _demo_report()
+    if part in ("both", "public"):
+        report["public"] = public_ask_report()
+    write_report("ask", report)
+
+
+def _demo_report() -> dict[str, object]:
     llm = os.environ.get("HUGDATA_LLM_BASE_URL")
     with fresh_platform() as bench, tempfile.TemporaryDirectory() as tmp:
         os.environ.update(bench.env)
@@ -63,18 +76,15 @@ def main() -> None:
                 outcomes["correct" if right else "wrong"].append(pair.question)
         instance.dispose()
     total = len(ASK_SET) + len(HELD_OUT)
-    write_report(
-        "ask",
-        {
-            "answered_by": "llm" if llm else "offline_planner",
-            "llm_base_url": llm,
-            "pairs": total,
-            "execution_accuracy": round(len(outcomes["correct"]) / total, 3),
-            "outcomes": {k: len(v) for k, v in outcomes.items()},
-            "not_correct": outcomes["wrong"] + outcomes["not_answered"],
-            "ask_latency_ms": {
-                "p50": round(statistics.median(latencies), 1),
-                "p95": round(percentile(latencies, 95), 1),
-            },
+    return {
+        "answered_by": "llm" if llm else "offline_planner",
+        "llm_base_url": llm,
+        "pairs": total,
+        "execution_accuracy": round(len(outcomes["correct"]) / total, 3),
+        "outcomes": {k: len(v) for k, v in outcomes.items()},
+        "not_correct": outcomes["wrong"] + outcomes["not_answered"],
+        "ask_latency_ms": {
+            "p50": round(statistics.median(latencies), 1),
+            "p95": round(percentile(latencies, 95), 1),
         },
-    )
+    }

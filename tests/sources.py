@@ -28,8 +28,9 @@ def _skip_unless(reachable: bool, what: str) -> None:
 
 
 @contextmanager
-def machine_postgres_database(ddl: str) -> Iterator[str]:
-    """A fresh database on the machine's PostgreSQL (127.0.0.1:5432, trust auth) holding ``ddl``; dropped after."""
+def machine_postgres_database(ddl: str, *, analyze: bool = True) -> Iterator[str]:
+    """A fresh database on the machine's PostgreSQL (127.0.0.1:5432, trust auth) holding ``ddl``; dropped after.
+    ``analyze=False`` leaves it without statistics, as a freshly restored database is."""
     name = f"hd_test_{secrets.token_hex(4)}"
     try:
         admin = psycopg.connect(**MACHINE_PG, dbname="postgres", autocommit=True, connect_timeout=3)
@@ -41,7 +42,8 @@ def machine_postgres_database(ddl: str) -> Iterator[str]:
         try:
             with psycopg.connect(**MACHINE_PG, dbname=name, autocommit=True) as conn:
                 conn.execute(ddl)
-                conn.execute("ANALYZE")
+                if analyze:
+                    conn.execute("ANALYZE")
             yield name
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -79,7 +81,14 @@ def demo_source(dialect: str, tenant_id: str, folder: Path) -> Iterator[DataSour
     """A demo tenant's database as a data source of ``dialect``: its SQLite file, or a copy of it on the machine's
     PostgreSQL or MariaDB (``mysql`` and ``mariadb`` both name the MariaDB server), dropped afterwards."""
     tenant = next(t for t in DEMO_TENANTS if t.project_id == tenant_id)
-    path = build_demo_database(tenant, folder)
+    with copied_source(dialect, build_demo_database(tenant, folder)) as spec:
+        yield spec
+
+
+@contextmanager
+def copied_source(dialect: str, path: Path) -> Iterator[DataSourceSpec]:
+    """The SQLite database at ``path`` as a data source of ``dialect``: the file itself, or a temporary copy on the
+    machine's PostgreSQL or MariaDB, dropped afterwards."""
     if dialect == "sqlite":
         yield DataSourceSpec(dialect=Dialect.sqlite, path=str(path))
         return

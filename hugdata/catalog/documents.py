@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hugdata.catalog.semantic import Entity, Metric, Relationship, SemanticModel
-from hugdata.catalog.words import humanize, singular_phrase
+from hugdata.catalog.semantic import ColumnSemantics, Entity, Metric, Relationship, SemanticModel
+from hugdata.catalog.words import humanize, indefinite, singular_phrase
 
 DocumentKind = Literal["table", "column", "relationship", "metric", "past_query"]
 # The kinds schema_vector_index owns; past_query documents are query_history_index's.
@@ -44,15 +44,33 @@ def _short(entity_name: str) -> str:
     return entity_name.split(".", 1)[1]
 
 
+_VALUES_PER_COLUMN = 8
+
+
+def _label(name: str, label: str) -> str:
+    return label or humanize(name)
+
+
+def _values(column: ColumnSemantics, limit: int = _VALUES_PER_COLUMN) -> str:
+    return ", ".join(column.values[:limit])
+
+
 def _table_document(entity: Entity, model: SemanticModel) -> Document:
+    labels = {e.name: _label(e.table, e.label) for e in model.entities}
     related = sorted(
-        {_short(r.to_entity) for r in model.relationships if r.from_entity == entity.name}
-        | {_short(r.from_entity) for r in model.relationships if r.to_entity == entity.name} - {entity.table}
+        {r.to_entity for r in model.relationships if r.from_entity == entity.name}
+        | {r.from_entity for r in model.relationships if r.to_entity == entity.name} - {entity.name}
     )
-    columns = ", ".join(humanize(c.name) for c in entity.columns)
+    columns = ", ".join(_label(c.name, c.label) for c in entity.columns)
     text = [entity.description, f"Columns: {columns}."]
     if related:
-        text.append(f"Related tables: {', '.join(humanize(t) for t in related)}.")
+        text.append(f"Related tables: {', '.join(labels.get(t, _short(t)) for t in related)}.")
+    money = [_label(c.name, c.label) for c in entity.columns if c.money]
+    if money:
+        text.append(f"Money amounts (revenue, sales, spend): {', '.join(money)}.")
+    categories = [c for c in entity.columns if c.values][:3]
+    if categories:
+        text.append(" ".join(f"{_label(c.name, c.label)}: {_values(c, 5)}." for c in categories))
     return Document(
         key=f"table:{entity.name}",
         kind="table",
@@ -65,7 +83,11 @@ def _table_document(entity: Entity, model: SemanticModel) -> Document:
 def _column_documents(entity: Entity) -> list[Document]:
     documents = []
     for column in entity.columns:
-        text = f"{humanize(column.name)} in {humanize(entity.table)}: {column.description}"
+        text = f"{_label(column.name, column.label)} in {_label(entity.table, entity.label)}: {column.description}"
+        if column.values:
+            text += f" Values: {_values(column)}."
+        if column.money:
+            text += " An amount of money: what revenue, sales or spend add up."
         documents.append(
             Document(
                 key=f"column:{entity.name}.{column.name}",
@@ -79,12 +101,13 @@ def _column_documents(entity: Entity) -> list[Document]:
     return documents
 
 
-def _relationship_document(rel: Relationship) -> Document:
+def _relationship_document(rel: Relationship, labels: dict[str, str]) -> Document:
     source, target = _short(rel.from_entity), _short(rel.to_entity)
+    many, one = labels.get(rel.from_entity, humanize(source)), labels.get(rel.to_entity, humanize(target))
     pairs = ", ".join(f"{source}.{a} = {target}.{b}" for a, b in zip(rel.from_columns, rel.to_columns, strict=False))
     text = (
-        f"Each {singular_phrase(source)} belongs to one {singular_phrase(target)}; a {singular_phrase(target)} "
-        f"has many {humanize(source)}. Join {pairs}. ({rel.source}, confidence {rel.confidence:.2f})"
+        f"Each {singular_phrase(many)} belongs to one {singular_phrase(one)}; {indefinite(singular_phrase(one))} "
+        f"has many {many}. Join {pairs}. ({rel.source}, confidence {rel.confidence:.2f})"
     )
     return Document(
         key=f"relationship:{rel.from_entity}({','.join(rel.from_columns)})->{rel.to_entity}",
@@ -95,10 +118,10 @@ def _relationship_document(rel: Relationship) -> Document:
     )
 
 
-def _metric_document(metric: Metric) -> Document:
+def _metric_document(metric: Metric, labels: dict[str, str]) -> Document:
     table = _short(metric.entity)
     expression = "count(*)" if metric.column is None else f"sum or avg of {table}.{metric.column}"
-    text = f"{metric.description.capitalize()}: {expression} over {humanize(table)}."
+    text = f"{metric.description.capitalize()}: {expression} over {labels.get(metric.entity, humanize(table))}."
     if metric.time_dimension:
         text += f" By {humanize(metric.time_dimension)}."
     return Document(
@@ -117,6 +140,7 @@ def build_documents(model: SemanticModel) -> list[Document]:
     for entity in model.entities:
         documents.append(_table_document(entity, model))
         documents.extend(_column_documents(entity))
-    documents.extend(_relationship_document(r) for r in model.relationships)
-    documents.extend(_metric_document(m) for m in model.metrics)
+    labels = {e.name: _label(e.table, e.label) for e in model.entities}
+    documents.extend(_relationship_document(r, labels) for r in model.relationships)
+    documents.extend(_metric_document(m, labels) for m in model.metrics)
     return documents

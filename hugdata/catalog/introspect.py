@@ -89,6 +89,18 @@ def _row_estimates(conn: Connection, dialect: str, schema: str, tables: Sequence
     return {t: int(conn.execute(text(f"SELECT count(*) FROM {quote(t)}")).scalar_one()) for t in tables}
 
 
+def _sqlite_unique_columns(conn: Connection, table: str) -> list[list[str]]:
+    """Column lists of SQLite's UNIQUE constraints, inline ones included: SQLAlchemy's reading of the CREATE
+    statement misses ``code VARCHAR(10) UNIQUE`` (a type with a length); the constraint's index does not."""
+    quote = conn.dialect.identifier_preparer.quote
+    found = []
+    for row in conn.exec_driver_sql(f"PRAGMA index_list({quote(table)})").mappings():
+        if row["unique"] and row["origin"] == "u":
+            columns = conn.exec_driver_sql(f"PRAGMA index_info({quote(row['name'])})").mappings()
+            found.append([c["name"] for c in sorted(columns, key=lambda c: c["seqno"])])
+    return found
+
+
 def _column(col: ReflectedColumn, engine: Engine) -> ColumnInfo:
     default = col.get("default")
     return ColumnInfo(
@@ -125,6 +137,9 @@ def introspect_schema(
             estimates = _row_estimates(conn, dialect, schema, [n for n in names if n not in views])
             for name in names:
                 key = (reflect_schema, name)
+                unique = [list(u["column_names"]) for u in uniques.get(key, [])]
+                if dialect == "sqlite" and name not in views:
+                    unique += [u for u in _sqlite_unique_columns(conn, name) if u not in unique]
                 tables.append(
                     TableInfo(
                         schema_name=schema,
@@ -143,7 +158,7 @@ def introspect_schema(
                             )
                             for fk in fks.get(key, [])
                         ],
-                        unique_constraints=sorted(list(u["column_names"]) for u in uniques.get(key, [])),
+                        unique_constraints=sorted(unique),
                         indexes=sorted(
                             (
                                 IndexInfo(

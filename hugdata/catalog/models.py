@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import Computed, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hugdata.tenants.models import Base
@@ -53,4 +53,7 @@ class SchemaDocumentRow(Base):
     model_id: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     embedding: Mapped[Any] = mapped_column(Vector())
+    search_text: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('english'::regconfig, title || ' ' || content)", persisted=True)
+    )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

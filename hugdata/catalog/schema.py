@@ -38,6 +38,31 @@ class IndexInfo(_Frozen):
     unique: bool
 
 
+class ColumnProfile(_Frozen):
+    """What a bounded sample of a column's values showed (never the values of keys or free text)."""
+
+    name: str
+    sampled: int = Field(description="non-null values in the sample")
+    distinct: int
+    numeric_text: bool = Field(default=False, description="text whose every sampled value is a number")
+    values: list[str] = Field(default_factory=list, description="the distinct values, when few (a category)")
+
+
+class ValueCheck(_Frozen):
+    """Evidence for a relationship no foreign key declares: the child's sampled distinct values found in the
+    parent's key column."""
+
+    child: str
+    child_column: str
+    parent: str
+    parent_column: str
+    sampled: int
+    found: int
+
+
+RowEstimateSource = Literal["statistics", "count", "relation_size"]
+
+
 class TableInfo(_Frozen):
     schema_name: str
     name: str
@@ -49,6 +74,8 @@ class TableInfo(_Frozen):
     unique_constraints: list[list[str]] = Field(default_factory=list)
     indexes: list[IndexInfo] = Field(default_factory=list)
     row_estimate: int | None = None
+    row_estimate_source: RowEstimateSource | None = None
+    profile: list[ColumnProfile] = Field(default_factory=list)
 
     @property
     def qualified_name(self) -> str:
@@ -57,18 +84,34 @@ class TableInfo(_Frozen):
     def column(self, name: str) -> ColumnInfo | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def column_profile(self, name: str) -> ColumnProfile | None:
+        return next((p for p in self.profile if p.name == name), None)
+
+
+# What the data says rather than the structure: none of it is part of the fingerprint.
+_DATA_FIELDS = {"row_estimate", "row_estimate_source", "profile"}
+
 
 class SchemaSnapshot(_Frozen):
     dialect: str
     tables: list[TableInfo]
+    value_checks: list[ValueCheck] = Field(default_factory=list)
 
     def fingerprint(self) -> str:
-        """SHA-256 of the structure; row estimates are left out, so data changes alone make no new version."""
-        structure = self.model_dump(mode="json", exclude={"tables": {"__all__": {"row_estimate"}}})
+        """SHA-256 of the structure; row estimates and the data profile are left out, so data changes alone make
+        no new version (and a snapshot stored before profiles existed keeps its fingerprint)."""
+        structure = self.model_dump(mode="json", exclude={"tables": {"__all__": _DATA_FIELDS}, "value_checks": True})
         return hashlib.sha256(json.dumps(structure, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     def table(self, qualified_name: str) -> TableInfo | None:
         return next((t for t in self.tables if t.qualified_name == qualified_name), None)
+
+    def data_profile(self) -> dict[str, object]:
+        """The part of the snapshot the fingerprint leaves out, for noticing that only the data changed."""
+        return {
+            "tables": [t.model_dump(mode="json", include=_DATA_FIELDS) for t in self.tables],
+            "value_checks": [c.model_dump(mode="json") for c in self.value_checks],
+        }
 
 
 class SchemaDiff(_Frozen):

@@ -7,13 +7,26 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hugdata.catalog.relationships import column_prefix, is_key_like, judge_candidates, relationship_candidates
 from hugdata.catalog.schema import ColumnInfo, SchemaSnapshot, TableInfo
-from hugdata.catalog.words import humanize, plural_forms, singular_phrase, words
+from hugdata.catalog.vocabulary import CompoundSplitter
+from hugdata.catalog.words import indefinite, singular_phrase, when_phrase
 
 ColumnRole = Literal["key", "foreign_key", "measure", "dimension", "time", "attribute"]
 _NUMERIC = {"integer", "numeric", "float"}
-_ID_COLUMN = re.compile(r"^(?P<stem>.+?)_?id$", re.IGNORECASE)
-_TYPE_GROUPS = {"integer": "number", "numeric": "number", "text": "text", "uuid": "text"}
+# Numbers that name a place on the calendar or a code are grouped by, not added up.
+_NOT_A_MEASURE = re.compile(
+    r"(^|_)(year|month|day|quarter|week|hour|minute|second|moy|dom|qoy|dow|zip|postal|phone|code|number|no)$|"
+    r"^(year|month|zip|postal)",
+    re.IGNORECASE,
+)
+
+
+# Words that make a measure's name an amount of money: what "revenue", "sales" or "spend" in a question add up.
+MONEY_NAME_WORDS = frozenset(
+    {"amount", "total", "price", "revenue", "cost", "value", "paid", "sales", "fee", "charge", "balance", "tax",
+     "discount", "profit", "spend", "income", "salary", "wage", "budget", "net", "gross", "subtotal", "payment"}
+)  # fmt: skip
 
 
 class _Model(BaseModel):
@@ -26,6 +39,10 @@ class ColumnSemantics(_Model):
     nullable: bool
     role: ColumnRole
     description: str
+    label: str = Field(default="", description="the name as plain words: compounds split, abbreviations spelled out")
+    numeric_text: bool = Field(default=False, description="declared as text, every sampled value a number")
+    money: bool = Field(default=False, description="a measure named like an amount of money (price, total, paid)")
+    values: list[str] = Field(default_factory=list, description="sampled category values, most frequent first")
 
 
 class Entity(_Model):
@@ -34,6 +51,7 @@ class Entity(_Model):
     table: str
     kind: Literal["table", "view"]
     description: str
+    label: str = Field(default="", description="the table's name as plain words")
     primary_key: list[str]
     row_estimate: int | None
     columns: list[ColumnSemantics]
@@ -70,10 +88,29 @@ class SemanticModel(_Model):
         return next((e for e in self.entities if e.name == name), None)
 
 
+class _Names:
+    """Plain words for one schema's identifiers: its own words split run-together names."""
+
+    def __init__(self, snapshot: SchemaSnapshot) -> None:
+        identifiers = [t.name for t in snapshot.tables] + [c.name for t in snapshot.tables for c in t.columns]
+        self._splitter = CompoundSplitter.for_identifiers(identifiers)
+        self._prefixes = {t.qualified_name: column_prefix(t) for t in snapshot.tables}
+
+    def table(self, qualified_or_bare: str) -> str:
+        return self._splitter.phrase(qualified_or_bare.split(".", 1)[-1])
+
+    def thing(self, qualified_or_bare: str) -> str:
+        return singular_phrase(self.table(qualified_or_bare))
+
+    def column(self, table: TableInfo, name: str) -> str:
+        return self._splitter.phrase(name, prefix=self._prefixes.get(table.qualified_name, ""))
+
+
 def build_semantic_model(snapshot: SchemaSnapshot) -> SemanticModel:
     """Derive the semantic model deterministically from a schema snapshot."""
     relationships = _declared(snapshot) + infer_relationships(snapshot)
-    entities = [_entity(table, snapshot, relationships) for table in snapshot.tables]
+    names = _Names(snapshot)
+    entities = [_entity(table, relationships, names) for table in snapshot.tables]
     metrics = [metric for entity in entities for metric in _metrics(entity)]
     return SemanticModel(entities=entities, relationships=relationships, metrics=metrics)
 
@@ -94,63 +131,20 @@ def _declared(snapshot: SchemaSnapshot) -> list[Relationship]:
     ]
 
 
-def _compatible(a: ColumnInfo, b: ColumnInfo) -> bool:
-    return a.type == b.type or _TYPE_GROUPS.get(a.type, a.type) == _TYPE_GROUPS.get(b.type, b.type)
-
-
-def _key_column(table: TableInfo) -> ColumnInfo | None:
-    if len(table.primary_key) == 1:
-        return table.column(table.primary_key[0])
-    return table.column("id")
-
-
 def infer_relationships(snapshot: SchemaSnapshot) -> list[Relationship]:
-    """Relationships a naming convention implies but no foreign key declares: ``customer_id`` -> ``customers.id``."""
-    by_name: dict[str, list[TableInfo]] = {}
-    for table in snapshot.tables:
-        by_name.setdefault(table.name.lower(), []).append(table)
-    inferred = []
-    for table in snapshot.tables:
-        declared = {c for fk in table.foreign_keys for c in fk.columns}
-        for column in table.columns:
-            match = _ID_COLUMN.match(column.name)
-            if column.name in declared or column.name in table.primary_key or not match:
-                continue
-            stem_words = words(match.group("stem"))
-            if not stem_words:
-                continue
-            best: Relationship | None = None
-            # The whole stem first (customer_id), then its last word for role names (parent_category_id).
-            for stem, base_confidence, how in (
-                ("_".join(stem_words), 0.9, "named after"),
-                (stem_words[-1], 0.7, "role name ending in"),
-            ):
-                for form in sorted(plural_forms(stem)):
-                    for target in by_name.get(form, []):
-                        key = _key_column(target)
-                        if key is None or (target is table and key.name == column.name):
-                            continue
-                        compatible = _compatible(column, key)
-                        confidence = base_confidence if compatible else base_confidence - 0.3
-                        if best is None or confidence > best.confidence:
-                            best = Relationship(
-                                from_entity=table.qualified_name,
-                                from_columns=[column.name],
-                                to_entity=target.qualified_name,
-                                to_columns=[key.name],
-                                source="inferred",
-                                confidence=round(confidence, 2),
-                                evidence=(
-                                    f"column {column.name} is {how} table {target.name}; "
-                                    f"{target.name}.{key.name} is its key; types "
-                                    f"{'match' if compatible else 'differ'} ({column.type} vs {key.type})"
-                                ),
-                            )
-                if best is not None:
-                    break
-            if best is not None:
-                inferred.append(best)
-    return inferred
+    """Relationships key names suggest and the sampled values do not contradict (``hugdata.catalog.relationships``)."""
+    return [
+        Relationship(
+            from_entity=judged.candidate.child,
+            from_columns=[judged.candidate.child_column],
+            to_entity=judged.candidate.parent,
+            to_columns=[judged.candidate.parent_column],
+            source="inferred",
+            confidence=judged.confidence,
+            evidence=judged.evidence,
+        )
+        for judged in judge_candidates(relationship_candidates(snapshot), snapshot.value_checks)
+    ]
 
 
 def _role(table: TableInfo, column: ColumnInfo, foreign: set[str]) -> ColumnRole:
@@ -160,73 +154,81 @@ def _role(table: TableInfo, column: ColumnInfo, foreign: set[str]) -> ColumnRole
         return "foreign_key"
     if column.type in ("date", "timestamp"):
         return "time"
-    if column.type in _NUMERIC and not _ID_COLUMN.match(column.name):
+    profile = table.column_profile(column.name)
+    numeric = column.type in _NUMERIC or (profile is not None and profile.numeric_text)
+    if numeric and not is_key_like(column.name) and not _NOT_A_MEASURE.search(column.name):
         return "measure"
-    if column.type in ("text", "boolean"):
+    if column.type in ("text", "boolean") or numeric:
         return "dimension"
     return "attribute"
 
 
-def _entity(table: TableInfo, snapshot: SchemaSnapshot, relationships: list[Relationship]) -> Entity:
+def _entity(table: TableInfo, relationships: list[Relationship], names: _Names) -> Entity:
     outgoing = [r for r in relationships if r.from_entity == table.qualified_name]
     incoming = [r for r in relationships if r.to_entity == table.qualified_name and r.from_entity != r.to_entity]
     foreign = {c for r in outgoing for c in r.from_columns}
-    thing = singular_phrase(table.name)
+    thing = names.thing(table.name)
     columns = []
     for column in table.columns:
         role = _role(table, column, foreign)
+        profile = table.column_profile(column.name)
         columns.append(
             ColumnSemantics(
                 name=column.name,
                 type=column.type,
                 nullable=column.nullable,
                 role=role,
-                description=_column_description(table, column, role, outgoing),
+                description=_column_description(table, column, role, outgoing, names),
+                label=names.column(table, column.name),
+                numeric_text=bool(profile and profile.numeric_text),
+                money=role == "measure" and bool(MONEY_NAME_WORDS & set(names.column(table, column.name).split())),
+                values=list(profile.values) if profile and role == "dimension" else [],
             )
         )
-    parts = [f"{humanize(table.name).capitalize()} ({table.kind}): each row is one {thing}."]
+    parts = [f"{names.table(table.name).capitalize()} ({table.kind}): each row is {indefinite(thing)}."]
     if table.comment:
         parts.append(table.comment.rstrip(".") + ".")
     if outgoing:
         parts.append(
-            "Each "
-            + thing
-            + " belongs to "
-            + ", ".join(f"a {singular_phrase(r.to_entity.split('.', 1)[1])}" for r in outgoing)
-            + "."
+            "Each " + thing + " belongs to " + ", ".join(indefinite(names.thing(r.to_entity)) for r in outgoing) + "."
         )
     if incoming:
-        parts.append(
-            "Referenced by " + ", ".join(sorted({humanize(r.from_entity.split(".", 1)[1]) for r in incoming})) + "."
-        )
+        parts.append("Referenced by " + ", ".join(sorted({names.table(r.from_entity) for r in incoming})) + ".")
     return Entity(
         name=table.qualified_name,
         schema_name=table.schema_name,
         table=table.name,
         kind=table.kind,
         description=" ".join(parts),
+        label=names.table(table.name),
         primary_key=table.primary_key,
         row_estimate=table.row_estimate,
         columns=columns,
     )
 
 
-def _column_description(table: TableInfo, column: ColumnInfo, role: ColumnRole, outgoing: list[Relationship]) -> str:
-    thing = singular_phrase(table.name)
+def _column_description(
+    table: TableInfo, column: ColumnInfo, role: ColumnRole, outgoing: list[Relationship], names: _Names
+) -> str:
+    thing = names.thing(table.name)
+    label = names.column(table, column.name)
     if role == "key":
         text = f"unique identifier of the {thing}"
     elif role == "foreign_key":
         target = next(r for r in outgoing if column.name in r.from_columns)
         text = (
-            f"the {singular_phrase(target.to_entity.split('.', 1)[1])} this {thing} belongs to "
+            f"the {names.thing(target.to_entity)} this {thing} belongs to "
             f"(refers to {target.to_entity.split('.', 1)[1]}.{target.to_columns[0]})"
         )
     elif role == "time":
-        text = f"when the {thing} was {humanize(re.sub(r'_(at|on|date)$', '', column.name))}"
+        text = when_phrase(label.replace(" ", "_"), thing)
     else:
-        text = f"{humanize(column.name)} of the {thing}"
+        text = f"{label} of the {thing}"
+    profile = table.column_profile(column.name)
     detail = {"measure": "a numeric measure", "dimension": "a category to group or filter by", "time": "a date/time"}
     suffix = f"; {detail[role]}" if role in detail else ""
+    if profile is not None and profile.numeric_text:
+        suffix += "; numbers stored as text, cast before arithmetic"
     optional = ", optional" if column.nullable and role != "key" else ""
     comment = f" {column.comment.rstrip('.')}." if column.comment else ""
     return f"{text} ({column.type}{optional}){suffix}.{comment}"
@@ -235,7 +237,7 @@ def _column_description(table: TableInfo, column: ColumnInfo, role: ColumnRole, 
 def _metrics(entity: Entity) -> list[Metric]:
     times = entity.columns_with("time")
     time_dimension = times[0] if times else None
-    label = humanize(entity.table)
+    label = entity.label or entity.table
     metrics = [
         Metric(
             name=f"{entity.table}.count",
@@ -255,7 +257,11 @@ def _metrics(entity: Entity) -> list[Metric]:
                 aggregations=["sum", "avg"],
                 column=measure,
                 time_dimension=time_dimension,
-                description=f"total and average {humanize(measure)} of {label}",
+                description=f"total and average {_column_label(entity, measure)} of {label}",
             )
         )
     return metrics
+
+
+def _column_label(entity: Entity, name: str) -> str:
+    return next((c.label for c in entity.columns if c.name == name and c.label), name)

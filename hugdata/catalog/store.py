@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,17 @@ def save_snapshot_if_changed(session: Session, *, project_id: str, snapshot: Sch
     session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"schema:{project_id}"))))
     latest = latest_snapshot(session, project_id)
     if latest is not None and latest.fingerprint == fingerprint:
-        return latest
+        if latest.snapshot.data_profile() == snapshot.data_profile():
+            return latest
+        # Same structure, newer data profile (row counts, category values, key checks): refresh it in place, so
+        # the semantic model sees today's data without a new schema version.
+        session.execute(
+            update(SchemaSnapshotRow)
+            .where(SchemaSnapshotRow.project_id == project_id, SchemaSnapshotRow.version == latest.version)
+            .values(snapshot=snapshot.model_dump(mode="json"))
+        )
+        session.flush()
+        return StoredSnapshot(latest.version, fingerprint, snapshot, latest.diff, created=False)
     diff = diff_schemas(latest.snapshot if latest else None, snapshot)
     version = (latest.version if latest else 0) + 1
     session.add(

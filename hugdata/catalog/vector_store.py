@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -194,6 +195,41 @@ def search_documents(
     # Through SQLAlchemy's driver-level call, so a broken connection is recognised and discarded from the pool.
     rows = connection.exec_driver_sql(_SEARCH_SQL, params).all()
     return [_hit(row) for row in rows]
+
+
+# Any question word may match (OR): ts_rank_cd with normalization 1 divides by the log of the document's length,
+# so a short column document that names the word outranks a long table document that mentions it once.
+_TEXT_SEARCH_SQL = (
+    "SELECT doc_key, kind, title, content, tables, column_name, "
+    "ts_rank_cd(search_text, to_tsquery('english'::regconfig, %(terms)s), 1) AS rank "
+    "FROM schema_documents WHERE project_id = %(project_id)s AND model_id = %(model_id)s "
+    "AND search_text @@ to_tsquery('english'::regconfig, %(terms)s) ORDER BY rank DESC, doc_key LIMIT %(k)s"
+)
+_TERM = re.compile(r"[a-z0-9]+")
+
+
+def text_query_terms(question: str) -> str:
+    """The question's words as a tsquery that any one of them satisfies (``revenue | genre``); only letters
+    and digits reach the query, so no question can change its syntax."""
+    terms = sorted({t for t in _TERM.findall(question.lower()) if len(t) > 1})
+    return " | ".join(terms)
+
+
+def search_documents_text(
+    db: Session | Connection, *, project_id: str, question: str, model_id: str, k: int
+) -> list[SearchHit]:
+    """The ``k`` documents of one project whose words best match the question's (Postgres full-text ranking);
+    ``score`` is the text rank, not a similarity."""
+    terms = text_query_terms(question)
+    if not terms:
+        return []
+    connection = _sa_connection(db)
+    params = {"terms": terms, "project_id": project_id, "model_id": model_id, "k": k}
+    rows = connection.exec_driver_sql(_TEXT_SEARCH_SQL, params).all()
+    return [
+        SearchHit(key=r[0], kind=r[1], title=r[2], content=r[3], tables=list(r[4]), column=r[5], score=float(r[6]))
+        for r in rows
+    ]
 
 
 _SCOPE_SQL = "SELECT set_config('hugdata.project_id', %(project_id)s, false)"

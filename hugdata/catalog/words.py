@@ -46,3 +46,32 @@ def singular_phrase(identifier: str) -> str:
     if not parts:
         return identifier
     return " ".join([*parts[:-1], singular(parts[-1])])
+
+
+_AN_EXCEPTIONS = ("hour", "honest", "honor", "heir")
+_A_EXCEPTIONS = ("one", "once", "uni", "use", "usa", "user", "usu", "eu", "ur", "uk")
+
+
+def indefinite(phrase: str) -> str:
+    """``auth group`` -> ``an auth group``; ``user`` -> ``a user`` (by the sound of the first word, roughly)."""
+    lowered = phrase.lower()
+    vowel = lowered[:1] in ("a", "e", "i", "o", "u")
+    if lowered.startswith(_A_EXCEPTIONS):
+        vowel = False
+    elif lowered.startswith(_AN_EXCEPTIONS):
+        vowel = True
+    return f"{'an' if vowel else 'a'} {phrase}"
+
+
+_EVENT_SUFFIX = re.compile(r"_(at|on|date|time|ts|datetime|timestamp)$", re.IGNORECASE)
+_IRREGULAR_PARTICIPLES = {"sent", "paid", "sold", "made", "built", "done", "written", "begun", "run", "held", "bought"}
+
+
+def when_phrase(column: str, thing: str) -> str:
+    """A date column as plain words: ``shipped_at`` -> ``when the order was shipped``; a date that is not an event
+    (``birthdate``, ``due_date``) -> ``birthdate of the employee``."""
+    stem = [w for w in words(_EVENT_SUFFIX.sub("", column)) if w not in ("date", "time")] or words(column)
+    last = stem[-1] if stem else ""
+    if (last.endswith("ed") and len(last) > 3) or last in _IRREGULAR_PARTICIPLES:
+        return f"when the {thing} was {' '.join(stem)}"
+    return f"{humanize(column)} of the {thing}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, String, Text, create_engine, select
+from sqlalchemy import CheckConstraint, Engine, MetaData, Numeric, String, Text, create_engine, select
 
 
 def copy_sqlite_database(path: Path, target: Engine) -> list[str]:
@@ -17,12 +17,22 @@ def copy_sqlite_database(path: Path, target: Engine) -> list[str]:
     metadata = MetaData()
     try:
         metadata.reflect(source)
-        if target.dialect.name in ("mysql", "mariadb"):
-            # MySQL cannot index TEXT without a prefix length; the demo texts are short.
-            for table in metadata.tables.values():
-                for column in table.columns:
-                    if isinstance(column.type, Text) or type(column.type) is String:
-                        column.type = String(255)
+        mysql = target.dialect.name in ("mysql", "mariadb")
+        for table in metadata.tables.values():
+            # CHECK constraints come back as SQLite's SQL text ("action_flag" >= 0), which MySQL reads as a string.
+            for check in [c for c in table.constraints if isinstance(c, CheckConstraint)]:
+                table.constraints.discard(check)
+            for column in table.columns:
+                # SQLite's own type classes (its DATETIME) do not compile elsewhere; their generic forms do.
+                column.type = column.type.as_generic()
+                if mysql and (
+                    isinstance(column.type, Text) or (isinstance(column.type, String) and not column.type.length)
+                ):
+                    # MySQL cannot index TEXT without a prefix length, nor declare VARCHAR without one.
+                    column.type = String(255)
+                elif mysql and isinstance(column.type, Numeric) and column.type.precision is None:
+                    # MySQL's bare DECIMAL is DECIMAL(10, 0): it would round 0.99 to 1.
+                    column.type = Numeric(18, 4)
         for table in metadata.tables.values():
             for column in table.columns:
                 column.server_default = None  # SQLite's `DEFAULT 1` for a boolean is not portable

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.introspect import introspect_schema
+from hugdata.catalog.profiling import profile_source
 from hugdata.catalog.schema import SchemaSnapshot
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.config import get_settings
@@ -109,7 +110,8 @@ class TenantDatabaseResource(ConfigurableResource):
         exclude = [str(p) for p in spec.options.get("schemas_exclude", [])]
         engine = open_source_engine(spec, limits)
         try:
-            return introspect_schema(engine, dialect=spec.dialect.value, include=include, exclude=exclude)
+            snapshot = introspect_schema(engine, dialect=spec.dialect.value, include=include, exclude=exclude)
+            return profile_source(engine, snapshot)
         except Exception as exc:
             raise source_failure(project_id, spec, exc) from None
         finally:

@@ -11,16 +11,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.catalog.embeddings import Embedder
-from hugdata.catalog.retrieval import ranked_tables
+from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
-from hugdata.catalog.vector_store import SearchHit, search_documents
 from hugdata.query.charts import suggest_chart
 from hugdata.query.execute import DEFAULT_MAX_RESULT_BYTES, execute_validated
 from hugdata.query.llm import LlmSqlWriter
 from hugdata.query.log import QueryLogEntry, log_ask
 from hugdata.query.planner import PlannerDeclined, plan_question
-from hugdata.query.prompt import build_messages, feedback_message
+from hugdata.query.planner_help import suggested_questions
+from hugdata.query.prompt import build_prompt, feedback_message
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
 from hugdata.query.values import category_value_lookup
 from hugdata.tenants.asset_states import catalog_not_ready
@@ -37,7 +37,7 @@ from hugdata.tenants.vault import CredentialVault
 class AskPolicy:
     max_tries: int = 3
     token_budget: int = 3000
-    retrieval_k: int = 20
+    retrieval_k: int = SEARCH_DEPTH  # documents read from each search (meaning, words) before fusing
     max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
 
 
@@ -105,21 +105,23 @@ def ask(
     with ctx.sessions() as session:
         dialect, model, spec = project_source(session, project_id, ctx.vault)
         vector = ctx.embedder.embed([question])[0]
-        hits = search_documents(
+        ranking = rank_tables(
             session,
             project_id=project_id,
+            question=question,
             query_vector=vector,
             model_id=ctx.embedder.model_id,
-            k=ctx.policy.retrieval_k,
+            model=model,
+            depth=ctx.policy.retrieval_k,
         )
     entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0)
     source = _SourceEngine(spec, ctx.limits)
     try:
         if ctx.writer is None:
-            validated = _plan_offline(question, hits, dialect, model, max_rows, source, entry)
+            validated = _plan_offline(question, ranking, dialect, model, max_rows, source, entry)
             result = AskResult(question, validated.sql, validated.tables, executed=False, answered_by="offline_planner")
         else:
-            validated, tries, tokens = _write_valid_sql(ctx, question, hits, dialect, model, max_rows, entry)
+            validated, tries, tokens = _write_valid_sql(ctx, question, ranking, dialect, model, max_rows, entry)
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
         if execute:
             try:
@@ -154,7 +156,7 @@ def ask(
 
 def _plan_offline(
     question: str,
-    hits: list[SearchHit],
+    ranking: TableRanking,
     dialect: Dialect,
     model: SemanticModel,
     max_rows: int,
@@ -164,11 +166,14 @@ def _plan_offline(
     entry.tries = 1
     values = category_value_lookup(source, dialect=dialect, model=model)
     try:
-        sql = plan_question(question, model, dialect=dialect, hints=ranked_tables(hits), values=values)
+        sql = plan_question(question, model, dialect=dialect, hints=ranking.tables, values=values)
     except PlannerDeclined as declined:
         entry.error_class = "planner_declined"
+        examples = suggested_questions(model, ranking.tables, dialect)
+        offer = f" It can answer, for example: {'; '.join(repr(q) for q in examples)}." if examples else ""
         raise QuestionNotAnswered(
-            f"{declined}; this question needs an LLM endpoint: set HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL"
+            f"the offline planner declined: {declined}.{offer} Other questions need an LLM endpoint: set "
+            "HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL"
         ) from None
     except SQLAlchemyError as exc:
         error = classify_source_error(exc, source.spec)
@@ -190,14 +195,14 @@ def _plan_offline(
 def _write_valid_sql(
     ctx: AskContext,
     question: str,
-    hits: list[SearchHit],
+    ranking: TableRanking,
     dialect: Dialect,
     model: SemanticModel,
     max_rows: int,
     entry: QueryLogEntry,
 ) -> tuple[ValidatedQuery, int, int]:
     assert ctx.writer is not None
-    messages = build_messages(question, hits, dialect=dialect, token_budget=ctx.policy.token_budget)
+    messages = build_prompt(question, ranking, model, dialect=dialect, token_budget=ctx.policy.token_budget).messages
     last: QueryRejected | None = None
     for attempt in range(1, ctx.policy.max_tries + 1):
         answer = ctx.writer.write(messages)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
-from itertools import permutations
+from itertools import combinations, permutations
 from typing import Any
 
 import sqlglot
@@ -76,3 +76,49 @@ def _assignments(choices: list[list[int]]) -> Any:
     for picked in permutations(pool, len(choices)):
         if all(j in c for j, c in zip(picked, choices, strict=True)):
             yield picked
+
+
+_MAX_TIE_CHOICES = 500
+
+
+def ranked_query(sql: str, dialect: str) -> tuple[str, int, int] | None:
+    """For ``... ORDER BY key LIMIT n`` whose key is one of its output columns: the query without its LIMIT, n and
+    the key's position; None for any other query."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError:
+        return None
+    if not isinstance(tree, exp.Select) or not tree.args.get("order") or not tree.args.get("limit"):
+        return None
+    limit = tree.args["limit"].expression
+    order = tree.args["order"].expressions
+    if not isinstance(limit, exp.Literal) or len(order) != 1:
+        return None
+    key = order[0].this
+    for position, selected in enumerate(tree.expressions):
+        plain = selected.this if isinstance(selected, exp.Alias) else selected
+        if plain == key or (isinstance(key, exp.Column) and selected.alias_or_name == key.name):
+            unlimited = tree.copy()
+            unlimited.set("limit", None)
+            return unlimited.sql(dialect=dialect), int(limit.name), position
+    return None
+
+
+def results_match_up_to_ties(
+    full: Sequence[Sequence[Any]], limit: int, key: int, actual: Sequence[Sequence[Any]]
+) -> bool:
+    """True when ``actual`` is one valid answer of a top-``limit`` query whose complete ordered result is ``full``:
+    rows ranked above the last place, plus any of the rows tied for it ("the 5 artists with the most albums" when
+    the fifth and sixth have as many)."""
+    head = list(full[:limit])
+    if not head or len(actual) != len(head):
+        return results_match(head, actual, ordered=False)
+    boundary = normalize(head[-1][key])
+    fixed = [row for row in head if normalize(row[key]) != boundary]
+    tied = [row for row in full if normalize(row[key]) == boundary]
+    for tries, chosen in enumerate(combinations(tied, len(head) - len(fixed)), 1):
+        if tries > _MAX_TIE_CHOICES:
+            return False
+        if results_match([*fixed, *chosen], actual, ordered=False):
+            return True
+    return False

@@ -12,22 +12,27 @@ from collections.abc import Callable, Sequence
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
-from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, join_path
+from hugdata.query.planner_facts import additive, is_fact, money_measure
+from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, column_ref, join_path
 from hugdata.query.planner_terms import (
     AGGREGATE_CUES,
     COMPARISONS,
     COUNT_CUES,
+    CUE_WORDS,
     DECLINE_CUES,
     GROUP_CUES,
-    MONEY_COLUMN_WORDS,
     MONEY_WORDS,
     ORDER_CUES,
+    PRICE_WORDS,
     TIME_BUCKETS,
     TIME_EXTREMES,
     Mention,
     Token,
     find_mentions,
+    fits_value,
+    is_year,
     tokenize,
+    value_literal,
 )
 from hugdata.tenants.models import Dialect
 
@@ -37,10 +42,6 @@ DEFAULT_TOP = 10
 _UNREACHABLE = 99
 _PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "for", "on", "and"})
 _EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
-_CUE_WORDS = (
-    COUNT_CUES | AGGREGATE_CUES.keys() | ORDER_CUES.keys() | GROUP_CUES | TIME_BUCKETS.keys() | COMPARISONS.keys()
-    | MONEY_WORDS | {"than", "least", "top", "first"}
-)  # fmt: skip
 
 
 def plan_question(
@@ -93,20 +94,87 @@ class _Planner:
         if counted is not None and counted.name != fact.name and measure_mention is None:
             # "which department has the most employees": count employees per department.
             reading = Reading(fact=counted, group_entity=fact)
+        self._refuse_self_references()
         if measure_mention is not None:
             reading.measure = self._on(fact, measure_mention)
-        if reading.measure is None and MONEY_WORDS & set(self.stems):
-            reading.measure = _money_measure(fact)
+        if reading.measure is None and (MONEY_WORDS - PRICE_WORDS) & set(self.stems):
+            reading = self._money_reading(reading)
+        elif reading.measure is None and PRICE_WORDS & set(self.stems):
+            reading.measure = money_measure(fact)
         self._group(reading, group_mentions, group_bucket)
-        self._aggregate_and_order(reading)
+        # Revenue is a sum of money: the measure counts as named even though no column name was used.
+        money_meant = reading.measure is not None and measure_mention is None
+        self._aggregate_and_order(reading, measure_named=measure_mention is not None or money_meant)
         self._filters(reading)
         self._values(reading)
+        self._check_grouping(reading)
+        numbers = [t.text for t in self.tokens if t.number is not None and t.position not in self.used]
+        if numbers:
+            # "more than 5 customers": a number it did not use would make the answer another question's.
+            raise PlannerDeclined(f"the offline planner could not place the number {', '.join(numbers)}")
         leftover = [t.text for t in self.tokens if t.position not in self.used and not self._ignorable(t)]
         if leftover:
             raise PlannerDeclined(
                 f"the offline planner cannot place {', '.join(map(repr, leftover))} on the project's schema"
             )
         return QueryPlan(reading, self.model)
+
+    def _refuse_self_references(self) -> None:
+        """A question like "who reports to whom" pairs rows of one table with rows of the same table: beyond a
+        one-table plan."""
+        for mention in self.mentions:
+            if mention.column is None:
+                continue
+            for rel in self.model.relationships:
+                if rel.from_entity == rel.to_entity == mention.entity.name and mention.column.name in rel.from_columns:
+                    raise PlannerDeclined(
+                        f"{mention.entity.table}.{mention.column.name} refers to {mention.entity.table} itself; "
+                        "pairing its rows with each other needs a self-join"
+                    )
+
+    def _money_reading(self, reading: Reading) -> Reading:
+        """Revenue, sales or spend: the money measure of the fact table (the many end of the relationships,
+        with a date), never a price on a dimension; a named dimension becomes the grouping."""
+        own = money_measure(reading.fact)
+        if own is not None and is_fact(reading.fact, self.model):
+            reading.measure = own
+            return reading
+        fact = self._money_fact(reading.fact)
+        if fact is None:
+            if own is None:
+                raise PlannerDeclined("no table of the project records amounts of money with a date")
+            reading.measure = own
+            return reading
+        money = Reading(fact=fact, measure=money_measure(fact))
+        if fact.name != reading.fact.name and any(
+            m.column is None and m.entity.name == reading.fact.name for m in self.mentions
+        ):
+            money.group_entity = reading.fact  # "top customers by spend": the customers' invoices, summed
+        return money
+
+    def _money_fact(self, near: Entity | None) -> Entity | None:
+        facts = [e for e in self.model.entities if money_measure(e) is not None and is_fact(e, self.model)]
+        if near is not None:
+            facts = [e for e in facts if e.name == near.name or join_path(self.model, e, near) is not None] or facts
+        if not facts:
+            return None
+        rank = {name: i for i, name in enumerate(self.hints)}
+
+        def closeness(entity: Entity) -> int:
+            return 0 if near is None or entity.name == near.name else self._hops(entity, near)
+
+        return min(facts, key=lambda e: (closeness(e), rank.get(e.name, len(rank)), e.name))
+
+    def _check_grouping(self, reading: Reading) -> None:
+        """A question with "per X" or "for each X" asks for one row per X: a plan without a grouping answers
+        another question."""
+        asks_per = any(s in ("per", "each") and i not in self.named for i, s in enumerate(self.stems))
+        grouped = reading.group_column or reading.group_entity or reading.time_bucket
+        phrase, _ = self._group_phrase()
+        # "average quantity per order item" is per row of the table itself: no grouping needed.
+        per_row = bool(phrase) and all(m.column is None and m.entity.name == reading.fact.name for m in phrase)
+        if asks_per and not grouped and not per_row:
+            raise PlannerDeclined("the question asks for one row per something the offline planner could not place")
 
     def _counted_by_rank(self) -> Entity | None:
         """The table right after "most" or "fewest", as in "the most employees"."""
@@ -118,7 +186,7 @@ class _Planner:
         return None
 
     def _ignorable(self, token: Token) -> bool:
-        return token.plain or token.stem in _CUE_WORDS or token.stem == "year" or token.number is not None
+        return token.plain or token.stem in CUE_WORDS or token.stem == "year" or token.number is not None
 
     def _group_phrase(self) -> tuple[list[Mention], str | None]:
         for i, stem in enumerate(self.stems):
@@ -154,6 +222,8 @@ class _Planner:
             return self._best(self._readings(columns[0]))
         if group and group[-1].column is not None:
             return self._best(self._readings(group[-1]))  # "total revenue per shipping country"
+        if (MONEY_WORDS - PRICE_WORDS) & set(self.stems) and (money := self._money_fact(None)) is not None:
+            return money  # "show revenue per month": the table that records sales
         if self.hints:
             entity = self.model.entity(self.hints[0])
             assert entity is not None
@@ -221,7 +291,7 @@ class _Planner:
             return named[0].column
         return next((c for c in entity.columns if c.role == "time"), None)
 
-    def _aggregate_and_order(self, reading: Reading) -> None:
+    def _aggregate_and_order(self, reading: Reading, *, measure_named: bool = False) -> None:
         free = [s for i, s in enumerate(self.stems) if i not in self.named]
         aggregate = next((AGGREGATE_CUES[s] for s in free if s in AGGREGATE_CUES), None)
         order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
@@ -236,7 +306,10 @@ class _Planner:
         ranking = order is not None and (top is not None or which or aggregate is None)
         if reading.measure is None and aggregate in ("sum", "avg", "max", "min"):
             measures = [c for c in reading.fact.columns if c.role == "measure"]
-            if len(measures) == 1:
+            # Its one measure is what the question means only if it names no other table ("highest total order
+            # value" of customers is about orders, not the customers' balance).
+            others = {m.entity.name for m in self.mentions if m.column is None} - {reading.fact.name}
+            if len(measures) == 1 and not others:
                 reading.measure = measures[0]
         counting = bool(COUNT_CUES & set(self.stems))
         if ranking:
@@ -249,8 +322,23 @@ class _Planner:
             elif reading.measure is None:
                 raise PlannerDeclined("the question ranks by something that is not a numeric column")
             return
+        if aggregate in ("sum", "avg") and reading.measure is None and not counting:
+            raise PlannerDeclined(f"the offline planner could not tell which number the question's {aggregate} is of")
+        if aggregate == "avg" and reading.measure is None and counting:
+            raise PlannerDeclined("an average of counts (how many per something, on average) needs a subquery")
         if aggregate in ("sum", "avg") and reading.measure is not None:
             reading.aggregate = aggregate
+        elif (
+            aggregate is None
+            and reading.measure is not None
+            and (measure_named or reading.group_entity)
+            and (reading.group_column or reading.group_entity or reading.time_bucket)
+            and not counting
+        ):
+            # "the store return amount per store": amounts add up; a price or a balance per store is ambiguous.
+            if not additive(reading.measure):
+                raise PlannerDeclined(f"{reading.measure.name} per group could be a total or an average; say which")
+            reading.aggregate = "sum"
         elif aggregate in ("max", "min"):
             about_time = bool(TIME_EXTREMES & set(free))
             column = self._time_column(reading.fact) if about_time else reading.measure
@@ -275,9 +363,12 @@ class _Planner:
     def _top_n(self) -> int | None:
         for i, token in enumerate(self.tokens):
             number = token.number
-            if number is not None and 1 <= number <= 1000 and number == int(number) and not _is_year(number):
+            if number is not None and 1 <= number <= 1000 and number == int(number) and not is_year(number):
                 neighbours = set(self.stems[max(0, i - 2) : i + 3])
-                if neighbours & (ORDER_CUES.keys() | {"top", "first"}):
+                # "which 5 artists have the most albums": a count right before a table, with a ranking anywhere.
+                before_table = any(m.start == i + 1 and m.column is None for m in self.mentions)
+                ranked = bool(set(self.stems) & ORDER_CUES.keys())
+                if neighbours & (ORDER_CUES.keys() | {"top", "first"}) or (before_table and ranked):
                     self.used.add(i)
                     return int(number)
         return None
@@ -295,7 +386,7 @@ class _Planner:
             column = self._on(reading.fact, mention) if mention.column is not None else None
             if column is None:
                 continue
-            ref = exp.column(column.name, table="t0")
+            ref = column_ref(column.name, "t0")
             value_at = mention.end
             while value_at < len(self.tokens) and self.stems[value_at] in _EQUALS | {"than", "least", "a", "an"}:
                 value_at += 1
@@ -321,18 +412,23 @@ class _Planner:
                 continue
             value = self.tokens[value_at] if value_at < len(self.tokens) else None
             known = self._known_values(reading.fact, column)
-            if value is not None and value.position not in self.used and _fits(value, column, known):
-                reading.filters.append(exp.EQ(this=ref, expression=_literal(value, known)))
+            if value is not None and value.position not in self.used and fits_value(value, column, known):
+                reading.filters.append(exp.EQ(this=ref, expression=value_literal(value, known)))
                 self.used.add(value.position)
             elif column.type == "boolean":
                 reading.filters.append(exp.EQ(this=ref, expression=exp.true()))
         for i, token in enumerate(self.tokens):
-            if token.number is not None and _is_year(token.number) and i > 0 and self.stems[i - 1] in ("in", "during"):
+            if (
+                token.number is not None
+                and is_year(token.number)
+                and i > 0
+                and self.stems[i - 1] in ("in", "during", "of")
+            ):
                 time_column = self._time_column(reading.fact)
                 if time_column is None:
                     raise PlannerDeclined(f"{reading.fact.table} has no date or time column for the year {token.text}")
                 year = int(token.number)
-                ref = exp.column(time_column.name, table="t0")
+                ref = column_ref(time_column.name, "t0")
                 reading.filters.append(exp.GTE(this=ref, expression=exp.Literal.string(f"{year}-01-01")))
                 reading.filters.append(exp.LT(this=ref.copy(), expression=exp.Literal.string(f"{year + 1}-01-01")))
                 self.used.add(i)
@@ -359,46 +455,10 @@ class _Planner:
                     matched.setdefault(column.name, (column, []))[1].append(value)
                     self.used.add(token.position)
         for column, found in matched.values():
-            ref = exp.column(column.name, table="t0")
+            ref = column_ref(column.name, "t0")
             literals = [exp.Literal.string(v) for v in found]
             reading.filters.append(
                 exp.EQ(this=ref, expression=literals[0])
                 if len(literals) == 1
                 else exp.In(this=ref, expressions=literals)
             )
-
-
-def _is_year(number: float) -> bool:
-    return number == int(number) and 1900 <= number <= 2100
-
-
-def _fits(token: Token, column: ColumnSemantics, known: Sequence[str]) -> bool:
-    """Whether ``token`` reads as a value of ``column``: a number for numbers, a known category for text."""
-    if column.role in ("time", "key", "foreign_key"):
-        return False
-    if column.type in ("integer", "numeric", "float"):
-        return token.number is not None
-    if token.quoted:
-        return True
-    if token.plain or token.stem in _CUE_WORDS:
-        return False
-    text = token.text.lower()
-    return any(v.lower() == text for v in known) if known else column.type == "text"
-
-
-def _literal(token: Token, known: Sequence[str]) -> exp.Expression:
-    if token.number is not None and not token.quoted:
-        number = token.number
-        return exp.Literal.number(int(number) if number == int(number) else number)
-    text = token.text.strip("'\"")
-    # The spelling the database uses, when the question's differs only in case: "jp" -> "JP".
-    return exp.Literal.string(next((v for v in known if v.lower() == text.lower()), text))
-
-
-def _money_measure(entity: Entity) -> ColumnSemantics | None:
-    measures = [c for c in entity.columns if c.role == "measure"]
-    for word in MONEY_COLUMN_WORDS:
-        for column in measures:
-            if word in column.name.lower():
-                return column
-    return None

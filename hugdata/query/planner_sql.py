@@ -3,6 +3,7 @@ dialect with sqlglot, joining along the semantic model's relationships."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -35,14 +36,16 @@ class Reading:
 def join_path(
     model: SemanticModel, start: Entity, goal: Entity, max_hops: int = 3
 ) -> list[tuple[str, str, str, str]] | None:
-    """Join steps (from table, from column, to table, to column) from ``start`` to ``goal`` over the relationships."""
+    """Join steps (from table, from column, to table, to column) from ``start`` to ``goal``, each from a row to the
+    one row it refers to: a path that never fans out, so a count or a sum over ``start`` stays one per its row
+    (two sales tables joined through a shared date table would multiply both)."""
     edges: dict[str, list[tuple[str, str, str, str]]] = {}
     for rel in model.relationships:
-        if rel.confidence < 0.6 or len(rel.from_columns) != 1:
+        if rel.confidence < 0.6 or len(rel.from_columns) != 1 or rel.from_entity == rel.to_entity:
             continue
-        a, b = (rel.from_entity, rel.from_columns[0]), (rel.to_entity, rel.to_columns[0])
-        edges.setdefault(a[0], []).append((a[0], a[1], b[0], b[1]))
-        edges.setdefault(b[0], []).append((b[0], b[1], a[0], a[1]))
+        edges.setdefault(rel.from_entity, []).append(
+            (rel.from_entity, rel.from_columns[0], rel.to_entity, rel.to_columns[0])
+        )
     queue: deque[tuple[str, list[tuple[str, str, str, str]]]] = deque([(start.name, [])])
     seen = {start.name}
     while queue:
@@ -59,14 +62,22 @@ def join_path(
 
 
 def label_columns(entity: Entity) -> list[ColumnSemantics]:
-    """The columns a person reads to tell rows apart: names and titles, else an email, else the key."""
-    text = [c for c in entity.columns if c.type == "text"]
+    """The columns a person reads to tell rows apart: names and titles, else a description, else an email, else
+    the key."""
+    text = [c for c in entity.columns if c.type == "text" and not c.numeric_text]
     named = [c for c in text if "name" in c.name.lower() or "title" in c.name.lower()]
     if named:
         return named[:2]
+    described = [c for c in text if c.name.lower().endswith(("desc", "description", "label"))]
+    if described:
+        return described[:1]
     email = [c for c in text if "email" in c.name.lower()]
     if email:
         return email[:1]
+    # A readable business identifier (TPC-DS's wp_web_page_id beside its surrogate key wp_web_page_sk).
+    codes = [c for c in text if c.role != "foreign_key" and c.name.lower().endswith(("_id", "_code", "code"))]
+    if codes:
+        return codes[:1]
     return [c for c in entity.columns if c.name in entity.primary_key] or entity.columns[:1]
 
 
@@ -86,29 +97,31 @@ class QueryPlan:
             for from_table, from_column, to_table, to_column in path:
                 alias = f"t{len(aliases)}"
                 aliases[to_table] = alias
-                on = exp.column(from_column, table=aliases[from_table]).eq(exp.column(to_column, table=alias))
+                on = column_ref(from_column, aliases[from_table]).eq(column_ref(to_column, alias))
                 query = query.join(_table(to_table).as_(alias), on=on)
         value = self._aggregate_expression()
         if r.time_bucket is not None:
             column, fmt, label = r.time_bucket
-            bucket = exp.TimeToStr(this=exp.column(column.name, table="t0"), format=exp.Literal.string(fmt))
+            bucket = exp.TimeToStr(this=column_ref(column.name, "t0"), format=exp.Literal.string(fmt))
             query = query.select(exp.alias_(bucket, label)).group_by(exp.column(label))
             query = query.select(value).order_by(exp.column(label))
         elif r.group_entity is not None:
             alias = aliases[r.group_entity.name]
-            labels = [exp.column(c.name, table=alias) for c in label_columns(r.group_entity)]
-            keys = [exp.column(k, table=alias) for k in r.group_entity.primary_key]
-            query = query.select(*labels, value).group_by(*keys, *labels)
+            labels = [column_ref(c.name, alias) for c in label_columns(r.group_entity)]
+            keys = [column_ref(k, alias) for k in r.group_entity.primary_key]
+            # The key beside the label: two customers may share a name, and a caller may want to link the row.
+            shown = [k for k in keys if k.name not in {c.name for c in labels}]
+            query = query.select(*shown, *labels, value).group_by(*keys, *labels)
         elif r.group_column is not None:
             entity, column = r.group_column
-            ref = exp.column(column.name, table=aliases[entity.name])
+            ref = column_ref(column.name, aliases[entity.name])
             query = query.select(ref, value).group_by(ref)
         elif r.aggregate is not None and r.order is None:
             query = query.select(value)
         elif r.order is not None:
             assert r.measure is not None
             query = query.select(
-                *[exp.column(c.name, table="t0") for c in label_columns(r.fact)], exp.column(r.measure.name, table="t0")
+                *[column_ref(c.name, "t0") for c in label_columns(r.fact)], column_ref(r.measure.name, "t0")
             )
         else:
             query = query.select(exp.Star())
@@ -116,7 +129,7 @@ class QueryPlan:
             query = query.where(exp.and_(*r.filters))
         if r.order is not None and r.time_bucket is None:
             sort = exp.alias_(value, "value") if r.aggregate else None
-            key = exp.column("value") if sort is not None else exp.column(r.measure.name, table="t0")  # type: ignore[union-attr]
+            key = exp.column("value") if sort is not None else column_ref(r.measure.name, "t0")  # type: ignore[union-attr]
             if sort is not None:
                 query.set("expressions", [*query.expressions[:-1], sort])
             query = query.order_by(exp.Ordered(this=key, desc=r.order == "desc"))
@@ -129,10 +142,27 @@ class QueryPlan:
         if r.aggregate in (None, "count"):
             return exp.Count(this=exp.Star())
         assert r.measure is not None
-        ref = exp.column(r.measure.name, table="t0")
+        ref: exp.Expression = column_ref(r.measure.name, "t0")
+        if r.measure.numeric_text and r.aggregate in ("sum", "avg"):
+            # Numbers stored as text: PostgreSQL refuses SUM(text) and MySQL would add up their prefixes.
+            ref = exp.Cast(this=ref, to=exp.DataType.build("double"))
         return {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[r.aggregate](this=ref)
+
+
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def identifier(name: str) -> exp.Identifier:
+    """A name as written in the tenant's database: quoted unless it is plain lower case, since PostgreSQL folds an
+    unquoted ``InvoiceDate`` to ``invoicedate`` (quoting is harmless on SQLite and MySQL)."""
+    return exp.to_identifier(name, quoted=not _PLAIN.match(name))
+
+
+def column_ref(name: str, table: str) -> exp.Column:
+    """``table.name`` with the column quoted as it must be (the alias ``table`` is the planner's own)."""
+    return exp.column(identifier(name), table=table)
 
 
 def _table(qualified: str) -> exp.Table:
     schema, _, name = qualified.rpartition(".")
-    return exp.table_(name, db=schema or None)
+    return exp.table_(identifier(name), db=identifier(schema) if schema else None)

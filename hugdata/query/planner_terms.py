@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlglot import exp
+
+from hugdata.catalog.retrieval import table_name_words
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
 from hugdata.catalog.words import singular, words
 
@@ -34,8 +38,11 @@ ORDER_CUES = {
 }  # fmt: skip
 # "revenue", "spent" ... name no column, but mean the money measure of the table in question.
 MONEY_WORDS = frozenset(
-    {"revenue", "sales", "spent", "spend", "spending", "income", "expensive", "cheapest", "paid", "paying", "billed"}
-)
+    {"revenue", "sales", "sale", "spent", "spend", "spending", "income", "expensive", "cheapest", "paid", "paying",
+     "billed"}
+)  # fmt: skip
+# Of those, the ones about what a thing costs rather than what the business took in: its own price column.
+PRICE_WORDS = frozenset({"expensive", "cheapest"})
 # Extremes that are about time, not size: "the latest order" is the greatest date, not the greatest amount.
 TIME_EXTREMES = frozenset({"latest", "newest", "earliest", "oldest", "recent"})
 MONEY_COLUMN_WORDS = ("amount", "total", "price", "revenue", "cost", "value")
@@ -102,17 +109,24 @@ def _stems(identifier: str) -> list[str]:
     return [singular(w) for w in words(identifier)]
 
 
-def _entity_phrases(entity: Entity) -> list[tuple[list[str], int]]:
+def _entity_phrases(entity: Entity, distinctive: list[str]) -> list[tuple[list[str], int]]:
     full = _stems(entity.table)
     phrases = [(full, 2)]
-    if len(full) > 1:
-        phrases.append((full[-1:], 1))  # "reviews" for product_reviews
+    # The table's plain words without a shared app prefix: "invoice line" for chinook_invoiceline.
+    if distinctive and distinctive != full:
+        phrases.append((distinctive, 2))
+    if len(distinctive) > 1:
+        phrases.append((distinctive[-1:], 1))  # "reviews" for product_reviews
     return phrases
 
 
 def _column_phrases(column: ColumnSemantics) -> list[tuple[list[str], int]]:
     full = _stems(column.name)
     phrases = [(full, 2)]
+    label = _stems(column.label) if column.label else []
+    if label and label != full:
+        phrases.append((label, 2))  # "account balance" for c_acctbal, "billing country" for billingcountry
+        full = label
     core = [w for w in full if w not in _GENERIC]
     if core and core != full:
         phrases.append((core, 2))  # country_code -> country, is_active -> active
@@ -125,8 +139,9 @@ def find_mentions(tokens: list[Token], model: SemanticModel) -> list[Mention]:
     """Longest non-overlapping runs of tokens naming a table or column; equal readings of one run are all kept."""
     candidates: list[Mention] = []
     stems = [t.stem for t in tokens]
+    distinctive = table_name_words(model)
     for entity in model.entities:
-        for phrase, strength in _entity_phrases(entity):
+        for phrase, strength in _entity_phrases(entity, distinctive.get(entity.name, [])):
             candidates.extend(Mention(i, i + len(phrase), entity, None, strength) for i in _find(stems, phrase))
         for column in entity.columns:
             for phrase, strength in _column_phrases(column):
@@ -154,3 +169,37 @@ def find_mentions(tokens: list[Token], model: SemanticModel) -> list[Mention]:
 def _find(stems: list[str], phrase: list[str]) -> list[int]:
     n = len(phrase)
     return [i for i in range(len(stems) - n + 1) if stems[i : i + n] == phrase]
+
+
+# Words that steer the plan rather than name the schema.
+CUE_WORDS = (
+    COUNT_CUES | AGGREGATE_CUES.keys() | ORDER_CUES.keys() | GROUP_CUES | TIME_BUCKETS.keys() | COMPARISONS.keys()
+    | MONEY_WORDS | {"than", "least", "top", "first"}
+)  # fmt: skip
+
+
+def is_year(number: float) -> bool:
+    return number == int(number) and 1900 <= number <= 2100
+
+
+def fits_value(token: Token, column: ColumnSemantics, known: Sequence[str]) -> bool:
+    """Whether ``token`` reads as a value of ``column``: a number for numbers, a known category for text."""
+    if column.role in ("time", "key", "foreign_key"):
+        return False
+    if column.type in ("integer", "numeric", "float"):
+        return token.number is not None
+    if token.quoted:
+        return True
+    if token.plain or token.stem in CUE_WORDS:
+        return False
+    text = token.text.lower()
+    return any(v.lower() == text for v in known) if known else column.type == "text"
+
+
+def value_literal(token: Token, known: Sequence[str]) -> exp.Expression:
+    if token.number is not None and not token.quoted:
+        number = token.number
+        return exp.Literal.number(int(number) if number == int(number) else number)
+    text = token.text.strip("'\"")
+    # The spelling the database uses, when the question's differs only in case: "jp" -> "JP".
+    return exp.Literal.string(next((v for v in known if v.lower() == text.lower()), text))

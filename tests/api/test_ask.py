@@ -2,6 +2,7 @@
 
 import dataclasses
 import hashlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -130,8 +131,16 @@ def test_without_an_llm_a_question_beyond_the_planner_says_one_is_needed(
     response = client.post(
         "/v1/projects/ask-shop/ask", json={"question": "Which customers have never ordered?"}, headers=ADMIN
     )
-    assert response.status_code == 422 and "needs an LLM endpoint" in response.json()["detail"]
-    assert [e.error_class for e in _log(clean_platform)] == ["planner_declined"]
+    detail = response.json()["detail"]
+    assert response.status_code == 422 and "need an LLM endpoint" in detail
+    assert "'never'" in detail  # what it could not place
+    # ... and what it can answer instead: every suggestion is answered
+    suggestions = re.findall(r"'([^']+\?|[^']+ per month)'", detail.split("for example:", 1)[1])
+    assert suggestions
+    for question in suggestions:
+        answered = client.post("/v1/projects/ask-shop/ask", json={"question": question}, headers=ADMIN)
+        assert answered.status_code == 200, (question, answered.text)
+    assert [e.error_class for e in _log(clean_platform)][0] == "planner_declined"
 
 
 def test_another_projects_key_cannot_ask(api: TestClient, shop: Path, clean_platform: ApiRuntime) -> None:

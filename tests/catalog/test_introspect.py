@@ -14,7 +14,8 @@ from hugdata.tenants.source_engines import open_source_engine
 from tests.sources import MACHINE_MARIADB, MACHINE_PG, machine_mariadb_database, machine_postgres_database
 
 SQLITE_DDL = """
-CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, country_code CHAR(2) DEFAULT 'US');
+CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, country_code CHAR(2) DEFAULT 'US',
+                        handle VARCHAR(30) UNIQUE);
 CREATE TABLE orders (
     id INTEGER PRIMARY KEY,
     customer_id INTEGER NOT NULL REFERENCES customers (id),
@@ -42,6 +43,8 @@ def test_sqlite_schema_has_keys_constraints_indexes_views_and_counts(tmp_path: P
     assert snapshot.table("main.big_orders").kind == "view"  # type: ignore[union-attr]
     assert customers.primary_key == ["id"] and customers.row_estimate == 2
     assert ["email"] in customers.unique_constraints
+    # inline UNIQUE after a type with a length: SQLAlchemy's reader alone misses it
+    assert ["handle"] in customers.unique_constraints
     assert customers.column("country_code").default == "'US'"  # type: ignore[union-attr]
     assert orders.foreign_keys[0].columns == ["customer_id"]
     assert orders.foreign_keys[0].referred_table == "customers"

@@ -66,8 +66,8 @@ def test_inferred_relationships_follow_naming_with_confidence_and_evidence() -> 
     assert inferred[("app.orders", "customerId")].to_entity == "app.customers"
     role = inferred[("app.products", "parent_category_id")]
     assert role.to_entity == "app.categories" and role.confidence == 0.7
-    mismatched = inferred[("app.order_items", "product_id")]
-    assert mismatched.confidence < 0.9 and "differ" in mismatched.evidence
+    # text values can never match integer keys: the name alone links nothing
+    assert ("app.order_items", "product_id") not in inferred
     # declared foreign keys are not inferred again, and a column with no matching table infers nothing
     assert ("app.order_items", "order_id") not in inferred
     assert ("app.audit", "session_id") not in inferred
@@ -90,7 +90,7 @@ def test_model_has_roles_metrics_and_descriptions() -> None:
     total = next(m for m in model.metrics if m.name == "orders.total_amount")
     assert total.aggregations == ["sum", "avg"] and total.column == "total_amount"
     assert all(m.time_dimension == "ordered_at" for m in model.metrics if m.entity == "app.orders")
-    assert "each row is one order" in orders.description and "belongs to a customer" in orders.description
+    assert "each row is an order" in orders.description and "belongs to a customer" in orders.description
     declared = [r for r in model.relationships if r.source == "declared"]
     assert len(declared) == 1 and declared[0].confidence == 1.0
 

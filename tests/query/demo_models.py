@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from hugdata.catalog.introspect import introspect_schema
+from hugdata.catalog.profiling import profile_source
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel, build_semantic_model
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.query.values import category_value_lookup
@@ -36,7 +37,7 @@ def build_demo_catalogs(folder: Path) -> dict[str, DemoCatalog]:
     for tenant in DEMO_TENANTS:
         path = build_demo_database(tenant, folder)
         engine = create_engine(f"sqlite:///{path}")
-        snapshot = introspect_schema(engine, dialect="sqlite", include=[], exclude=[])
+        snapshot = profile_source(engine, introspect_schema(engine, dialect="sqlite", include=[], exclude=[]))
         engine.dispose()
         catalogs[tenant.project_id] = DemoCatalog(path, build_semantic_model(snapshot))
     return catalogs

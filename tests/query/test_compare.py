@@ -35,3 +35,16 @@ def test_columns_are_paired_consistently_across_rows() -> None:
 def test_ordered_means_an_outer_order_by() -> None:
     assert is_ordered("SELECT a FROM t ORDER BY a", "sqlite")
     assert not is_ordered("SELECT a FROM (SELECT a FROM t ORDER BY a) AS s", "sqlite")
+
+
+def test_a_top_n_answer_may_pick_any_of_the_rows_tied_for_last_place() -> None:
+    from hugdata.query.compare import ranked_query, results_match_up_to_ties
+
+    sql, limit, key = ranked_query(
+        "SELECT name, COUNT(*) FROM t GROUP BY name ORDER BY COUNT(*) DESC LIMIT 2", "sqlite"
+    )  # type: ignore[misc]
+    assert "LIMIT" not in sql and (limit, key) == (2, 1)
+    full = [("a", 9), ("b", 5), ("c", 5), ("d", 1)]
+    assert results_match_up_to_ties(full, limit, key, [(7, "a", 9), (8, "c", 5)])  # c instead of b: a tie
+    assert not results_match_up_to_ties(full, limit, key, [(7, "a", 9), (8, "d", 1)])  # d is not tied
+    assert ranked_query("SELECT name FROM t ORDER BY name", "sqlite") is None  # no LIMIT

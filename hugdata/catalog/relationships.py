@@ -1,0 +1,198 @@
+"""Relationships no foreign key declares: candidates from key names, confirmed or refuted by sampled values.
+
+Three naming habits cover most undeclared keys: the same key name on both sides (``review.business_id`` ->
+``business.business_id``), the same name once each table's column prefix is stripped (TPC-H's ``o_custkey`` ->
+``c_custkey``), and ``<thing>_id`` pointing at the table named after the thing (``artist_id`` -> ``artist.id``,
+also ``chinook_artist.id``), with role names ending in the thing (``parent_category_id``). A candidate whose
+sampled values are not all in the parent's key is dropped: names alone never link tables the data contradicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from hugdata.catalog.schema import ColumnInfo, SchemaSnapshot, TableInfo, ValueCheck
+from hugdata.catalog.words import plural_forms, words
+
+_KEY_NAME = re.compile(r"(^|_)(id|sk|code|no|num|uuid)$|key$", re.IGNORECASE)
+_CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
+_ID_SUFFIX = re.compile(r"^(?P<stem>.+?)_?id$", re.IGNORECASE)
+# Names too generic to link two tables by themselves: every table may have one.
+_GENERIC = {"id", "key", "code", "uuid", "guid", "no", "num", "sk", "name", "type"}
+_TYPE_GROUPS = {"integer": "number", "numeric": "number", "text": "text", "uuid": "text"}
+_CONFIRMED_BONUS = 0.05
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible child -> parent link, with the naming habit it follows."""
+
+    child: str
+    child_column: str
+    parent: str
+    parent_column: str
+    confidence: float
+    reason: str
+
+
+def is_key_like(name: str) -> bool:
+    """``customer_id``, ``CustomerId``, ``o_custkey``, ``ss_item_sk``: names that usually hold a key."""
+    return bool(_KEY_NAME.search(name) or _CAMEL_ID.search(name))
+
+
+def column_prefix(table: TableInfo) -> str:
+    """The prefix most of a table's columns share (``o_`` in TPC-H's orders), or ""."""
+    heads = Counter(m.group(0) for c in table.columns if (m := re.match(r"^[a-z]{1,4}_", c.name.lower())))
+    if not heads:
+        return ""
+    head, count = heads.most_common(1)[0]
+    return head if count >= 2 and count * 3 >= len(table.columns) * 2 else ""
+
+
+def _stripped(name: str, prefix: str) -> str:
+    lowered = name.lower()
+    return lowered[len(prefix) :] if prefix and lowered.startswith(prefix) else lowered
+
+
+def parent_keys(table: TableInfo) -> list[ColumnInfo]:
+    """Columns whose values identify a row: a one-column primary key or unique constraint; for a table that
+    declares no key at all, its first column when named like a key and unique in the sample."""
+    names: list[str] = []
+    if len(table.primary_key) == 1:
+        names.append(table.primary_key[0])
+    names += [u[0] for u in table.unique_constraints if len(u) == 1]
+    names += [ix.columns[0] for ix in table.indexes if ix.unique and len(ix.columns) == 1]
+    if not table.primary_key and table.columns:
+        first = table.columns[0]
+        profile = table.column_profile(first.name)
+        unique = profile is None or profile.distinct == profile.sampled
+        if is_key_like(first.name) and _names_own_table(first.name, table) and unique:
+            names.append(first.name)
+        elif table.column("id") is not None:
+            names.append("id")
+    seen: list[ColumnInfo] = []
+    for name in names:
+        column = table.column(name)
+        if column is not None and column not in seen:
+            seen.append(column)
+    return seen
+
+
+_KEY_SUFFIX = re.compile(r"_?(id|key|sk|code|no|num|uuid)$", re.IGNORECASE)
+
+
+def _names_own_table(name: str, table: TableInfo) -> bool:
+    """``c_custkey`` in ``customer``, ``d_date_sk`` in ``date_dim``: the key is named after its own table (a
+    first column named after another table, like ``l_orderkey`` in ``lineitem``, is a reference instead)."""
+    stem = words(_KEY_SUFFIX.sub("", _stripped(name, column_prefix(table))))
+    table_words = words(table.name)
+    return any(
+        len(w) >= 3 and any(t.startswith(w) or w.startswith(t) for t in table_words if len(t) >= 3) for w in stem
+    )
+
+
+def _compatible(a: ColumnInfo, b: ColumnInfo) -> bool:
+    return a.type == b.type or _TYPE_GROUPS.get(a.type, a.type) == _TYPE_GROUPS.get(b.type, b.type)
+
+
+def _named_after(table_name: str, stem: str) -> bool:
+    """``artist`` names ``artist``, ``artists`` and, in a framework's ``app_model`` style, ``chinook_artist``."""
+    lowered = table_name.lower()
+    return any(lowered == form or lowered.endswith("_" + form) for form in plural_forms(stem))
+
+
+def relationship_candidates(snapshot: SchemaSnapshot) -> list[Candidate]:
+    """The best-named parent for every key-like column no foreign key declares (none when two parents tie)."""
+    prefixes = {t.qualified_name: column_prefix(t) for t in snapshot.tables}
+    keys = {t.qualified_name: parent_keys(t) for t in snapshot.tables if t.kind == "table"}
+    found: list[Candidate] = []
+    for table in snapshot.tables:
+        declared = {c for fk in table.foreign_keys for c in fk.columns}
+        # A table's own identifier is not a reference to another table that happens to share its name pattern.
+        own_key = {c.name for c in keys.get(table.qualified_name, [])} if len(table.primary_key) < 2 else set()
+        for column in table.columns:
+            if column.name in declared or column.name in own_key or not is_key_like(column.name):
+                continue
+            options = [
+                option
+                for parent in snapshot.tables
+                for key in keys.get(parent.qualified_name, [])
+                if (option := _match(table, column, parent, key, prefixes)) is not None
+            ]
+            if not options:
+                continue
+            # Best rule first, then the parent whose name says least besides the match (``auth_group`` before
+            # ``auth_user_groups`` for ``group_id``); a tie on both is ambiguous and links nothing.
+            best = max(options, key=lambda o: (o.confidence, -_extra_words(o)))
+            if sum(1 for o in options if (o.confidence, _extra_words(o)) == (best.confidence, _extra_words(best))) == 1:
+                found.append(best)
+    return found
+
+
+def _extra_words(candidate: Candidate) -> int:
+    return len(words(candidate.parent.split(".", 1)[-1]))
+
+
+def _match(
+    table: TableInfo, column: ColumnInfo, parent: TableInfo, key: ColumnInfo, prefixes: dict[str, str]
+) -> Candidate | None:
+    if parent is table and key.name == column.name:
+        return None
+    child_name = column.name.lower()
+    child_stripped = _stripped(column.name, prefixes[table.qualified_name])
+    key_stripped = _stripped(key.name, prefixes[parent.qualified_name])
+    rule: tuple[float, str] | None = None
+    if parent is not table and child_name == key.name.lower() and child_name not in _GENERIC:
+        rule = (0.9, f"same key name as {parent.name}.{key.name}")
+    elif parent is not table and child_stripped == key_stripped and key_stripped not in _GENERIC:
+        rule = (0.85, f"same key name as {parent.name}.{key.name} once the tables' column prefixes are stripped")
+    elif key_stripped not in _GENERIC and child_stripped.endswith("_" + key_stripped):
+        rule = (0.75, f"column {column.name} is a role name ending in {parent.name}'s key {key.name}")
+    elif (match := _ID_SUFFIX.match(child_stripped)) and (stem := words(match.group("stem"))):
+        if _named_after(parent.name, "_".join(stem)):
+            # A table's column named after the table itself is its own (business) identifier.
+            if parent is not table:
+                rule = (0.9, f"column {column.name} is named after table {parent.name}")
+        elif len(stem) > 1 and _named_after(parent.name, stem[-1]):
+            rule = (0.7, f"column {column.name} is a role name ending in table {parent.name}")
+    # Values of different types cannot match: a name alone never links them.
+    if rule is None or not _compatible(column, key):
+        return None
+    return Candidate(
+        child=table.qualified_name,
+        child_column=column.name,
+        parent=parent.qualified_name,
+        parent_column=key.name,
+        confidence=rule[0],
+        reason=f"{rule[1]}; types match ({column.type} vs {key.type})",
+    )
+
+
+@dataclass(frozen=True)
+class JudgedCandidate:
+    candidate: Candidate
+    confidence: float
+    evidence: str
+
+
+def judge_candidates(candidates: list[Candidate], checks: list[ValueCheck]) -> list[JudgedCandidate]:
+    """Candidates the sampled values do not contradict, with their confidence and evidence."""
+    by_pair = {(c.child, c.child_column, c.parent, c.parent_column): c for c in checks}
+    judged = []
+    for candidate in candidates:
+        check = by_pair.get((candidate.child, candidate.child_column, candidate.parent, candidate.parent_column))
+        if check is None:
+            judged.append(JudgedCandidate(candidate, candidate.confidence, f"{candidate.reason}; values not checked"))
+        elif check.sampled == 0:
+            judged.append(JudgedCandidate(candidate, candidate.confidence, f"{candidate.reason}; no values to check"))
+        elif check.found == check.sampled:
+            judged.append(
+                JudgedCandidate(
+                    candidate,
+                    round(min(0.98, candidate.confidence + _CONFIRMED_BONUS), 2),
+                    f"{candidate.reason}; all {check.sampled} sampled values found in the parent",
+                )
+            )
+    return judged

@@ -1,0 +1,59 @@
+"""What the offline planner can answer on a project: example questions for its decline messages, each one planned
+before it is offered, so a suggestion never leads to another decline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hugdata.catalog.semantic import Entity, SemanticModel
+from hugdata.catalog.words import plural_forms, singular
+from hugdata.query.planner import PlannerDeclined, plan_question
+from hugdata.query.planner_terms import MONEY_COLUMN_WORDS
+from hugdata.tenants.models import Dialect
+
+MAX_SUGGESTIONS = 3
+
+
+def _plural(label: str) -> str:
+    *head, last = label.split() or [label]
+    forms = sorted(plural_forms(singular(last)) - {singular(last)}, key=len)
+    return " ".join([*head, forms[0] if forms else last])
+
+
+def _candidates(entity: Entity) -> list[str]:
+    label = entity.label or entity.table
+    many = _plural(label.split(" ", 1)[-1] if " " in label and len(label.split()) > 2 else label)
+    found = [f"How many {many} are there?"]
+    dimensions = [c for c in entity.columns if c.role == "dimension" and c.values]
+    if dimensions:
+        found.append(f"How many {many} are there per {dimensions[0].label or dimensions[0].name}?")
+    times = [c for c in entity.columns if c.role == "time"]
+    money = [
+        c
+        for c in entity.columns
+        if c.role == "measure" and (c.money or any(w in c.name.lower() for w in MONEY_COLUMN_WORDS))
+    ]
+    if times and money:
+        found.append(f"Total {money[0].label or money[0].name} per month")
+    elif times:
+        found.append(f"Number of {many} per month")
+    return found
+
+
+def suggested_questions(model: SemanticModel, hints: Sequence[str], dialect: Dialect) -> list[str]:
+    """Up to three questions about the tables retrieval ranked first that the planner does answer."""
+    suggestions: list[str] = []
+    for name in [*hints, *(e.name for e in model.entities)][:8]:
+        entity = model.entity(name)
+        if entity is None:
+            continue
+        for question in _candidates(entity):
+            try:
+                plan_question(question, model, dialect=dialect, hints=[name])
+            except PlannerDeclined:
+                continue
+            if question not in suggestions:
+                suggestions.append(question)
+            if len(suggestions) == MAX_SUGGESTIONS:
+                return suggestions
+    return suggestions
