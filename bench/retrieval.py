@@ -21,9 +21,10 @@ from bench.public_tenants import PublicTenant, register_public_tenants
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.introspect import introspect_schema
 from hugdata.catalog.profiling import profile_source
-from hugdata.catalog.retrieval import rank_tables, recall_at
+from hugdata.catalog.retrieval import RankingSteps, rank_tables, ranked_tables, recall_at
 from hugdata.catalog.semantic import infer_relationships
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot
+from hugdata.catalog.vector_store import search_documents
 from hugdata.config import get_settings
 from hugdata.db import make_engine, make_session_factory
 from hugdata.evaluation.questions import PUBLIC_QUESTIONS, Question
@@ -33,6 +34,15 @@ from hugdata.query.prompt import build_prompt
 from hugdata.tenants.source_engines import open_source_engine
 
 KS = (5, 10, 20)
+# One step of the ranking off at a time (the production ranking is "all"); "vector_only_first_docs" is the ranking
+# before issue 15: the tables of the 20 nearest documents, in order of first appearance.
+ABLATIONS = {
+    "all": {},
+    "no_full_text": {"full_text": False},
+    "no_named_tables_first": {"steps": RankingSteps(named_tables_first=False)},
+    "no_framework_tables_last": {"steps": RankingSteps(framework_tables_last=False)},
+    "no_bridges": {"steps": RankingSteps(bridges=False)},
+}
 
 
 def _questions(schema: str) -> list[Question]:
@@ -55,15 +65,26 @@ def _evaluate(tenant: PublicTenant, sessions: Any, embedder: Any, budget: int) -
         for question in _questions(tenant.schema):
             sql = reference_sql_for(question.sql, tenant.dialect)
             needs = reference_needs(sql, snapshot, dialect=tenant.dialect)
-            ranking = rank_tables(
-                session,
-                project_id=tenant.project_id,
-                question=question.question,
-                query_vector=embedder.embed([question.question])[0],
-                model_id=embedder.model_id,
-                model=model,
-            )
+            vector = embedder.embed([question.question])[0]
+            rankings = {
+                name: rank_tables(
+                    session,
+                    project_id=tenant.project_id,
+                    question=question.question,
+                    query_vector=vector,
+                    model_id=embedder.model_id,
+                    model=model,
+                    **change,
+                )
+                for name, change in ABLATIONS.items()
+            }
+            ranking = rankings["all"]  # what ask uses
             prompt = build_prompt(question.question, ranking, model, dialect=tenant.dialect, token_budget=budget)
+            ablation = {name: recall_at(needs.tables, varied.tables, 5) for name, varied in rankings.items()}
+            hits = search_documents(
+                session, project_id=tenant.project_id, query_vector=vector, model_id=embedder.model_id, k=20
+            )
+            ablation["vector_only_first_docs"] = recall_at(needs.tables, ranked_tables(hits), 5)
             missing_tables = sorted(needs.tables - set(prompt.tables))
             missing_columns = sorted(f"{t}.{c}" for t, c in needs.columns - prompt.columns)
             rows.append(
@@ -78,6 +99,7 @@ def _evaluate(tenant: PublicTenant, sessions: Any, embedder: Any, budget: int) -
                     "prompt_tables": len(prompt.tables),
                     "missing": missing_tables + missing_columns,
                     "top5": [t.split(".", 1)[1] for t in ranking.tables[:5]],
+                    "ablation_recall@5": ablation,
                 }
             )
     return rows
@@ -90,6 +112,10 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "prompt_coverage": round(sum(r["covered"] for r in rows) / len(rows), 3),
         "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in rows),
         "prompt_tables_median": statistics.median(r["prompt_tables"] for r in rows),
+        "ablation_recall@5": {
+            name: round(statistics.mean(r["ablation_recall@5"][name] for r in rows), 3)
+            for name in [*ABLATIONS, "vector_only_first_docs"]
+        },
     }
 
 

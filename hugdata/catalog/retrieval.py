@@ -39,6 +39,15 @@ _FRAMEWORK_WORDS = {"auth", "django", "admin", "oauth", "oauth2", "social", "cel
 
 
 @dataclass(frozen=True)
+class RankingSteps:
+    """Which steps of the ordering run: all in production; the retrieval benchmark turns them off one at a time."""
+
+    named_tables_first: bool = True
+    framework_tables_last: bool = True
+    bridges: bool = True
+
+
+@dataclass(frozen=True)
 class TableRanking:
     """Every table of the model, best first, and the fused document hits behind the ranking."""
 
@@ -107,7 +116,9 @@ def _neighbours(model: SemanticModel) -> dict[str, set[str]]:
     return graph
 
 
-def order_tables(question: str, fused: list[tuple[SearchHit, float]], model: SemanticModel) -> TableRanking:
+def order_tables(
+    question: str, fused: list[tuple[SearchHit, float]], model: SemanticModel, steps: RankingSteps = RankingSteps()
+) -> TableRanking:
     """Every table of ``model`` ranked for ``question`` from fused document hits (see the module docstring)."""
     known = [e.name for e in model.entities]
     scores = {t: s for t, s in _table_scores(fused).items() if t in set(known)}
@@ -115,12 +126,16 @@ def order_tables(question: str, fused: list[tuple[SearchHit, float]], model: Sem
     labels = _label_words(model)
     for table in known:
         # A question that names a table outright ("per store") counts as a first-place hit for it.
-        if labels[table] <= asked:
+        if steps.named_tables_first and labels[table] <= asked:
             scores[table] = scores.get(table, 0.0) + 1.0 / (RRF_K + 1)
     for table in scores:
-        if is_framework_table(table) and not _names_the_table(asked, labels[table]):
+        if steps.framework_tables_last and is_framework_table(table) and not _names_the_table(asked, labels[table]):
             scores[table] *= _FRAMEWORK_WEIGHT
-    ranked = sorted(known, key=lambda t: (-scores.get(t, 0.0), is_framework_table(t), t))
+    ranked = sorted(
+        known, key=lambda t: (-scores.get(t, 0.0), steps.framework_tables_last and is_framework_table(t), t)
+    )
+    if not steps.bridges:
+        return TableRanking(tables=ranked, hits=[hit for hit, _ in fused], scores=scores)
     # Bridges: a found table next to two or more leading ones (the line item between track and invoice), and
     # found neighbours of the leading tables, come right after them.
     leading = ranked[:_LEADING]
@@ -143,11 +158,15 @@ def rank_tables(
     model_id: str,
     model: SemanticModel,
     depth: int = SEARCH_DEPTH,
+    steps: RankingSteps = RankingSteps(),
+    full_text: bool = True,
 ) -> TableRanking:
     """The question's tables for one project: both searches, fused, then ordered (one round trip each)."""
     by_meaning = search_documents(db, project_id=project_id, query_vector=query_vector, model_id=model_id, k=depth)
-    by_words = search_documents_text(db, project_id=project_id, question=question, model_id=model_id, k=depth)
-    return order_tables(question, fuse([by_meaning, by_words]), model)
+    lists = [by_meaning]
+    if full_text:
+        lists.append(search_documents_text(db, project_id=project_id, question=question, model_id=model_id, k=depth))
+    return order_tables(question, fuse(lists), model, steps)
 
 
 def ranked_tables(hits: Iterable[SearchHit]) -> list[str]:
