@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, column, func, literal_column, select, table, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hugdata.catalog.relationships import Candidate, is_key_like, relationship_candidates
 from hugdata.catalog.schema import ColumnProfile, SchemaSnapshot, TableInfo, ValueCheck
@@ -71,6 +71,15 @@ def profile_source(engine: Engine, snapshot: SchemaSnapshot) -> SchemaSnapshot:
     return profiled.model_copy(update={"value_checks": checks})
 
 
+def _skip_or_raise(exc: SQLAlchemyError, what: str) -> None:
+    """One table the role may not read, or one slow query, costs only its profile; a lost connection fails the
+    ingestion as it would have failed the introspection (and is retried, or reported, the same way)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        raise exc
+    orig = getattr(exc, "orig", None)
+    log.warning("%s (%s)", what, type(orig or exc).__name__)
+
+
 def _sampled_columns(info: TableInfo) -> list[str]:
     first = info.columns[0].name if info.columns else None
     return [
@@ -93,7 +102,7 @@ def _sample_table(engine: Engine, info: TableInfo) -> _Sample | None:
         with engine.connect() as conn:
             rows = conn.execute(select(*source.columns).limit(SAMPLE_ROWS)).all()
     except SQLAlchemyError as exc:
-        log.warning("table %s was not profiled (%s)", info.qualified_name, type(exc.orig or exc).__name__)
+        _skip_or_raise(exc, f"table {info.qualified_name} was not profiled")
         return None
     sample = _Sample()
     small_table = info.row_estimate is not None and info.row_estimate <= _LOOKUP_TABLE_ROWS
@@ -149,7 +158,7 @@ def _pg_row_estimate(engine: Engine, info: TableInfo) -> dict[str, Any]:
                 {"name": qualified},
             ).one()
     except SQLAlchemyError as exc:
-        log.warning("no row estimate for %s (%s)", info.qualified_name, type(exc.orig or exc).__name__)
+        _skip_or_raise(exc, f"no row estimate for {info.qualified_name}")
         return {}
     # Each heap tuple carries a 24-byte header and a 4-byte line pointer besides its data.
     estimate = int(size / (float(width) + 28)) if width else _PG_COUNT_CAP
@@ -174,7 +183,7 @@ def _value_check(
             with engine.connect() as conn:
                 found = _count_found(conn, source, key, values)
         except SQLAlchemyError as exc:
-            log.warning("relationship candidate %s not checked (%s)", candidate.child, type(exc.orig or exc).__name__)
+            _skip_or_raise(exc, f"relationship candidate {candidate.child}.{candidate.child_column} not checked")
             return None
     return ValueCheck(
         child=candidate.child,

@@ -79,3 +79,19 @@ def test_a_never_analyzed_postgres_table_is_counted_and_says_so() -> None:
             engine.dispose()
     assert plain.table("public.events").row_estimate is None  # type: ignore[union-attr]
     assert events is not None and (events.row_estimate, events.row_estimate_source) == (1234, "count")
+
+
+def test_a_lost_connection_fails_the_profile_but_an_unreadable_table_only_skips_it(tmp_path: Path) -> None:
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    from hugdata.catalog import profiling
+
+    class Lost(Exception):
+        pass
+
+    lost = DBAPIError("SELECT 1", {}, Lost("server closed the connection"), connection_invalidated=True)
+    with pytest.raises(DBAPIError):
+        profiling._skip_or_raise(lost, "sample")
+    denied = DBAPIError("SELECT 1", {}, Lost("permission denied for table secrets"))
+    profiling._skip_or_raise(denied, "sample")  # logged, not raised

@@ -16,12 +16,15 @@ import sys
 from pathlib import Path
 
 
-def _mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True)
+def _mount(*args: str, fds: tuple[int, ...] = ()) -> None:
+    subprocess.run(["mount", *args], check=True, pass_fds=fds)
 
 
 def main(spec_file: str) -> None:
     spec = json.loads(Path(spec_file).read_text())
+    # Every source is opened before the first mount: a volume mounted at /tmp would otherwise hide a source that
+    # lives under /tmp (a checkout there), as a runtime's sources never are hidden by the container's own mounts.
+    sources = {m["source"]: os.open(m["source"], os.O_PATH) for m in spec["mounts"]}
     for mount in sorted(spec["mounts"], key=lambda m: len(Path(m["target"]).parts)):
         target = Path(mount["target"])
         if mount["file"]:
@@ -30,7 +33,8 @@ def main(spec_file: str) -> None:
                 target.touch()
         else:
             target.mkdir(parents=True, exist_ok=True)
-        _mount("--bind", mount["source"], mount["target"])
+        fd = sources[mount["source"]]
+        _mount("--bind", f"/proc/self/fd/{fd}", mount["target"], fds=(fd,))
         if mount["read_only"]:
             _mount("-o", "remount,ro,bind", mount["target"])
     if spec["read_only_root"]:
