@@ -89,6 +89,9 @@ class ImageStandIn:
             "/opt/hugdata/models": model_dir,
             "/opt/hugdata/alembic": REPO / "alembic",
             "/opt/hugdata/alembic.ini": REPO / "alembic.ini",
+            # The checkout at its own path: the virtualenv installs the package from it (an editable install),
+            # as the image has it installed; a Pod volume at /tmp must not hide a checkout that lives there.
+            str(REPO): REPO,
         }
         return cls(env=env, workdir=workdir, cmd=cmd, paths=paths)
 

@@ -20,6 +20,16 @@ def _mount(*args: str, fds: tuple[int, ...] = ()) -> None:
     subprocess.run(["mount", *args], check=True, pass_fds=fds)
 
 
+def _hidden(path: Path, fd: int) -> bool:
+    """Whether ``path`` no longer leads to what ``fd`` was opened on (a mount now covers it)."""
+    try:
+        now = path.stat()
+    except FileNotFoundError:
+        return True
+    then = os.fstat(fd)
+    return (now.st_dev, now.st_ino) != (then.st_dev, then.st_ino)
+
+
 def main(spec_file: str) -> None:
     spec = json.loads(Path(spec_file).read_text())
     # Every source is opened before the first mount: a volume mounted at /tmp would otherwise hide a source that
@@ -34,9 +44,22 @@ def main(spec_file: str) -> None:
         else:
             target.mkdir(parents=True, exist_ok=True)
         fd = sources[mount["source"]]
-        _mount("--bind", f"/proc/self/fd/{fd}", mount["target"], fds=(fd,))
+        _mount("--no-canonicalize", "--bind", f"/proc/self/fd/{fd}", mount["target"], fds=(fd,))
         if mount["read_only"]:
             _mount("-o", "remount,ro,bind", mount["target"])
+    # A source now hidden under a mount (a checkout under /tmp, below the Pod's /tmp volume) is bound back at its
+    # own path: the virtualenv's scripts name their interpreter by that path, as an image's name /opt/venv.
+    for source, fd in sources.items():
+        path = Path(source)
+        if not _hidden(path, fd):
+            continue
+        if Path(f"/proc/self/fd/{fd}").is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(exist_ok=True)
+        _mount("--no-canonicalize", "--bind", f"/proc/self/fd/{fd}", source, fds=(fd,))
+        _mount("-o", "remount,ro,bind", source)  # only there to be found, never to be written through
     if spec["read_only_root"]:
         _mount("-o", "remount,ro,bind", "/")
     os.chdir(spec["cwd"])
