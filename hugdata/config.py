@@ -96,6 +96,37 @@ class Settings(BaseSettings):
         description="on Kubernetes, each project's runs go to namespace <prefix><project>; empty = one run namespace",
     )
     runs_per_project: int = Field(default=1, ge=1, le=100, description="runs executing at once for one project")
+    run_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="new runs for a run whose worker crashed or never started (not a step's "
+        "failure: steps have their own retry policies)",
+    )
+    run_launch_retries: int = Field(
+        default=5, ge=0, le=100, description="times a queued run whose code server did not answer is put back in line"
+    )
+    run_launch_retry_delay_s: int = Field(
+        default=30, ge=1, le=3600, description="seconds before such a run is tried again"
+    )
+    run_dequeue_workers: int = Field(default=4, ge=1, le=64, description="threads launching queued runs")
+    run_status_sensor_limit: int = Field(
+        default=100, ge=5, le=10_000, description="run events each webhook sensor handles per tick (Dagster: 5)"
+    )
+    run_retention_days: int = Field(
+        default=14,
+        ge=1,
+        le=3650,
+        description="finished runs older than this are deleted, except those holding a "
+        "partition's latest materialization; delivered webhooks too",
+    )
+    schema_probe_interval_s: int = Field(
+        default=3600, ge=60, le=7 * 86400, description="every tenant's schema is probed for changes this often"
+    )
+    schema_probe_workers: int = Field(default=8, ge=1, le=256, description="schema probes run at once")
+    tick_retention_days: int = Field(
+        default=7, ge=1, le=365, description="schedule and sensor ticks are kept this long"
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from hugdata.api.app import create_app
 from hugdata.api.runtime import ApiRuntime, build_runtime
@@ -73,8 +75,18 @@ def runtime(settings: Settings) -> Iterator[ApiRuntime]:
 
 def truncate_platform(runtime: ApiRuntime) -> None:
     """Remove every project (with all rows that reference it) and every project partition."""
-    with runtime.engine.begin() as conn:
-        conn.execute(text("TRUNCATE projects, audit_log CASCADE"))
+    # A run the shared daemon still finishes may hold row locks on these tables; TRUNCATE then loses a deadlock
+    # (the run wins) and succeeds once that run's transaction is over.
+    for attempt in range(10):
+        try:
+            with runtime.engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+                conn.execute(text("TRUNCATE projects, audit_log CASCADE"))
+            break
+        except OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
     for key in sorted(runtime.partitions.keys()):
         runtime.partitions.delete(key)
 

@@ -14,13 +14,10 @@ from hugdata.platform.resources import (
     QuestionAnsweringResource,
     TenantDatabaseResource,
 )
+from hugdata.platform.retention import build_storage_retention_schedule, storage_retention
 from hugdata.platform.schedules import build_hourly_analytics_refresh, build_nightly_schema_sync
-from hugdata.platform.sensors import (
-    asset_failure_sensor,
-    project_onboarding_sensor,
-    schema_change_sensor,
-    webhook_sensors,
-)
+from hugdata.platform.schema_probes import schema_change_sensor
+from hugdata.platform.sensors import asset_failure_sensor, project_onboarding_sensor, webhook_sensors
 
 defs = Definitions(
     assets=[
@@ -32,10 +29,11 @@ defs = Definitions(
         model_accuracy,
         query_optimization_report,
     ],
-    jobs=[schema_sync, analytics_refresh],
+    jobs=[schema_sync, analytics_refresh, storage_retention],
     schedules=[
         build_nightly_schema_sync(running=get_settings().schedules_enabled),
         build_hourly_analytics_refresh(running=get_settings().schedules_enabled),
+        build_storage_retention_schedule(running=get_settings().schedules_enabled),
     ],
     sensors=[
         project_onboarding_sensor,

@@ -33,25 +33,51 @@ def project_tags(project_id: str, tier: str) -> dict[str, str]:
     return tags
 
 
-def run_queue_config(*, max_concurrent: int, per_project: int) -> dict[str, Any]:
-    """The run coordinator: a global cap, and a cap per unique project so one tenant cannot starve the others."""
+def run_queue_config(settings: Settings) -> dict[str, Any]:
+    """The run coordinator: a global cap, a cap per unique project so one tenant cannot starve the others, and
+    runs whose code server did not answer at launch put back in line instead of failed."""
     return {
         "module": "dagster.core.run_coordinator",
         "class": "QueuedRunCoordinator",
         "config": {
-            "max_concurrent_runs": max_concurrent,
+            "max_concurrent_runs": settings.runs_max_concurrent,
             "tag_concurrency_limits": [
-                {"key": PARTITION_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": per_project}
+                {"key": PARTITION_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": settings.runs_per_project}
             ],
+            "max_user_code_failure_retries": settings.run_launch_retries,
+            "user_code_failure_retry_delay": settings.run_launch_retry_delay_s,
+            "dequeue_use_threads": True,
+            "dequeue_num_workers": settings.run_dequeue_workers,
         },
     }
 
 
-def instance_config(dagster_url: str, *, max_concurrent: int = 4, per_project: int = 1) -> dict[str, Any]:
+def run_retries_config(settings: Settings) -> dict[str, Any]:
+    """Dagster's run retries for runs that failed outside their steps (a worker that crashed or never started);
+    a step's own failure is its retry policy's business, so it is not retried twice."""
+    return {
+        "enabled": settings.run_retries > 0,
+        "max_retries": settings.run_retries,
+        "retry_on_asset_or_op_failure": False,
+    }
+
+
+def tick_retention_config(settings: Settings) -> dict[str, Any]:
+    """Schedule and sensor ticks purged after a while (Dagster keeps them forever by default); skipped ticks, the
+    bulk of a sensor's history, after a day."""
+    days = settings.tick_retention_days
+    purge = {"purge_after_days": {"skipped": 1, "success": days, "failure": days, "started": days}}
+    return {"schedule": purge, "sensor": purge}
+
+
+def instance_config(dagster_url: str, settings: Settings | None = None) -> dict[str, Any]:
     """dagster.yaml for a local instance on the platform's Postgres."""
+    settings = settings or get_settings()
     return {
         "storage": {"postgres": {"postgres_url": dagster_url}},
-        "run_coordinator": run_queue_config(max_concurrent=max_concurrent, per_project=per_project),
+        "run_coordinator": run_queue_config(settings),
+        "run_retries": run_retries_config(settings),
+        "retention": tick_retention_config(settings),
         # Runs whose worker died are marked failed instead of hanging in STARTED forever: run monitoring asks the
         # launcher about the worker, which Dagster's default launcher cannot answer and this one can.
         "run_launcher": {"module": "hugdata.platform.local_launcher", "class": "LocalProcessRunLauncher"},
@@ -60,14 +86,12 @@ def instance_config(dagster_url: str, *, max_concurrent: int = 4, per_project: i
     }
 
 
-def write_instance_config(
-    dagster_home: Path, dagster_url: str, *, max_concurrent: int = 4, per_project: int = 1
-) -> Path:
+def write_instance_config(dagster_home: Path, dagster_url: str, settings: Settings | None = None) -> Path:
     """Write dagster.yaml into ``dagster_home`` (only when its content changes) and return its path."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     path = dagster_home / "dagster.yaml"
     text = "# Written by `hugdata`; edit HUGDATA_* settings instead.\n" + yaml.safe_dump(
-        instance_config(dagster_url, max_concurrent=max_concurrent, per_project=per_project), sort_keys=False
+        instance_config(dagster_url, settings), sort_keys=False
     )
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
@@ -78,9 +102,7 @@ def prepare_dagster_home(settings: Settings, dagster_url: str) -> Path:
     """The Dagster home to use: locally generated for the embedded Postgres, else the configured one as is."""
     home = settings.resolved_dagster_home
     if settings.dagster_home is None:
-        write_instance_config(
-            home, dagster_url, max_concurrent=settings.runs_max_concurrent, per_project=settings.runs_per_project
-        )
+        write_instance_config(home, dagster_url, settings)
     if not (home / "dagster.yaml").exists():
         raise RuntimeError(f"no dagster.yaml in {home}; set HUGDATA_DAGSTER_HOME to a folder that has one")
     return home

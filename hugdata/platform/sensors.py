@@ -1,6 +1,7 @@
-"""Sensors: onboarding of new projects, schema-change probes, failure bookkeeping and run status webhooks."""
+"""Sensors: onboarding of new projects, failure bookkeeping and run status webhooks (schema-change probes live in
+`schema_probes`)."""
 
-import time
+import os
 from datetime import UTC
 
 from dagster import (
@@ -21,17 +22,21 @@ from sqlalchemy import select
 from hugdata.config import get_settings
 from hugdata.platform.batches import is_batch, isolated_reruns, onboarding_requests, projects_of_run
 from hugdata.platform.failures import run_failure_cause
-from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, project_tags
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG
 from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
-from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
-from hugdata.tenants.asset_states import record_failed, swap_schema_fingerprint
-from hugdata.tenants.models import Project, ProjectStatus
+from hugdata.platform.resources import PlatformDatabaseResource
+from hugdata.tenants.asset_states import record_failed
+from hugdata.tenants.models import Project
 from hugdata.tenants.run_failures import record_run_failure
 from hugdata.tenants.vault import CredentialVault
 from hugdata.webhooks.outbox import enqueue
 
 PAGE = 500  # partitions read per tick; a burst of registrations drains over a few ticks
+# Dagster reads this where a run-status sensor runs (the code location's process), 5 run events a tick by default:
+# at a night's rate the webhooks would fall hours behind. HUGDATA_RUN_STATUS_SENSOR_LIMIT sets it; the variable
+# itself, when set, wins.
+os.environ.setdefault("DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT", str(get_settings().run_status_sensor_limit))
 
 
 @sensor(job=schema_sync, minimum_interval_seconds=5, default_status=DefaultSensorStatus.RUNNING)
@@ -160,47 +165,3 @@ webhook_sensors = [
     _status_sensor(DagsterRunStatus.FAILURE, "failed"),
     _status_sensor(DagsterRunStatus.CANCELED, "canceled"),
 ]
-
-
-SCHEMA_CHECK_BATCH = 50  # projects probed per tick at most
-SCHEMA_CHECK_BUDGET_S = 20.0  # a tick stops early rather than run long; the cursor resumes where it stopped
-
-
-@sensor(job=schema_sync, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
-def schema_change_sensor(
-    context: SensorEvaluationContext, platform_db: PlatformDatabaseResource, tenant_db: TenantDatabaseResource
-) -> SensorResult:
-    """Probe a batch of projects' schemas round-robin and request a schema_sync only where a schema changed."""
-    deadline = time.monotonic() + SCHEMA_CHECK_BUDGET_S
-    after = context.cursor or ""
-    with platform_db.session() as session:
-        batch = session.execute(
-            select(Project.id, Project.tier)
-            .where(Project.status == ProjectStatus.active, Project.id > after)
-            .order_by(Project.id)
-            .limit(SCHEMA_CHECK_BATCH)
-        ).all()
-    if not batch:
-        return SensorResult(run_requests=[], cursor="")  # end of the list: start over next tick
-    requests, last = [], after
-    for project_id, tier in batch:
-        if time.monotonic() > deadline:
-            break
-        last = project_id
-        try:
-            fingerprint = tenant_db.schema_fingerprint(project_id)
-        except Exception as exc:  # an unreachable source is the sync's business, not the probe's
-            context.log.warning(f"project {project_id}: schema probe failed: {str(exc)[:200]}")
-            continue
-        with platform_db.session() as session:
-            previous = swap_schema_fingerprint(session, project_id=project_id, fingerprint=fingerprint)
-            session.commit()
-        if previous is not None and previous != fingerprint:
-            requests.append(
-                RunRequest(
-                    run_key=f"schema-change:{project_id}:{fingerprint[:16]}",
-                    partition_key=project_id,
-                    tags=project_tags(project_id, tier),
-                )
-            )
-    return SensorResult(run_requests=requests, cursor=last)

@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -70,3 +70,15 @@ def mark_failed(event: WebhookEvent, error: str) -> None:
     event.attempts += 1
     event.last_error = error[:500]
     event.next_attempt_at = func.now() + backoff(event.attempts)  # type: ignore[assignment]
+
+
+def delete_delivered_before(session: Session, cutoff: datetime, *, batch: int = 10_000) -> int:
+    """Delete events delivered before ``cutoff`` (in batches, so no statement holds many locks); the number
+    deleted. Undelivered events stay whatever their age: they are still owed to someone."""
+    total = 0
+    while True:
+        ids = select(WebhookEvent.id).where(WebhookEvent.delivered_at < cutoff).limit(batch).scalar_subquery()
+        deleted = session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids))).rowcount
+        total += deleted
+        if deleted < batch:
+            return total

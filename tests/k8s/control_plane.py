@@ -251,7 +251,7 @@ def running_control_plane(assets: Path, folder: Path) -> Iterator[ControlPlane]:
         plane.stop()
 
 
-def _wait_ready(plane: ControlPlane, timeout_s: float = 90) -> None:
+def _wait_ready(plane: ControlPlane, timeout_s: float = 180) -> None:
     deadline = time.monotonic() + timeout_s
     cert = (str(plane.folder / "admin.crt"), str(plane.folder / "admin.key"))
     while True:

@@ -255,3 +255,52 @@ def test_per_tenant_namespaces_can_be_created_with_their_podsecurity_labels_and_
     assert "helm.sh/hook" not in hooks[("Secret", "hugdata-runs")]
     [config_map] = [o for o in objects if o["kind"] == "ConfigMap"]
     assert config_map["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+
+
+def test_throughput_retries_and_retention_values_reach_dagster_and_the_platform() -> None:
+    values = {
+        "runs": {"dequeueWorkers": 12, "launchRetries": 7, "launchRetryDelaySeconds": 45, "retries": 3,
+                 "statusSensorLimit": 400, "maxConcurrent": 64},
+        "retention": {"runDays": 21, "tickDays": 3},
+        "schemaProbes": {"intervalSeconds": 1800, "workers": 16},
+    }  # fmt: skip
+    objects = render(values)
+    [config_map] = [o for o in objects if o["kind"] == "ConfigMap"]
+    instance = yaml.safe_load(config_map["data"]["dagster.yaml"])
+    coordinator = instance["run_coordinator"]["config"]
+    assert coordinator["max_concurrent_runs"] == 64 and coordinator["dequeue_num_workers"] == 12
+    assert coordinator["dequeue_use_threads"] is True
+    assert (coordinator["max_user_code_failure_retries"], coordinator["user_code_failure_retry_delay"]) == (7, 45)
+    assert instance["run_retries"] == {"enabled": True, "max_retries": 3, "retry_on_asset_or_op_failure": False}
+    for kind in ("schedule", "sensor"):
+        assert instance["retention"][kind]["purge_after_days"] == {
+            "skipped": 1,
+            "success": 3,
+            "failure": 3,
+            "started": 3,
+        }
+    from dagster._config import validate_config
+    from dagster._core.instance.config import dagster_instance_config_schema
+
+    assert validate_config(dagster_instance_config_schema(), instance).success  # (env values resolve on the pod)
+    off = yaml.safe_load(
+        [o for o in render({"runs": {"retries": 0}}) if o["kind"] == "ConfigMap"][0]["data"]["dagster.yaml"]
+    )
+    assert off["run_retries"]["enabled"] is False
+    # The platform's own settings, in every container that runs its code (the code server evaluates the sensors).
+    for name, _, container in containers(objects):
+        if name.endswith(("-code-server", "-daemon", "-api")):
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            settings = Settings(
+                run_status_sensor_limit=env["HUGDATA_RUN_STATUS_SENSOR_LIMIT"],
+                run_retention_days=env["HUGDATA_RUN_RETENTION_DAYS"],
+                schema_probe_interval_s=env["HUGDATA_SCHEMA_PROBE_INTERVAL_S"],
+                schema_probe_workers=env["HUGDATA_SCHEMA_PROBE_WORKERS"],
+            )
+            assert (settings.run_status_sensor_limit, settings.run_retention_days) == (400, 21)
+            assert (settings.schema_probe_interval_s, settings.schema_probe_workers) == (1800, 16)
+    run_env = {
+        e["name"]: e.get("value")
+        for e in instance["run_launcher"]["config"]["run_k8s_config"]["container_config"]["env"]
+    }
+    assert run_env["HUGDATA_RUN_RETENTION_DAYS"] == "21"  # the retention job runs as a run pod

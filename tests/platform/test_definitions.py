@@ -1,5 +1,7 @@
 """The code location: the seed graph, every asset keyed by `hugdata_projects`, and the onboarding sensor."""
 
+import os
+
 from dagster import AssetKey, build_sensor_context
 
 from hugdata.api.runtime import ApiRuntime
@@ -64,10 +66,34 @@ def test_onboarding_sensor_requests_one_tagged_run_per_new_project(
     assert later.run_requests[0].run_key == "onboard:p3"
 
 
-def test_instance_config_limits_runs_per_project() -> None:
-    config = instance_config("postgresql+psycopg2://x@/dagster", max_concurrent=7, per_project=2)
+def test_instance_config_limits_runs_per_project_and_retries_launch_failures() -> None:
+    settings = Settings(runs_max_concurrent=7, runs_per_project=2, run_launch_retries=4, run_retries=3)
+    config = instance_config("postgresql+psycopg2://x@/dagster", settings)
     coordinator = config["run_coordinator"]["config"]
     assert coordinator["max_concurrent_runs"] == 7
     assert coordinator["tag_concurrency_limits"] == [
         {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
     ]
+    assert coordinator["max_user_code_failure_retries"] == 4 and coordinator["dequeue_num_workers"] == 4
+    assert config["run_retries"] == {"enabled": True, "max_retries": 3, "retry_on_asset_or_op_failure": False}
+    assert config["retention"]["sensor"]["purge_after_days"]["skipped"] == 1
+    # Dagster accepts it as an instance config
+    from dagster._config import validate_config
+    from dagster._core.instance.config import dagster_instance_config_schema
+
+    assert validate_config(dagster_instance_config_schema(), config).success
+
+
+def test_webhook_sensors_handle_more_run_events_per_tick_than_dagsters_default() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import hugdata.platform.definitions\n"
+        "from dagster._core.definitions.run_status_sensor_definition import _get_run_status_sensor_process_limit\n"
+        "print(_get_run_status_sensor_process_limit())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT"}
+    out = subprocess.run([sys.executable, "-c", probe], env={**env, "HUGDATA_RUN_STATUS_SENSOR_LIMIT": "250"},
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert out.stdout.strip() == "250"

@@ -100,6 +100,14 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
   value: {{ .Values.runs.maxConcurrent | quote }}
 - name: HUGDATA_RUNS_PER_PROJECT
   value: {{ .Values.runs.perProject | quote }}
+- name: HUGDATA_RUN_STATUS_SENSOR_LIMIT
+  value: {{ .Values.runs.statusSensorLimit | quote }}
+- name: HUGDATA_RUN_RETENTION_DAYS
+  value: {{ .Values.retention.runDays | quote }}
+- name: HUGDATA_SCHEMA_PROBE_INTERVAL_S
+  value: {{ .Values.schemaProbes.intervalSeconds | quote }}
+- name: HUGDATA_SCHEMA_PROBE_WORKERS
+  value: {{ .Values.schemaProbes.workers | quote }}
 {{- if .Values.runs.namespacePerTenant.enabled }}
 - name: HUGDATA_RUN_NAMESPACE_PREFIX
   value: {{ .Values.runs.namespacePerTenant.prefix | quote }}
