@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     )
     schedules_enabled: bool = Field(default=True, description="schedules start switched on (nightly schema sync)")
     runs_max_concurrent: int = Field(default=4, ge=1, le=1000, description="runs executing at once, all projects")
+    automation_batch_size: int = Field(
+        default=50,
+        ge=1,
+        le=500,
+        description="projects per run of the nightly sync, hourly analytics and schema-change syncs; 1 = a run each",
+    )
     onboarding_batch_size: int = Field(
         default=50, ge=1, le=500, description="new projects that share one first run; 1 = a run per project"
     )

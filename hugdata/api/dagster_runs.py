@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+from hugdata.platform.automation import batch_members, member_tag
 from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG, project_tags
 
 CODE_LOCATION = "hugdata.platform.definitions"
@@ -52,6 +53,7 @@ class RunInfo:
     started_at: datetime | None
     ended_at: datetime | None
     tags: dict[str, str]
+    members: tuple[str, ...] = ()  # the projects an automation batch lists; empty for any other run
 
 
 def _time(value: float | None) -> datetime | None:
@@ -71,6 +73,7 @@ def _run_info(node: dict[str, Any]) -> RunInfo:
         started_at=_time(node.get("startTime")),
         ended_at=_time(node.get("endTime")),
         tags=tags,
+        members=tuple(batch_members(tags)),
     )
 
 
@@ -123,13 +126,13 @@ class DagsterRuns:
     def project_runs(self, *, project_id: str, limit: int, cursor: str | None = None) -> list[RunInfo]:
         """The project's runs, newest first; ``cursor`` is the last run ID of the previous page.
 
-        A run is the project's when its project tag or its partition names it: runs the platform launches carry
-        both, runs Dagster's backfill daemon launches only the partition. Both lists are read from the same cursor
-        and merged, which keeps keyset paging exact.
+        A run is the project's when its project tag or its partition names it (runs the platform launches carry
+        both, runs Dagster's backfill daemon launches only the partition), or when an automation batch lists it.
+        The lists are read from the same cursor and merged, which keeps keyset paging exact.
         """
         merged: dict[str, RunInfo] = {}
-        for key in (PROJECT_TAG, PARTITION_TAG):
-            for run in self._runs({"tags": [{"key": key, "value": project_id}]}, cursor=cursor, limit=limit):
+        for key, value in ((PROJECT_TAG, project_id), (PARTITION_TAG, project_id), (member_tag(project_id), "1")):
+            for run in self._runs({"tags": [{"key": key, "value": value}]}, cursor=cursor, limit=limit):
                 merged[run.run_id] = run
         newest = sorted(merged.values(), key=lambda r: r.created_at or _EPOCH, reverse=True)
         return newest[:limit]

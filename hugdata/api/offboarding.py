@@ -28,7 +28,9 @@ class OffboardReport(BaseModel):
 def offboard(session: Session, runtime: ApiRuntime, project_id: str) -> OffboardReport:
     """Cancel the project's runs, wipe its partitions' history, purge its rows and partition, delete its runs."""
     dagster = runtime.dagster_runs
-    runs = dagster.all_project_runs(project_id)
+    # A batch shared with other projects is theirs too: it is neither cancelled nor deleted (it skips a project
+    # that is gone), and the project's own traces in it (asset states, failure rows) go with the purge below.
+    runs = [r for r in dagster.all_project_runs(project_id) if set(r.members) <= {project_id}]
     active = [r for r in runs if r.status in ACTIVE]
     pending = {r.run_id for r in active}
     to_cancel = {r.run_id for r in active if r.status != "CANCELING"}

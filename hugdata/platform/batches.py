@@ -16,6 +16,8 @@ from hugdata.config import get_settings
 from hugdata.k8s.tenant_runs import run_k8s_tags
 from hugdata.platform.instance import PARTITION_TAG, TIER_TAG, project_tags
 from hugdata.platform.partitions import PROJECTS_PARTITION
+from hugdata.platform.resources import PlatformDatabaseResource
+from hugdata.tenants.project_locks import project_lock
 
 BATCH_TAG = "hugdata/batch"
 T = TypeVar("T")
@@ -82,8 +84,14 @@ def isolated_reruns(run: DagsterRun, instance: DagsterInstance) -> list[RunReque
     ]
 
 
-def for_each_project(context: AssetExecutionContext, work: Callable[[str], T]) -> dict[str, T]:
-    """``work(project_id)`` for every project of the run, in partition order.
+# A single-project run waits this long for a batch that is working on the same project (seconds per project).
+PROJECT_LOCK_WAIT_S = 600.0
+
+
+def for_each_project(
+    context: AssetExecutionContext, work: Callable[[str], T], platform_db: PlatformDatabaseResource
+) -> dict[str, T]:
+    """``work(project_id)`` for every project of the run, in partition order, each under its project lock.
 
     A single-project run raises what ``work`` raises (so the asset's RetryPolicy applies; the last attempt's failure
     is the cause itself). A batch keeps going past a
@@ -92,7 +100,10 @@ def for_each_project(context: AssetExecutionContext, work: Callable[[str], T]) -
     keys = context.partition_keys
     if len(keys) == 1:
         try:
-            return {keys[0]: work(keys[0])}
+            with project_lock(platform_db.engine, keys[0], wait_s=PROJECT_LOCK_WAIT_S) as held:
+                if not held:
+                    raise Failure(f"project {keys[0]}: another run kept working on it for {PROJECT_LOCK_WAIT_S:.0f} s")
+                return {keys[0]: work(keys[0])}
         except Failure as failure:
             policy = context.op_def.retry_policy
             if failure.allow_retries and policy is not None and context.retry_number >= policy.max_retries:
@@ -107,14 +118,12 @@ def for_each_project(context: AssetExecutionContext, work: Callable[[str], T]) -
     failures: list[str] = []
     for project_id in keys:
         try:
-            done[project_id] = work(project_id)
+            with project_lock(platform_db.engine, project_id, wait_s=PROJECT_LOCK_WAIT_S) as held:
+                if not held:
+                    raise Failure(f"project {project_id}: another run kept working on it")
+                done[project_id] = work(project_id)
         except Exception as exc:
-            # A Failure from a resource already names the project and the cause (never a password); anything else
-            # is reported by class only, since its text may quote a connection string.
-            if isinstance(exc, Failure) and exc.description:
-                message = exc.description
-            else:
-                message = f"project {project_id}: {type(exc).__name__}"
+            message = project_failure_message(project_id, exc)
             context.log.error(message)
             failures.append(message)
     if failures:
@@ -124,6 +133,15 @@ def for_each_project(context: AssetExecutionContext, work: Callable[[str], T]) -
             allow_retries=False,
         )
     return done
+
+
+def project_failure_message(project_id: str, exc: BaseException) -> str:
+    """What to say about one project's failure in a batch."""
+    # A Failure from a resource already names the project and the cause (never a password); anything else is
+    # reported by class only, since its text may quote a connection string.
+    if isinstance(exc, Failure) and exc.description:
+        return exc.description
+    return f"project {project_id}: {type(exc).__name__}"
 
 
 def batch_metadata(per_project: dict[str, dict[str, Any]]) -> dict[str, Any]:

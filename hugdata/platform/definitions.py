@@ -5,6 +5,7 @@ from dagster import Definitions, in_process_executor
 from hugdata.config import get_settings
 from hugdata.platform.analytics_assets import usage_analytics
 from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
+from hugdata.platform.batch_jobs import analytics_refresh_batch, schema_sync_batch
 from hugdata.platform.cancellations import run_cancellation_sensor
 from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.query_assets import model_accuracy, query_history_index, query_optimization_report
@@ -29,7 +30,7 @@ defs = Definitions(
         model_accuracy,
         query_optimization_report,
     ],
-    jobs=[schema_sync, analytics_refresh, storage_retention],
+    jobs=[schema_sync, analytics_refresh, schema_sync_batch, analytics_refresh_batch, storage_retention],
     schedules=[
         build_nightly_schema_sync(running=get_settings().schedules_enabled),
         build_hourly_analytics_refresh(running=get_settings().schedules_enabled),

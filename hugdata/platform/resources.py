@@ -64,6 +64,12 @@ class PlatformDatabaseResource(ConfigurableResource):
             self._engine.dispose()
 
     @property
+    def engine(self) -> Engine:
+        """The engine itself, for work that needs one connection held (project locks)."""
+        assert self._engine is not None, "resource used outside execution"
+        return self._engine
+
+    @property
     def sessions(self) -> sessionmaker[Session]:
         """The session factory, for code that opens its own sessions (asking questions)."""
         assert self._sessions is not None, "resource used outside execution"

@@ -1,17 +1,24 @@
-"""Schedules: nightly schema_sync spread over a window; hourly analytics_refresh for projects that asked."""
+"""Schedules: nightly schema sync spread over a window; hourly analytics refresh for projects that asked; both
+start batches of projects (automation.py)."""
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+from dagster import (
+    DefaultScheduleStatus,
+    JobDefinition,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    schedule,
+)
 from sqlalchemy import select
 
-from hugdata.platform.instance import project_tags
-from hugdata.platform.jobs import analytics_refresh, schema_sync
+from hugdata.platform.automation import automation_requests
+from hugdata.platform.batch_jobs import analytics_refresh_batch, schema_sync_batch
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.query.log import QueryLogEntry
 from hugdata.tenants.models import Project, ProjectStatus
@@ -33,14 +40,6 @@ def slot_of(moment: datetime) -> int:
     return (moment.hour * 60 + moment.minute) // 10 % NIGHTLY_SLOTS
 
 
-def _tenant_requests(key_prefix: str, projects: Iterable[tuple[str, str]]) -> list[RunRequest]:
-    """One tagged run request per (project, tier), keyed ``<key_prefix>:<project>`` so a repeated tick adds none."""
-    return [
-        RunRequest(run_key=f"{key_prefix}:{project_id}", partition_key=project_id, tags=project_tags(project_id, tier))
-        for project_id, tier in projects
-    ]
-
-
 def _nightly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDatabaseResource) -> list[RunRequest]:
     """Sync the schemas of the active projects whose slot is now."""
     moment = context.scheduled_execution_time
@@ -50,11 +49,12 @@ def _nightly_requests(context: ScheduleEvaluationContext, platform_db: PlatformD
         projects = session.execute(
             select(Project.id, Project.tier).where(Project.status == ProjectStatus.active).order_by(Project.id)
         ).all()
-    return _tenant_requests(f"nightly:{moment.date().isoformat()}", [p for p in projects if nightly_slot(p[0]) == slot])
+    due = [(project_id, str(tier)) for project_id, tier in projects if nightly_slot(project_id) == slot]
+    return automation_requests("nightly", f"nightly:{moment.date().isoformat()}:{slot}", due)
 
 
 def _tenant_schedule(
-    name: str, job: UnresolvedAssetJobDefinition, cron: str, requests: RequestsFn, *, running: bool
+    name: str, job: JobDefinition, cron: str, requests: RequestsFn, *, running: bool
 ) -> ScheduleDefinition:
     """A UTC schedule whose ticks ask ``requests`` which projects to run; ``running`` is its state until flipped."""
 
@@ -68,7 +68,7 @@ def _tenant_schedule(
 
 def build_nightly_schema_sync(*, running: bool = True) -> ScheduleDefinition:
     """The nightly schedule: the schemas of the active projects whose slot is now."""
-    return _tenant_schedule("nightly_schema_sync", schema_sync, NIGHTLY_CRON, _nightly_requests, running=running)
+    return _tenant_schedule("nightly_schema_sync", schema_sync_batch, NIGHTLY_CRON, _nightly_requests, running=running)
 
 
 # Hourly, at minute 15 (away from the nightly sync's slots on the hour). Only projects that asked something since
@@ -90,11 +90,13 @@ def _hourly_requests(context: ScheduleEvaluationContext, platform_db: PlatformDa
             )
             .order_by(Project.id)
         ).all()
-    return _tenant_requests(f"analytics:{moment.strftime('%Y-%m-%dT%H')}", projects)
+    return automation_requests(
+        "hourly", f"analytics:{moment.strftime('%Y-%m-%dT%H')}", [(p, str(tier)) for p, tier in projects]
+    )
 
 
 def build_hourly_analytics_refresh(*, running: bool = True) -> ScheduleDefinition:
     """The hourly `analytics_refresh` schedule: the projects that asked questions in the last hour."""
     return _tenant_schedule(
-        "hourly_analytics_refresh", analytics_refresh, HOURLY_CRON, _hourly_requests, running=running
+        "hourly_analytics_refresh", analytics_refresh_batch, HOURLY_CRON, _hourly_requests, running=running
     )

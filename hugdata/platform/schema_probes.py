@@ -11,12 +11,12 @@ import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, sensor
 from sqlalchemy import func, select
 
 from hugdata.config import get_settings
-from hugdata.platform.instance import project_tags
-from hugdata.platform.jobs import schema_sync
+from hugdata.platform.automation import automation_requests
+from hugdata.platform.batch_jobs import schema_sync_batch
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.asset_states import swap_schema_fingerprint
 from hugdata.tenants.models import Project, ProjectStatus
@@ -45,7 +45,7 @@ def _finished_prefix(ids: list[str], futures: dict[str, Future[str]]) -> list[st
     return done
 
 
-@sensor(job=schema_sync, minimum_interval_seconds=TICK_S, default_status=DefaultSensorStatus.RUNNING)
+@sensor(job=schema_sync_batch, minimum_interval_seconds=TICK_S, default_status=DefaultSensorStatus.RUNNING)
 def schema_change_sensor(
     context: SensorEvaluationContext, platform_db: PlatformDatabaseResource, tenant_db: TenantDatabaseResource
 ) -> SensorResult:
@@ -72,7 +72,7 @@ def schema_change_sensor(
     wait(futures.values(), timeout=max(0.0, TIME_BUDGET_S - (time.monotonic() - started)))
     finished = _finished_prefix(ids, futures)
     pool.shutdown(wait=False, cancel_futures=True)
-    requests, failed = [], 0
+    changed, failed = [], 0
     with platform_db.session() as session:
         for project_id in finished:
             error = futures[project_id].exception()
@@ -82,17 +82,13 @@ def schema_change_sensor(
             fingerprint = futures[project_id].result()
             previous = swap_schema_fingerprint(session, project_id=project_id, fingerprint=fingerprint)
             if previous is not None and previous != fingerprint:
-                requests.append(
-                    RunRequest(
-                        run_key=f"schema-change:{project_id}:{fingerprint[:16]}",
-                        partition_key=project_id,
-                        tags=project_tags(project_id, tiers[project_id]),
-                    )
-                )
+                changed.append((project_id, tiers[project_id]))
         session.commit()
+    # A change is seen once (the fingerprint is swapped above), so the tick's own time makes the key unique.
+    requests = automation_requests("schema-change", f"schema-change:{time.time_ns()}", changed)
     elapsed = time.monotonic() - started
     context.log.info(
         f"schema probes: {len(finished)} of {len(ids)} in {elapsed:.1f}s ({len(finished) / max(elapsed, 1e-3):.1f}/s), "
-        f"{failed} unreachable, {len(requests)} changed"
+        f"{failed} unreachable, {len(changed)} changed in {len(requests)} runs"
     )
     return SensorResult(run_requests=requests, cursor=finished[-1] if finished else after)

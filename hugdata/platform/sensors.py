@@ -6,6 +6,8 @@ from datetime import UTC
 
 from dagster import (
     DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -17,18 +19,20 @@ from dagster import (
     run_status_sensor,
     sensor,
 )
+from dagster._core.storage.tags import WILL_RETRY_TAG
 from sqlalchemy import select
 
 from hugdata.config import get_settings
+from hugdata.platform.automation import SINGLE_JOB_OF, batch_members, is_member_batch
 from hugdata.platform.batches import is_batch, isolated_reruns, onboarding_requests, projects_of_run
 from hugdata.platform.failures import run_failure_cause
-from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG
-from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES, schema_sync
+from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG, project_tags
+from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES, analytics_refresh, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.asset_states import record_failed
 from hugdata.tenants.models import Project
-from hugdata.tenants.run_failures import record_run_failure
+from hugdata.tenants.run_failures import failed_projects_of_run, record_run_failure
 from hugdata.tenants.vault import CredentialVault
 from hugdata.webhooks.outbox import enqueue
 
@@ -58,12 +62,19 @@ def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: Pla
     return SensorResult(run_requests=requests, cursor=page.cursor)
 
 
-@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING, request_job=schema_sync, minimum_interval_seconds=5)
+@run_failure_sensor(
+    default_status=DefaultSensorStatus.RUNNING,
+    request_jobs=[schema_sync, analytics_refresh],
+    minimum_interval_seconds=5,
+)
 def asset_failure_sensor(
     context: RunFailureSensorContext, platform_db: PlatformDatabaseResource
 ) -> list[RunRequest] | None:
-    """Mark what a failed tenant run did not materialize as failed; re-run a failed batch one project at a time."""
+    """Mark what a failed tenant run did not materialize as failed; re-run a failed batch's failed projects one at
+    a time."""
     run = context.dagster_run
+    if is_member_batch(run):
+        return _rerun_failed_members(context.instance, run, platform_db)
     if is_batch(run):
         reruns = isolated_reruns(run, context.instance)
         with platform_db.session() as session:
@@ -96,6 +107,42 @@ def asset_failure_sensor(
     return None
 
 
+def _member_outcomes(
+    instance: DagsterInstance, run: DagsterRun, platform_db: PlatformDatabaseResource
+) -> dict[str, str]:
+    """Each listed project's failure cause in a failed automation batch; empty while Dagster retries the whole run
+    (it failed outside its op: a launch failure or a killed worker). Out of retries, every project failed so."""
+    with platform_db.session() as session:
+        failed = failed_projects_of_run(session, run.run_id)
+        if failed:
+            return failed
+        current = instance.get_run_by_id(run.run_id) or run
+        if current.tags.get(WILL_RETRY_TAG) == "true":
+            return {}
+        cause = run_failure_cause(instance, current, secrets=[])
+        for project_id in batch_members(run.tags):
+            if session.get(Project, project_id) is not None:
+                record_run_failure(session, run_id=run.run_id, project_id=project_id, cause=cause)
+        session.commit()
+        return failed_projects_of_run(session, run.run_id)
+
+
+def _rerun_failed_members(
+    instance: DagsterInstance, run: DagsterRun, platform_db: PlatformDatabaseResource
+) -> list[RunRequest]:
+    """A single-project run of the failed batch's job for each of its projects that failed (and is still here)."""
+    tier = run.tags.get(TIER_TAG, "standard")
+    return [
+        RunRequest(
+            run_key=f"isolate:{run.run_id}:{project_id}",
+            job_name=SINGLE_JOB_OF[run.job_name],
+            partition_key=project_id,
+            tags=project_tags(project_id, tier),
+        )
+        for project_id in _member_outcomes(instance, run, platform_db)
+    ]
+
+
 def _source_password(project: Project) -> str | None:
     """The tenant's database password, only to mask it should a driver have echoed it into an error."""
     source = project.data_source
@@ -106,10 +153,19 @@ def _source_password(project: Project) -> str | None:
 
 def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource, status: str) -> None:
     run = context.dagster_run
-    batch = is_batch(run)
-    if batch and status == "failed":
+    batch = is_batch(run) or is_member_batch(run)
+    if is_batch(run) and status == "failed":
         return  # its projects are re-run one by one, and those runs report each project's outcome
-    project_ids = [run.tags[PROJECT_TAG]] if PROJECT_TAG in run.tags else projects_of_run(run, context.instance)
+    # An automation batch that failed reports each project's own outcome: failed with its cause, or succeeded.
+    causes = _member_outcomes(context.instance, run, platform_db) if is_member_batch(run) and status == "failed" else {}
+    if is_member_batch(run) and status == "failed" and not causes:
+        return  # Dagster retries the whole run; the retry reports
+    if PROJECT_TAG in run.tags:
+        project_ids = [run.tags[PROJECT_TAG]]
+    elif is_member_batch(run):
+        project_ids = batch_members(run.tags)
+    else:
+        project_ids = projects_of_run(run, context.instance)
     if not project_ids:
         return
     stats = context.instance.get_run_stats(run.run_id)
@@ -125,22 +181,25 @@ def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDat
                 continue  # offboarded meanwhile: nobody to tell
             if run_created is not None and run_created < project.created_at:
                 continue  # a run of an earlier, offboarded tenant that had the same ID: not this tenant's business
+            own = status if not causes else ("failed" if project_id in causes else "succeeded")
             # The event ID doubles as the receiver's idempotency key; a sensor replay after a restart adds nothing.
-            event_id = f"{run.run_id}:{status}:{project_id}" if batch else f"{run.run_id}:{status}"
+            event_id = f"{run.run_id}:{own}:{project_id}" if batch else f"{run.run_id}:{own}"
             payload = {
                 "event_id": event_id,
                 "project_id": project_id,
                 "run_id": run.run_id,
                 "batch": batch,
-                "status": status,
-                "job": run.job_name,
+                "status": own,
+                "job": SINGLE_JOB_OF.get(run.job_name, run.job_name),
                 "assets": sorted(key.to_user_string() for key in (run.asset_selection or [])),
                 "started_at": stats.start_time,
                 "ended_at": stats.end_time,
                 "occurred_at": getattr(context.dagster_event, "timestamp", None),
             }
-            if status == "failed":
-                payload["error"] = run_failure_cause(context.instance, run, secrets=[_source_password(project)])
+            if own == "failed":
+                payload["error"] = causes.get(project_id) or run_failure_cause(
+                    context.instance, run, secrets=[_source_password(project)]
+                )
             enqueue(session, event_id=event_id, project_id=project_id, payload=payload)
         session.commit()
 

@@ -9,6 +9,7 @@ from dagster import DagsterInstance, SensorResult, build_sensor_context
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.platform import schema_probes
+from hugdata.platform.automation import batch_members
 from hugdata.platform.instance import open_instance
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.data_sources import DataSourceSpec
@@ -45,9 +46,9 @@ def test_only_changed_schemas_get_a_run_and_the_batches_go_round(
     with sqlite3.connect(files["b"]) as db:
         db.execute("ALTER TABLE orders ADD COLUMN shipped_at TIMESTAMP")
     again = _tick(instance, wrapped.cursor)  # a (same), b (changed)
-    assert [r.partition_key for r in again.run_requests] == ["b"]
-    assert again.run_requests[0].tags["hugdata/project_id"] == "b"
-    assert again.run_requests[0].run_key.startswith("schema-change:b:")
+    assert [batch_members(r.tags) for r in again.run_requests] == [["b"]]
+    assert again.run_requests[0].tags["hugdata/batch"] == "schema-change"
+    assert again.run_requests[0].run_key.startswith("schema-change:")
     assert _tick(instance, "").run_requests == []  # the new schema is now the known one
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from hugdata.api.batch_runs import own_part
 from hugdata.api.dagster_runs import RunInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.runtime import ApiRuntime
@@ -146,7 +147,13 @@ def read_project_runs(
     cursor: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-f-]+$")] = None,
 ) -> RunPage:
     """The project's runs, newest first."""
-    runs = runtime.dagster_runs.project_runs(project_id=project.id, limit=limit, cursor=cursor)
+    found = runtime.dagster_runs.project_runs(project_id=project.id, limit=limit, cursor=cursor)
+    # A batch that listed an earlier, offboarded project of the same ID is not this project's.
+    runs = [
+        own_part(session, r, project.id) if r.members else r
+        for r in found
+        if not r.members or r.created_at is None or r.created_at >= project.created_at
+    ]
     failures = _failures(session, runtime, runs)
     items = [RunRead.of(r, failures.get(r.run_id)) for r in runs]
     return RunPage(items=items, next_cursor=runs[-1].run_id if len(runs) == limit else None)
@@ -160,7 +167,9 @@ def _failures(session: Session, runtime: ApiRuntime, runs: list[RunInfo]) -> dic
         run_id: RunFailureRead(cause=f.cause, failed_at=f.failed_at)
         for run_id, f in run_failures(session, failed).items()
     }
-    for run_id in [r for r in failed if r not in found][:_FALLBACK_FAILURES]:
+    # A batch's own events name every project in it: its causes come from the per-project rows only.
+    singles = {r.run_id for r in runs if not r.members}
+    for run_id in [r for r in failed if r not in found and r in singles][:_FALLBACK_FAILURES]:
         cause = runtime.dagster_runs.failure_cause(run_id)
         if cause is not None:
             ended = next((r.ended_at for r in runs if r.run_id == run_id), None)
@@ -171,8 +180,12 @@ def _failures(session: Session, runtime: ApiRuntime, runs: list[RunInfo]) -> dic
 RunIdPath = Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f-]+$", description="a Dagster run ID")]
 
 
-def _visible_run(run_id: str, caller: CallerDep, runtime: RuntimeDep) -> RunInfo:
+def _visible_run(run_id: str, caller: CallerDep, runtime: RuntimeDep, session: Session) -> RunInfo:
     run = runtime.dagster_runs.run(run_id)
+    if run is not None and run.members and not caller.is_admin:
+        # A project key sees an automation batch only as its own part of it.
+        mine = next((m for m in run.members if caller.may_access(m)), None)
+        run = own_part(session, run, mine) if mine is not None else None
     # A run of another project answers exactly like a run that does not exist.
     if run is None or not (caller.is_admin or (run.project_id is not None and caller.may_access(run.project_id))):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"run {run_id!r} not found")
@@ -182,7 +195,7 @@ def _visible_run(run_id: str, caller: CallerDep, runtime: RuntimeDep) -> RunInfo
 @router.get("/v1/runs/{run_id}", response_model=RunRead, responses=_ERRORS)
 def read_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> RunRead:
     """One run, if it belongs to the caller's project (admins see every run); a failed run says why."""
-    run = _visible_run(run_id, caller, runtime)
+    run = _visible_run(run_id, caller, runtime, session)
     return RunRead.of(run, _failures(session, runtime, [run]).get(run.run_id))
 
 
@@ -195,9 +208,14 @@ def read_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep, session:
 def cancel_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep, session: SessionDep) -> RunRead:
     """Cancel a queued run or terminate a running one; a finished run answers 409. A run still starting (its worker
     not up yet) is cancelled as soon as it has started: the answer says `cancel_requested`."""
-    run = _visible_run(run_id, caller, runtime)
+    run = _visible_run(run_id, caller, runtime, session)
     if run.status in FINISHED:
         raise HTTPException(status.HTTP_409_CONFLICT, f"run {run_id!r} already finished with {run.status}")
+    if run.members and not caller.is_admin:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"run {run_id!r} is a nightly or hourly batch shared with other projects; only an admin can cancel it",
+        )
     if runtime.dagster_runs.try_cancel(run_id):
         return RunRead.of(runtime.dagster_runs.run(run_id) or run)
     if run.project_id is None or not project_exists(session, run.project_id):
@@ -241,9 +259,9 @@ def seed_trigger(body: SeedTrigger, _: AdminOnly, session: SessionDep, runtime: 
     responses={**_ERRORS, 403: {"model": ErrorBody}},
     tags=["compatibility"],
 )
-def seed_status(run_id: RunIdPath, caller: AdminOnly, runtime: RuntimeDep) -> RunRead:
+def seed_status(run_id: RunIdPath, caller: AdminOnly, runtime: RuntimeDep, session: SessionDep) -> RunRead:
     """The seed's endpoint, kept for existing callers: the same as GET /v1/runs/{run_id}."""
-    return RunRead.of(_visible_run(run_id, caller, runtime))
+    return RunRead.of(_visible_run(run_id, caller, runtime, session))
 
 
 class AssetStateRead(BaseModel):
