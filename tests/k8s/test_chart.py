@@ -260,7 +260,7 @@ def test_per_tenant_namespaces_can_be_created_with_their_podsecurity_labels_and_
 def test_throughput_retries_and_retention_values_reach_dagster_and_the_platform() -> None:
     values = {
         "runs": {"dequeueWorkers": 12, "launchRetries": 7, "launchRetryDelaySeconds": 45, "retries": 3,
-                 "statusSensorLimit": 400, "maxConcurrent": 64},
+                 "statusSensorLimit": 400, "maxConcurrent": 64, "automationBatchSize": 120},
         "retention": {"runDays": 21, "tickDays": 3},
         "schemaProbes": {"intervalSeconds": 1800, "workers": 16},
     }  # fmt: skip
@@ -296,7 +296,9 @@ def test_throughput_retries_and_retention_values_reach_dagster_and_the_platform(
                 run_retention_days=env["HUGDATA_RUN_RETENTION_DAYS"],
                 schema_probe_interval_s=env["HUGDATA_SCHEMA_PROBE_INTERVAL_S"],
                 schema_probe_workers=env["HUGDATA_SCHEMA_PROBE_WORKERS"],
+                automation_batch_size=env["HUGDATA_AUTOMATION_BATCH_SIZE"],
             )
+            assert settings.automation_batch_size == 120
             assert (settings.run_status_sensor_limit, settings.run_retention_days) == (400, 21)
             assert (settings.schema_probe_interval_s, settings.schema_probe_workers) == (1800, 16)
     run_env = {

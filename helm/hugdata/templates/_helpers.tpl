@@ -102,6 +102,8 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
   value: {{ .Values.runs.perProject | quote }}
 - name: HUGDATA_RUN_STATUS_SENSOR_LIMIT
   value: {{ .Values.runs.statusSensorLimit | quote }}
+- name: HUGDATA_AUTOMATION_BATCH_SIZE
+  value: {{ .Values.runs.automationBatchSize | quote }}
 - name: HUGDATA_RUN_RETENTION_DAYS
   value: {{ .Values.retention.runDays | quote }}
 - name: HUGDATA_SCHEMA_PROBE_INTERVAL_S
