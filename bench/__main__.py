@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import ask, assets, catalog, isolation, onboarding, registration, retrieval, search
+from bench import ask, assets, catalog, isolation, onboarding, registration, retrieval, search, steady_state
 
 BENCHMARKS = {
     "registration": registration.main,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "ask": ask.main,
     "isolation": isolation.main,
     "retrieval": retrieval.main,
+    "steady_state": steady_state.main,
 }
 
 

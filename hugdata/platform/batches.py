@@ -78,7 +78,10 @@ def isolated_reruns(run: DagsterRun, instance: DagsterInstance) -> list[RunReque
     tier = run.tags.get(TIER_TAG, "standard")
     return [
         RunRequest(
-            run_key=f"isolate:{run.run_id}:{project_id}", partition_key=project_id, tags=project_tags(project_id, tier)
+            run_key=f"isolate:{run.run_id}:{project_id}",
+            job_name=run.job_name if run.job_name in ("schema_sync", "analytics_refresh") else "schema_sync",
+            partition_key=project_id,
+            tags=project_tags(project_id, tier),
         )
         for project_id in projects_of_run(run, instance)
     ]

@@ -194,7 +194,7 @@ def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDat
                 "assets": sorted(key.to_user_string() for key in (run.asset_selection or [])),
                 "started_at": stats.start_time,
                 "ended_at": stats.end_time,
-                "occurred_at": getattr(context.dagster_event, "timestamp", None),
+                "occurred_at": stats.start_time if status == "started" else stats.end_time,
             }
             if own == "failed":
                 payload["error"] = causes.get(project_id) or run_failure_cause(

@@ -144,6 +144,7 @@ def test_a_failing_project_stops_only_itself_and_is_rerun_alone(
     }
     assert events["nb-gone"]["error"] == causes["nb-gone"] and "error" not in events["nb-good-1"]
     assert all(e["job"] == "schema_sync" and e["batch"] for e in events.values())
+    assert all(e["occurred_at"] and e["occurred_at"] == e["ended_at"] for e in events.values())  # when it changed
     assert all(other not in json.dumps(e) for p, e in events.items() for other in events if other != p)
 
 

@@ -127,3 +127,4 @@ def test_a_failing_project_does_not_stop_its_batch_and_the_batch_fans_out(
     assert reruns is not None
     assert [r.partition_key for r in reruns] == ["f-good-1", "f-gone", "f-good-2"]
     assert all(r.tags["hugdata/project_id"] == r.partition_key for r in reruns)
+    assert all(r.job_name == "schema_sync" for r in reruns)  # the sensor may request two jobs: it must name one
