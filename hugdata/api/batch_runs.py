@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from hugdata.api.dagster_runs import RunInfo
 from hugdata.tenants.asset_states import project_asset_states
+from hugdata.tenants.models import Project
 from hugdata.tenants.run_failures import run_failures
 
 
@@ -24,3 +25,9 @@ def own_part(session: Session, run: RunInfo, project_id: str) -> RunInfo:
         ):
             status = "SUCCESS"  # the batch failed for other projects; this one's part was done
     return replace(run, project_id=project_id, status=status, tags={}, members=(project_id,))
+
+
+def listed_this_tenant(session: Session, run: RunInfo, project_id: str) -> bool:
+    """Whether the batch listed this tenant, not an earlier, offboarded project that had the same ID."""
+    project = session.get(Project, project_id)
+    return project is not None and (run.created_at is None or run.created_at >= project.created_at)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from hugdata.api.batch_runs import own_part
+from hugdata.api.batch_runs import listed_this_tenant, own_part
 from hugdata.api.dagster_runs import RunInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.runtime import ApiRuntime
@@ -152,7 +152,7 @@ def read_project_runs(
     runs = [
         own_part(session, r, project.id) if r.members else r
         for r in found
-        if not r.members or r.created_at is None or r.created_at >= project.created_at
+        if not r.members or listed_this_tenant(session, r, project.id)
     ]
     failures = _failures(session, runtime, runs)
     items = [RunRead.of(r, failures.get(r.run_id)) for r in runs]
@@ -185,7 +185,7 @@ def _visible_run(run_id: str, caller: CallerDep, runtime: RuntimeDep, session: S
     if run is not None and run.members and not caller.is_admin:
         # A project key sees an automation batch only as its own part of it.
         mine = next((m for m in run.members if caller.may_access(m)), None)
-        run = own_part(session, run, mine) if mine is not None else None
+        run = own_part(session, run, mine) if mine is not None and listed_this_tenant(session, run, mine) else None
     # A run of another project answers exactly like a run that does not exist.
     if run is None or not (caller.is_admin or (run.project_id is not None and caller.may_access(run.project_id))):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"run {run_id!r} not found")

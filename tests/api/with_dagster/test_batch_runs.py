@@ -70,3 +70,11 @@ def test_a_project_key_sees_a_batch_run_only_as_its_own_part(
         ),
         what="the broken project's own re-run",
     )
+
+    # Offboarding one project keeps the batch for the other and leaves nothing of it to a new tenant of that ID.
+    assert api.delete("/v1/projects/bat-ok", headers=ADMIN).status_code == 200
+    assert api.get(f"/v1/runs/{run_id}", headers=ADMIN).status_code == 200
+    assert api.get(f"/v1/runs/{run_id}", headers=key_broken).json()["project_id"] == "bat-broken"
+    key_new = _register(api, "bat-ok", _sqlite(tmp_path, 0))
+    assert api.get(f"/v1/runs/{run_id}", headers=key_new).status_code == 404
+    assert run_id not in api.get("/v1/projects/bat-ok/runs", headers=key_new).text
