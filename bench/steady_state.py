@@ -101,12 +101,15 @@ def _tiny_source(path: Path) -> None:
 
 
 def _cpu(proc: psutil.Process) -> dict[str, float]:
-    """CPU seconds of the daemon, its code servers and (reaped) run workers."""
+    """CPU seconds of the daemon itself and of everything it started: code servers and their run workers, alive or
+    reaped (the daemon restarts code servers, so a night's figure is the difference of these totals)."""
     own = proc.cpu_times()
-    servers = [c for c in proc.children() if "grpc" in " ".join(c.cmdline())]
-    server_self = sum(c.cpu_times().user + c.cpu_times().system for c in servers)
-    workers = sum(c.cpu_times().children_user + c.cpu_times().children_system for c in servers)
-    return {"daemon": own.user + own.system, "code_server": server_self, "run_workers": workers}
+    tree = own.children_user + own.children_system
+    for child in proc.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            times = child.cpu_times()
+            tree += times.user + times.system + times.children_user + times.children_system
+    return {"daemon": own.user + own.system, "code_servers_and_run_workers": tree}
 
 
 def _wait_idle(instance: Any, deadline_s: float) -> None:
