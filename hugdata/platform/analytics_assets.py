@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from hugdata.platform.analytics_steps import summarize_usage
+from hugdata.platform.assets import OWNERS
 from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import PlatformDatabaseResource
@@ -10,7 +11,7 @@ from hugdata.platform.resources import PlatformDatabaseResource
 ANALYTICS_GROUP = "tenant_analytics"
 
 
-@asset(partitions_def=hugdata_projects, group_name=ANALYTICS_GROUP, kinds={"pandas"})
+@asset(partitions_def=hugdata_projects, group_name=ANALYTICS_GROUP, kinds={"pandas"}, owners=OWNERS)
 def usage_analytics(context: AssetExecutionContext, platform_db: PlatformDatabaseResource) -> MaterializeResult:
     """Questions per day, success rate, latency p50/p95, most used tables/columns and error classes of a project."""
     run_id = context.run.run_id

@@ -25,9 +25,11 @@ from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseR
 # (bad credentials) are raised with allow_retries=False and fail at once.
 SOURCE_RETRY = RetryPolicy(max_retries=2, delay=2, backoff=Backoff.EXPONENTIAL)
 GROUP = "tenant_catalog"
+# Who an operator asks about a tenant asset (shown in Dagster's UI).
+OWNERS = ["team:hugdata-platform"]
 
 
-@asset(partitions_def=hugdata_projects, group_name=GROUP, retry_policy=SOURCE_RETRY, kinds={"sql"})
+@asset(partitions_def=hugdata_projects, group_name=GROUP, retry_policy=SOURCE_RETRY, kinds={"sql"}, owners=OWNERS)
 def database_schema(
     context: AssetExecutionContext, tenant_db: TenantDatabaseResource, platform_db: PlatformDatabaseResource
 ) -> MaterializeResult:
@@ -38,7 +40,9 @@ def database_schema(
     )
     if len(per_project) == 1:
         done = next(iter(per_project.values()))
-        return MaterializeResult(metadata=done.metadata, data_version=DataVersion(str(done.data_version)))
+        return MaterializeResult(
+            metadata={**done.metadata, **done.ui_metadata}, data_version=DataVersion(str(done.data_version))
+        )
     return MaterializeResult(metadata=batch_metadata({p: r.metadata for p, r in per_project.items()}))
 
 
@@ -46,6 +50,8 @@ def database_schema(
     partitions_def=hugdata_projects,
     group_name=GROUP,
     deps=[database_schema],
+    kinds={"python"},
+    owners=OWNERS,
     check_specs=[AssetCheckSpec("relationships_point_at_existing_columns", asset="semantic_model")],
 )
 def semantic_model(context: AssetExecutionContext, platform_db: PlatformDatabaseResource) -> MaterializeResult:
@@ -78,6 +84,7 @@ def _single_or_by_project(found: dict[str, list[str]]) -> object:
     group_name=GROUP,
     deps=[semantic_model],
     kinds={"pgvector"},
+    owners=OWNERS,
     check_specs=[
         AssetCheckSpec("every_table_and_column_has_a_document", asset="schema_vector_index"),
         AssetCheckSpec("vectors_have_the_model_dimension", asset="schema_vector_index"),

@@ -48,7 +48,7 @@ def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource
                     raise Failure(f"project {project_id}: another run is working on it; it runs on its own next")
                 for asset, work in steps:
                     done = work(project_id)
-                    metadata = done.metadata if isinstance(done, StepResult) else done
+                    metadata = {**done.metadata, **done.ui_metadata} if isinstance(done, StepResult) else done
                     context.log_event(
                         AssetMaterialization(asset_key=AssetKey(asset), partition=project_id, metadata=metadata)
                     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dagster import Failure
+from dagster import Failure, MetadataValue
 
 from hugdata.catalog.documents import build_documents
 from hugdata.catalog.embeddings import Embedder
@@ -15,6 +15,7 @@ from hugdata.catalog.store import latest_semantic_model, latest_snapshot, save_s
 from hugdata.catalog.vector_store import stored_dimensions, stored_document_keys, sync_documents
 from hugdata.config import get_settings
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
+from hugdata.platform.schema_metadata import schema_metadata
 from hugdata.platform.state import record_state
 
 
@@ -25,6 +26,8 @@ class StepResult:
     metadata: dict[str, object]
     findings: dict[str, object] = field(default_factory=dict)
     data_version: str | None = None
+    # Shown on the project's own partition only (Dagster metadata values, not JSON for a batch's summary).
+    ui_metadata: dict[str, MetadataValue] = field(default_factory=dict)
 
 
 def ingest_schema(
@@ -50,7 +53,7 @@ def ingest_schema(
     }
     state = {k: metadata[k] for k in ("schema_version", "new_version", "tables")}
     record_state(platform_db, project_id=project_id, asset="database_schema", run_id=run_id, summary=state)
-    return StepResult(metadata, data_version=stored.fingerprint)
+    return StepResult(metadata, data_version=stored.fingerprint, ui_metadata=schema_metadata(snapshot))
 
 
 def build_model(project_id: str, *, run_id: str, platform_db: PlatformDatabaseResource) -> StepResult:

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from hugdata.platform.analytics_assets import ANALYTICS_GROUP
 from hugdata.platform.analytics_steps import index_past_queries, report_optimizations, score_golden_questions
-from hugdata.platform.assets import SOURCE_RETRY, schema_vector_index
+from hugdata.platform.assets import OWNERS, SOURCE_RETRY, schema_vector_index
 from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import (
@@ -17,7 +17,13 @@ from hugdata.platform.resources import (
 )
 
 
-@asset(partitions_def=hugdata_projects, group_name=ANALYTICS_GROUP, deps=[schema_vector_index], kinds={"pgvector"})
+@asset(
+    partitions_def=hugdata_projects,
+    group_name=ANALYTICS_GROUP,
+    deps=[schema_vector_index],
+    kinds={"pgvector"},
+    owners=OWNERS,
+)
 def query_history_index(
     context: AssetExecutionContext, platform_db: PlatformDatabaseResource, embeddings: EmbeddingModelResource
 ) -> MaterializeResult:
@@ -40,6 +46,7 @@ def query_history_index(
     deps=[query_history_index],
     retry_policy=SOURCE_RETRY,
     kinds={"sql"},
+    owners=OWNERS,
 )
 def model_accuracy(
     context: AssetExecutionContext,
@@ -60,7 +67,9 @@ def model_accuracy(
     )
 
 
-@asset(partitions_def=hugdata_projects, group_name=ANALYTICS_GROUP, retry_policy=SOURCE_RETRY, kinds={"sql"})
+@asset(
+    partitions_def=hugdata_projects, group_name=ANALYTICS_GROUP, retry_policy=SOURCE_RETRY, kinds={"sql"}, owners=OWNERS
+)
 def query_optimization_report(
     context: AssetExecutionContext, platform_db: PlatformDatabaseResource, tenant_db: TenantDatabaseResource
 ) -> MaterializeResult:

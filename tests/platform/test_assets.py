@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance, materialize
+from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance, materialize
 from sqlalchemy import text
 
 from hugdata.api.runtime import ApiRuntime
@@ -77,6 +77,34 @@ def test_first_run_builds_schema_semantic_model_and_index(
         "every_table_and_column_has_a_document": True,
         "vectors_have_the_model_dimension": True,
     }
+
+
+def test_a_partitions_schema_is_table_schema_metadata_an_operator_sees_in_dagster(
+    clean_platform: ApiRuntime, instance: DagsterInstance, shop: DataSourceSpec
+) -> None:
+    register(clean_platform, "shop-ui", shop)
+    result = run(instance, "shop-ui", [ASSETS[0]])
+    assert result.success
+    schema = metadata(result, "database_schema")
+    columns = {c.name: c for c in schema["dagster/column_schema"].columns}
+    assert len(columns) == schema["columns"] and "orders.customer_id" in columns
+    assert "INT" in columns["orders.id"].type.upper()  # the source's own type name
+    tables = {r.data["table"]: r.data for r in schema["tables_in_source"].records}
+    assert len(tables) == schema["tables"] == 6
+    assert tables["main.orders"]["foreign_keys"] >= 1 and tables["main.orders"]["primary_key"] == "id"
+    stored = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=ASSETS[0].key, asset_partitions=["shop-ui"]), limit=1
+    ).records[0]
+    assert "dagster/column_schema" in stored.asset_materialization.metadata  # what the UI reads back
+
+
+def test_every_tenant_asset_declares_its_kinds_and_owners() -> None:
+    from hugdata.platform.definitions import defs
+
+    for name in ("database_schema", "semantic_model", "schema_vector_index", "usage_analytics",
+                 "query_history_index", "model_accuracy", "query_optimization_report"):  # fmt: skip
+        spec = defs.get_assets_def(name).specs_by_key[AssetKey(name)]
+        assert spec.kinds and spec.owners == ["team:hugdata-platform"], name
 
 
 def test_rerun_of_an_unchanged_tenant_embeds_nothing(
