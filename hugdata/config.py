@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import time
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -118,6 +119,11 @@ class Settings(BaseSettings):
     run_dequeue_workers: int = Field(default=4, ge=1, le=64, description="threads launching queued runs")
     run_status_sensor_limit: int = Field(
         default=100, ge=5, le=10_000, description="run events each webhook sensor handles per tick (Dagster: 5)"
+    )
+    catalog_max_age: timedelta = Field(
+        default=timedelta(hours=36),
+        description="a catalog asset older than this is stale (seconds or an ISO 8601 duration; a missed nightly "
+        "sync shows)",
     )
     run_retention_days: int = Field(
         default=14,

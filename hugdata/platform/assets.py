@@ -11,11 +11,13 @@ from dagster import (
     AssetExecutionContext,
     Backoff,
     DataVersion,
+    FreshnessPolicy,
     MaterializeResult,
     RetryPolicy,
     asset,
 )
 
+from hugdata.config import get_settings
 from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.catalog_steps import build_model, index_documents, ingest_schema
 from hugdata.platform.partitions import hugdata_projects
@@ -27,9 +29,19 @@ SOURCE_RETRY = RetryPolicy(max_retries=2, delay=2, backoff=Backoff.EXPONENTIAL)
 GROUP = "tenant_catalog"
 # Who an operator asks about a tenant asset (shown in Dagster's UI).
 OWNERS = ["team:hugdata-platform"]
+# Dagster shows a catalog asset as failing its freshness once it has gone HUGDATA_CATALOG_MAX_AGE without a
+# materialization; GET /assets says it per project (tenants.freshness).
+CATALOG_FRESHNESS = FreshnessPolicy.time_window(fail_window=get_settings().catalog_max_age)
 
 
-@asset(partitions_def=hugdata_projects, group_name=GROUP, retry_policy=SOURCE_RETRY, kinds={"sql"}, owners=OWNERS)
+@asset(
+    partitions_def=hugdata_projects,
+    group_name=GROUP,
+    retry_policy=SOURCE_RETRY,
+    kinds={"sql"},
+    owners=OWNERS,
+    freshness_policy=CATALOG_FRESHNESS,
+)
 def database_schema(
     context: AssetExecutionContext, tenant_db: TenantDatabaseResource, platform_db: PlatformDatabaseResource
 ) -> MaterializeResult:
@@ -52,6 +64,7 @@ def database_schema(
     deps=[database_schema],
     kinds={"python"},
     owners=OWNERS,
+    freshness_policy=CATALOG_FRESHNESS,
     check_specs=[AssetCheckSpec("relationships_point_at_existing_columns", asset="semantic_model")],
 )
 def semantic_model(context: AssetExecutionContext, platform_db: PlatformDatabaseResource) -> MaterializeResult:
@@ -85,6 +98,7 @@ def _single_or_by_project(found: dict[str, list[str]]) -> object:
     deps=[semantic_model],
     kinds={"pgvector"},
     owners=OWNERS,
+    freshness_policy=CATALOG_FRESHNESS,
     check_specs=[
         AssetCheckSpec("every_table_and_column_has_a_document", asset="schema_vector_index"),
         AssetCheckSpec("vectors_have_the_model_dimension", asset="schema_vector_index"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -14,6 +14,7 @@ from hugdata.api.dagster_runs import RunInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
+from hugdata.config import get_settings
 from hugdata.platform.jobs import (
     ANALYTICS_ASSET_NAMES,
     SCHEMA_SYNC_ASSET_NAMES,
@@ -23,6 +24,7 @@ from hugdata.platform.jobs import (
 )
 from hugdata.tenants.asset_states import project_asset_states
 from hugdata.tenants.audit import actor_of
+from hugdata.tenants.freshness import CATALOG_ASSETS, catalog_freshness
 from hugdata.tenants.models import Tier
 from hugdata.tenants.project_ids import validate_project_id
 from hugdata.tenants.registry import get_project, project_exists
@@ -271,6 +273,12 @@ class AssetStateRead(BaseModel):
     last_materialized_at: datetime | None
     last_failed_at: datetime | None
     failure_cause: str | None = Field(default=None, description="why the last run failed, while status is failed")
+    freshness: str | None = Field(
+        default=None,
+        description="catalog assets: fresh, stale (last materialized longer ago than HUGDATA_CATALOG_MAX_AGE) or "
+        "never; null for analytics assets",
+    )
+    age_seconds: float | None = Field(default=None, description="seconds since the last materialization")
     metadata: dict[str, Any]
 
 
@@ -282,9 +290,12 @@ def read_project_assets(project: CurrentProject, session: SessionDep) -> list[As
     not grow with the number of tenants.
     """
     states = {s.asset: s for s in project_asset_states(session, project.id)}
+    now, max_age = datetime.now(UTC), get_settings().catalog_max_age
     result = []
     for name in TENANT_ASSET_NAMES:
         state = states.get(name)
+        last = state.last_materialized_at if state else None
+        fresh = catalog_freshness(last, now=now, max_age=max_age) if name in CATALOG_ASSETS else None
         result.append(
             AssetStateRead(
                 asset=name,
@@ -293,6 +304,8 @@ def read_project_assets(project: CurrentProject, session: SessionDep) -> list[As
                 last_materialized_at=state.last_materialized_at if state else None,
                 last_failed_at=state.last_failed_at if state else None,
                 failure_cause=state.failure_cause if state and state.status == "failed" else None,
+                freshness=fresh.state if fresh else None,
+                age_seconds=fresh.age_seconds if fresh else None,
                 metadata=dict(state.metadata_ or {}) if state else {},
             )
         )
