@@ -7,6 +7,7 @@ from hugdata.platform.analytics_assets import usage_analytics
 from hugdata.platform.assets import database_schema, schema_vector_index, semantic_model
 from hugdata.platform.batch_jobs import analytics_refresh_batch, schema_sync_batch
 from hugdata.platform.cancellations import run_cancellation_sensor
+from hugdata.platform.freshness_sensor import catalog_freshness_sensor
 from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.query_assets import model_accuracy, query_history_index, query_optimization_report
 from hugdata.platform.resources import (
@@ -41,6 +42,7 @@ defs = Definitions(
         schema_change_sensor,
         asset_failure_sensor,
         run_cancellation_sensor,
+        catalog_freshness_sensor,
         *webhook_sensors,
     ],
     # A tenant's steps form one chain, so a process per step bought no parallelism; it cost each run three more
