@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -96,3 +97,32 @@ def latest_semantic_model(session: Session, project_id: str) -> tuple[int, Seman
         .limit(1)
     ).one_or_none()
     return None if row is None else (row.schema_version, SemanticModel.model_validate(row.model))
+
+
+@dataclass(frozen=True)
+class SchemaVersion:
+    """One stored schema version without its snapshot: what changed since the version before, and when."""
+
+    version: int
+    fingerprint: str
+    created_at: datetime
+    tables: int
+    diff: SchemaDiff
+
+
+def schema_versions(session: Session, project_id: str, *, limit: int, before: int | None = None) -> list[SchemaVersion]:
+    """The project's schema versions, newest first, ``limit`` of them older than version ``before``."""
+    query = select(
+        SchemaSnapshotRow.version,
+        SchemaSnapshotRow.fingerprint,
+        SchemaSnapshotRow.created_at,
+        func.jsonb_array_length(SchemaSnapshotRow.snapshot["tables"]),
+        SchemaSnapshotRow.diff,
+    ).where(SchemaSnapshotRow.project_id == project_id)
+    if before is not None:
+        query = query.where(SchemaSnapshotRow.version < before)
+    rows = session.execute(query.order_by(SchemaSnapshotRow.version.desc()).limit(limit)).all()
+    return [
+        SchemaVersion(version, fingerprint, created, int(tables or 0), SchemaDiff.model_validate(diff))
+        for version, fingerprint, created, tables, diff in rows
+    ]

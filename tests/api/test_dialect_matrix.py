@@ -90,6 +90,8 @@ def test_every_tenant_route_works_on_every_dialect(
     schema = api.get(f"/v1/projects/{project}/schema", headers=ADMIN).json()
     assert sorted(t["name"] for t in schema["snapshot"]["tables"]) == [
         "categories", "customers", "order_items", "orders", "product_reviews", "products"]  # fmt: skip
+    versions = api.get(f"/v1/projects/{project}/schema/versions", headers=ADMIN).json()["items"]
+    assert versions[0]["version"] == schema["version"] and versions[0]["tables"] == 6
     model = api.get(f"/v1/projects/{project}/semantic-model", headers=ADMIN).json()["model"]
     assert any(r["from_entity"].endswith("orders") and r["to_entity"].endswith("customers")
                for r in model["relationships"])  # fmt: skip

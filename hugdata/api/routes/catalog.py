@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hugdata.api.deps import CurrentProject, ProjectScope, RuntimeDep, SessionDep
@@ -15,7 +16,7 @@ from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.documents import DOCUMENT_KINDS, DocumentKind
 from hugdata.catalog.embedder_factory import embedder_for
-from hugdata.catalog.store import latest_semantic_model, latest_snapshot
+from hugdata.catalog.store import latest_semantic_model, latest_snapshot, schema_versions
 from hugdata.catalog.vector_store import SearchHit, search_documents_scoped
 from hugdata.db import read_retrying
 from hugdata.tenants.asset_states import catalog_not_ready
@@ -70,6 +71,43 @@ def read_schema(project: CurrentProject, session: SessionDep) -> SchemaRead:
         snapshot=stored.snapshot.model_dump(mode="json"),
         diff=stored.diff.model_dump(mode="json"),
     )
+
+
+class SchemaVersionRead(BaseModel):
+    version: int
+    fingerprint: str
+    created_at: datetime
+    tables: int
+    diff: dict[str, Any] = Field(description="tables and columns added, removed or retyped since the version before")
+
+
+class SchemaVersionPage(BaseModel):
+    project_id: str
+    items: list[SchemaVersionRead]
+    next_before: int | None = Field(description="pass as `before` for the next (older) page; null on the last page")
+
+
+@router.get("/schema/versions", response_model=SchemaVersionPage, responses=_ERRORS)
+def read_schema_versions(
+    project: CurrentProject,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[int | None, Query(ge=1, description="only versions older than this one")] = None,
+) -> SchemaVersionPage:
+    """The project's schema versions, newest first, each with its diff against the version before."""
+    versions = schema_versions(session, project.id, limit=limit, before=before)
+    items = [
+        SchemaVersionRead(
+            version=v.version,
+            fingerprint=v.fingerprint,
+            created_at=v.created_at,
+            tables=v.tables,
+            diff=v.diff.model_dump(mode="json"),
+        )
+        for v in versions
+    ]
+    next_before = versions[-1].version if len(versions) == limit and versions[-1].version > 1 else None
+    return SchemaVersionPage(project_id=project.id, items=items, next_before=next_before)
 
 
 @router.get("/semantic-model", response_model=SemanticModelRead, responses=_ERRORS)
