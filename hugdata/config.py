@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hugdata.catalog.local_model import DEFAULT_MODEL_CACHE
@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     run_status_sensor_limit: int = Field(
         default=100, ge=5, le=10_000, description="run events each webhook sensor handles per tick (Dagster: 5)"
     )
+    answer_cache_ttl: timedelta = Field(
+        default=timedelta(minutes=10),
+        description="how long a repeated question is answered from memory (seconds or ISO 8601; 0 = never)",
+    )
     catalog_max_age: timedelta = Field(
         default=timedelta(hours=36),
         description="a catalog asset older than this is stale (seconds or an ISO 8601 duration; a missed nightly "
@@ -141,6 +145,14 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
+
+    @field_validator("answer_cache_ttl", "catalog_max_age", mode="before")
+    @classmethod
+    def _seconds_as_duration(cls, value: object) -> object:
+        # Environment values arrive as text; "600" means seconds, as the README says.
+        if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+            return float(value)
+        return value
 
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:

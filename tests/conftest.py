@@ -50,6 +50,8 @@ def settings(platform_pg: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFac
         "HUGDATA_ADMIN_TOKEN": ADMIN_TOKEN,
         "HUGDATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "HUGDATA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        # Tests ask the same question again on purpose (scripted answers, retries); answer memory has its own tests.
+        "HUGDATA_ANSWER_CACHE_TTL": "0",
     }
     # Dagster resources and child processes read the same environment a deployment would give them.
     saved = {k: os.environ.get(k) for k in env}

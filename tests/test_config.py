@@ -59,3 +59,15 @@ def test_production_refuses_missing_secrets(missing: str) -> None:
 def test_production_refuses_placeholder_admin_token() -> None:
     with pytest.raises(ValidationError, match="placeholder"):
         Settings(**{**PRODUCTION, "admin_token": "changeme"})
+
+
+def test_durations_read_as_seconds_or_iso_8601(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    monkeypatch.setenv("HUGDATA_ANSWER_CACHE_TTL", "600")
+    monkeypatch.setenv("HUGDATA_CATALOG_MAX_AGE", "PT48H")
+    settings = Settings()
+    assert settings.answer_cache_ttl == timedelta(minutes=10) and settings.catalog_max_age == timedelta(hours=48)
+    monkeypatch.setenv("HUGDATA_CATALOG_MAX_AGE", "two days")
+    with pytest.raises(ValueError, match="catalog_max_age"):
+        Settings()

@@ -24,6 +24,7 @@ from dagster import (
 )
 
 from hugdata.config import get_settings
+from hugdata.memory.answers import forget_expired
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.webhooks.outbox import delete_delivered_before
 
@@ -118,11 +119,12 @@ def purge_old_runs_and_webhooks(context: OpExecutionContext, platform_db: Platfo
     report = purge_old_runs(context.instance, older_than=cutoff)
     with platform_db.session() as session:
         report.webhooks_deleted = delete_delivered_before(session, cutoff)
+        answers = forget_expired(session)
         session.commit()
     context.log.info(
         f"retention ({days} days): {report.deleted} runs deleted of {report.examined} examined, "
         f"{report.kept_for_latest_materialization} kept for a latest materialization, "
-        f"{report.webhooks_deleted} delivered webhooks deleted"
+        f"{report.webhooks_deleted} delivered webhooks deleted, {answers} expired remembered answers deleted"
     )
 
 

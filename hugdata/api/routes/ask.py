@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
+from hugdata.memory.answers import question_key, recall, remember
 from hugdata.query.ask import AskContext, ask
 from hugdata.query.context import ask_context
 from hugdata.query.results import COLUMN_TYPES, json_value, rows_json
@@ -64,6 +68,13 @@ class AskResponse(BaseModel):
     answered_by: Literal["llm", "offline_planner"] = Field(
         description="who wrote the SQL: the configured LLM, or the offline planner when none is configured"
     )
+    cached: bool = Field(
+        default=False, description="true when answered from the project's memory of the same question (no new query)"
+    )
+    answered_at: datetime | None = Field(default=None, description="when a remembered answer was first computed")
+
+
+_FRESH = '"cached":false,"answered_at":null'
 
 
 def _context(runtime: ApiRuntime, caller: Caller, project_id: str) -> AskContext:
@@ -79,7 +90,16 @@ async def ask_question(
     project_id: ProjectScope, body: AskRequest, caller: SessionlessCallerDep, runtime: RuntimeDep
 ) -> Response:
     """SQL for ``question`` (from the LLM, or the offline planner without one), validated before it runs; rows and a
-    chart when executed. Asks run on threads of their own, a few per project at a time (429 beyond that)."""
+    chart when executed. Asks run on threads of their own, a few per project at a time (429 beyond that). The same
+    question again within `HUGDATA_ANSWER_CACHE_TTL`, on the same schema and model, is answered from memory."""
+    sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)
+    answerer = runtime.settings.llm_model if runtime.settings.llm_base_url else "offline_planner"
+    key = question_key(body.question, execute=body.execute, max_rows=body.max_rows, answerer=answerer)
+    ttl = runtime.settings.answer_cache_ttl
+    if ttl.total_seconds() > 0:
+        remembered = await run_in_threadpool(_recall, sessions, project_id, key)
+        if remembered is not None:
+            return Response(remembered, media_type="application/json")
     result = await runtime.asks.run(
         project_id,
         lambda: ask(
@@ -96,4 +116,22 @@ async def ask_question(
     # Exact decimals go out as bare JSON numbers, which pydantic would write as strings: the rows are written here.
     # `"rows":[]` cannot occur inside an earlier field, where every quote is escaped.
     body_json = body_json.replace('"rows":[]', '"rows":' + rows_json(rows), 1)
+    if ttl.total_seconds() > 0:
+        await run_in_threadpool(_remember, sessions, project_id, key, body_json, ttl)
     return Response(body_json, media_type="application/json")
+
+
+def _recall(sessions: sessionmaker[Session], project_id: str, key: str) -> str | None:
+    with sessions() as session:
+        found = recall(session, project_id=project_id, key=key)
+    if found is None:
+        return None
+    # The pair is the body's last fields and unique in it: quotes inside earlier string values are escaped.
+    head, _, tail = found.response.rpartition(_FRESH)
+    return f'{head}"cached":true,"answered_at":"{found.answered_at.isoformat()}"{tail}'
+
+
+def _remember(sessions: sessionmaker[Session], project_id: str, key: str, body_json: str, ttl: timedelta) -> None:
+    with sessions() as session:
+        remember(session, project_id=project_id, key=key, response=body_json, ttl=ttl)
+        session.commit()

@@ -1,0 +1,1 @@
+"""Answer memory: repeated questions of a project answered from what it was told minutes ago."""
