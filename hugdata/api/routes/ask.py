@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -97,9 +98,13 @@ async def ask_question(
     key = question_key(body.question, execute=body.execute, max_rows=body.max_rows, answerer=answerer)
     ttl = runtime.settings.answer_cache_ttl
     if ttl.total_seconds() > 0:
+        started = time.perf_counter()
         remembered = await run_in_threadpool(_recall, sessions, project_id, key)
         if remembered is not None:
-            return Response(remembered, media_type="application/json")
+            took = (time.perf_counter() - started) * 1000
+            return Response(
+                remembered, media_type="application/json", headers={"Server-Timing": f"memory;dur={took:.2f}"}
+            )
     result = await runtime.asks.run(
         project_id,
         lambda: ask(
