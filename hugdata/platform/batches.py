@@ -15,6 +15,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from hugdata.config import get_settings
 from hugdata.k8s.tenant_runs import run_k8s_tags
 from hugdata.platform.instance import PARTITION_TAG, TIER_TAG, project_tags
+from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.project_locks import project_lock
@@ -79,7 +80,7 @@ def isolated_reruns(run: DagsterRun, instance: DagsterInstance) -> list[RunReque
     return [
         RunRequest(
             run_key=f"isolate:{run.run_id}:{project_id}",
-            job_name=run.job_name if run.job_name in ("schema_sync", "analytics_refresh") else "schema_sync",
+            job_name=run.job_name if run.job_name in (schema_sync.name, analytics_refresh.name) else schema_sync.name,
             partition_key=project_id,
             tags=project_tags(project_id, tier),
         )

@@ -153,16 +153,17 @@ def _source_password(project: Project) -> str | None:
 
 def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDatabaseResource, status: str) -> None:
     run = context.dagster_run
-    batch = is_batch(run) or is_member_batch(run)
-    if is_batch(run) and status == "failed":
+    ranged, listed = is_batch(run), is_member_batch(run)
+    if ranged and status == "failed":
         return  # its projects are re-run one by one, and those runs report each project's outcome
     # An automation batch that failed reports each project's own outcome: failed with its cause, or succeeded.
-    causes = _member_outcomes(context.instance, run, platform_db) if is_member_batch(run) and status == "failed" else {}
-    if is_member_batch(run) and status == "failed" and not causes:
+    causes = _member_outcomes(context.instance, run, platform_db) if listed and status == "failed" else {}
+    if listed and status == "failed" and not causes:
         return  # Dagster retries the whole run; the retry reports
+    batch = ranged or listed
     if PROJECT_TAG in run.tags:
         project_ids = [run.tags[PROJECT_TAG]]
-    elif is_member_batch(run):
+    elif listed:
         project_ids = batch_members(run.tags)
     else:
         project_ids = projects_of_run(run, context.instance)

@@ -19,7 +19,6 @@ from hugdata.memory.answers import question_key, recall, remember
 from hugdata.query.ask import AskContext, ask
 from hugdata.query.context import ask_context
 from hugdata.query.results import COLUMN_TYPES, json_value, rows_json
-from hugdata.tenants.keys import Caller
 from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
@@ -78,9 +77,7 @@ class AskResponse(BaseModel):
 _FRESH = '"cached":false,"answered_at":null'
 
 
-def _context(runtime: ApiRuntime, caller: Caller, project_id: str) -> AskContext:
-    # A project key's ask reads and logs under row-level security, like its other requests.
-    sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)
+def _context(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> AskContext:
     return ask_context(
         runtime.settings, sessions=sessions, vault=runtime.vault, embedder=embedder_for(runtime.settings)
     )
@@ -93,6 +90,7 @@ async def ask_question(
     """SQL for ``question`` (from the LLM, or the offline planner without one), validated before it runs; rows and a
     chart when executed. Asks run on threads of their own, a few per project at a time (429 beyond that). The same
     question again within `HUGDATA_ANSWER_CACHE_TTL`, on the same schema and model, is answered from memory."""
+    # A project key's ask reads, logs and remembers under row-level security, like its other requests.
     sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)
     answerer = runtime.settings.llm_model if runtime.settings.llm_base_url else "offline_planner"
     key = question_key(body.question, execute=body.execute, max_rows=body.max_rows, answerer=answerer)
@@ -108,7 +106,7 @@ async def ask_question(
     result = await runtime.asks.run(
         project_id,
         lambda: ask(
-            _context(runtime, caller, project_id),
+            _context(runtime, sessions),
             project_id=project_id,
             question=body.question,
             execute=body.execute,
