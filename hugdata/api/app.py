@@ -22,6 +22,7 @@ from hugdata.api.routes import (
     data_sources,
     health,
     keys,
+    lineage,
     projects,
     quality,
     runs,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(keys.router)
     app.include_router(data_sources.router)
     app.include_router(catalog.router)
+    app.include_router(lineage.router)
     app.include_router(ask.router)
     app.include_router(analytics.router)
     app.include_router(quality.router)

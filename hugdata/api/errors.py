@@ -25,6 +25,7 @@ from hugdata.tenants.errors import (
     InvalidGoldenQuestion,
     InvalidProjectId,
     KeyNotFound,
+    LineageTargetNotFound,
     PartitionStoreUnavailable,
     ProjectConflict,
     ProjectNotFound,
@@ -48,6 +49,7 @@ _TENANT_STATUS: dict[type[TenantError], int] = {
     DuplicateGoldenQuestion: status.HTTP_409_CONFLICT,
     GoldenQuestionNotFound: status.HTTP_404_NOT_FOUND,
     KeyNotFound: status.HTTP_404_NOT_FOUND,
+    LineageTargetNotFound: status.HTTP_404_NOT_FOUND,
     SourceUnreadable: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 

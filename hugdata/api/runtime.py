@@ -97,7 +97,10 @@ def reconcile_on_startup(runtime: ApiRuntime) -> None:
 def warm_up(runtime: ApiRuntime) -> None:
     """Load the embedding model now rather than in the first search; a failure is logged, and searches report it."""
     try:
-        embedder_for(runtime.settings)
+        embedder = embedder_for(runtime.settings)
+        load = getattr(embedder, "load", None)  # the local model; a remote endpoint has nothing to load
+        if load is not None:
+            load()
     except Exception as exc:
         log.error("embedding model warm-up failed: %s", type(exc).__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,33 +35,49 @@ class MiniLMEmbedder:
     dimensions = MINILM_DIMENSIONS
 
     def __init__(self, *, parallel: int | None = None, cache_dir: Path | None = None) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        tokenizer_file = resources.files("hugdata.catalog").joinpath("data/all-MiniLM-L6-v2.tokenizer.json")
-        self._tokenizer = Tokenizer.from_str(tokenizer_file.read_text())
-        self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
-        self._tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        # One ONNX thread per text: a few dozen tokens are too little work to split across cores, so parallelism
-        # comes from embedding several texts at once instead (measured here: 228 vs 133 documents/s on 2 cores).
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(quantized_minilm(cache_dir)), options, providers=["CPUExecutionProvider"]
-        )
+        # The model loads on the first text (~0.4 s of CPU): a run that embeds nothing, such as a nightly sync whose
+        # schemas did not change or the re-run of a source that is gone, never pays for it.
+        self._cache_dir = cache_dir
+        self._loaded: tuple[Any, Any] | None = None
+        self._load_lock = threading.Lock()
         self._parallel = max(1, parallel or os.cpu_count() or 1)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
+    def load(self) -> tuple[Any, Any]:
+        """The tokenizer and the ONNX session, loaded on first use (or now, to warm a server up)."""
+        if self._loaded is not None:
+            return self._loaded
+        with self._load_lock:
+            if self._loaded is None:
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                tokenizer_file = resources.files("hugdata.catalog").joinpath("data/all-MiniLM-L6-v2.tokenizer.json")
+                tokenizer = Tokenizer.from_str(tokenizer_file.read_text())
+                tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+                tokenizer.no_padding()
+                options = onnxruntime.SessionOptions()
+                # One ONNX thread per text: a few dozen tokens are too little work to split across cores, so
+                # parallelism comes from embedding several texts at once (measured here: 228 vs 133 documents/s on
+                # 2 cores).
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
+                session = onnxruntime.InferenceSession(
+                    str(quantized_minilm(self._cache_dir)), options, providers=["CPUExecutionProvider"]
+                )
+                self._loaded = (tokenizer, session)
+            return self._loaded
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         # One text per model call: the model quantizes activations per tensor, so in a batch a text's vector would
         # depend on its neighbours (and their padding); alone, equal texts always get equal vectors.
+        tokenizer, _ = self.load()
         if len(texts) == 1:
             # A search query: encode_batch would hand even one text to the tokenizer's thread pool (a wake-up).
-            token_ids = [self._tokenizer.encode(texts[0]).ids]
+            token_ids = [tokenizer.encode(texts[0]).ids]
         else:
-            token_ids = [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+            token_ids = [encoding.ids for encoding in tokenizer.encode_batch(list(texts))]
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if len(token_ids) == 1 or self._parallel == 1:
             for row, ids in enumerate(token_ids):
@@ -80,7 +96,7 @@ class MiniLMEmbedder:
 
     def _embed_one(self, token_ids: list[int]) -> np.ndarray:
         ids = np.asarray([token_ids], dtype=np.int64)
-        hidden = self._session.run(
+        hidden = self.load()[1].run(
             ["last_hidden_state"],
             {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)},
         )[0][0]

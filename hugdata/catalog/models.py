@@ -24,6 +24,8 @@ class SchemaSnapshotRow(Base):
     dialect: Mapped[str] = mapped_column(String(32))
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
     diff: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # What this version's change made stale (set by schema_sync; see hugdata.lineage.impact).
+    impact: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

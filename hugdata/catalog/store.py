@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -108,6 +109,7 @@ class SchemaVersion:
     created_at: datetime
     tables: int
     diff: SchemaDiff
+    impact: dict[str, Any] | None = None  # the saved questions the change made stale, once schema_sync has looked
 
 
 def schema_versions(session: Session, project_id: str, *, limit: int, before: int | None = None) -> list[SchemaVersion]:
@@ -118,11 +120,12 @@ def schema_versions(session: Session, project_id: str, *, limit: int, before: in
         SchemaSnapshotRow.created_at,
         func.jsonb_array_length(SchemaSnapshotRow.snapshot["tables"]),
         SchemaSnapshotRow.diff,
+        SchemaSnapshotRow.impact,
     ).where(SchemaSnapshotRow.project_id == project_id)
     if before is not None:
         query = query.where(SchemaSnapshotRow.version < before)
     rows = session.execute(query.order_by(SchemaSnapshotRow.version.desc()).limit(limit)).all()
     return [
-        SchemaVersion(version, fingerprint, created, int(tables or 0), SchemaDiff.model_validate(diff))
-        for version, fingerprint, created, tables, diff in rows
+        SchemaVersion(version, fingerprint, created, int(tables or 0), SchemaDiff.model_validate(diff), impact)
+        for version, fingerprint, created, tables, diff, impact in rows
     ]

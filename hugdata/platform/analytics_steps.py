@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot
 from hugdata.catalog.vector_store import sync_documents
+from hugdata.lineage.store import catch_up
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.platform.state import record_state
 from hugdata.query.accuracy import evaluate_golden_questions
@@ -40,6 +40,8 @@ def summarize_usage(project_id: str, *, run_id: str, platform_db: PlatformDataba
                 QueryLogEntry.error_class,
             ).where(QueryLogEntry.project_id == project_id)
         ).all()
+        import pandas as pd  # only the usage step needs it; every run worker imports this module
+
         log = pd.DataFrame(rows, columns=["created_at", "sql", "valid", "latency_ms", "error_class"])
         summary = usage_summary(log)
         upsert = pg_insert(UsageAnalytics).values(project_id=project_id, summary=summary)
@@ -63,6 +65,10 @@ def index_past_queries(
         latest = latest_semantic_model(session, project_id)
         if latest is None:
             return {"pairs": 0, "skipped": "no semantic model yet"}
+        # Saved questions the ask path did not parse (older rows, golden questions added before lineage existed).
+        parsed = catch_up(
+            session, project_id=project_id, dialect=facts.dialect, model=latest[1], schema_version=latest[0]
+        )
         documents = past_query_documents(session, project_id=project_id, dialect=facts.dialect, model=latest[1])
         sync = sync_documents(
             session, project_id=project_id, documents=documents, embedder=embedder, kinds=("past_query",)
@@ -70,6 +76,7 @@ def index_past_queries(
         session.commit()
     summary: dict[str, object] = {
         "pairs": len(documents),
+        "lineage_parsed": parsed,
         "embedded": sync.embedded,
         "copied": sync.copied,
         "reused": sync.reused,
@@ -110,7 +117,8 @@ def score_golden_questions(
             "scored": len(report.scored),
             "answered_by": report.answered_by,
             "accuracy_history": list(reversed(history)),
-            "not_correct": [r.question for r in report.results if r.outcome != "correct"][:20],
+            "not_correct": [r.question for r in report.results if r.outcome not in ("correct", "stale")][:20],
+            "stale": [r.question for r in report.results if r.outcome == "stale"][:20],
         }
         if report.accuracy is not None:
             summary["accuracy"] = report.accuracy  # a float per materialization: Dagster plots it over time
@@ -126,7 +134,7 @@ def report_optimizations(
     with platform_db.session() as session:
         snapshot, latest = latest_snapshot(session, project_id), latest_semantic_model(session, project_id)
         queries = [
-            (sql, latency) for _, sql, latency in session.execute(successful_asks(project_id, limit=_LOG_WINDOW))
+            (sql, latency) for _, sql, latency, _ in session.execute(successful_asks(project_id, limit=_LOG_WINDOW))
         ]
     if snapshot is None or latest is None:
         return {"skipped": "no schema snapshot yet"}

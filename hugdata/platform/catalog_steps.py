@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dagster import Failure, MetadataValue
+from sqlalchemy.orm import Session
 
 from hugdata.catalog.documents import build_documents
 from hugdata.catalog.embeddings import Embedder
-from hugdata.catalog.schema import SchemaSnapshot
+from hugdata.catalog.schema import SchemaDiff, SchemaSnapshot
 from hugdata.catalog.semantic import SemanticModel, build_semantic_model
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot, save_semantic_model, save_snapshot_if_changed
 from hugdata.catalog.vector_store import stored_dimensions, stored_document_keys, sync_documents
 from hugdata.config import get_settings
+from hugdata.lineage.impact import SchemaChangeImpact, apply_schema_change
+from hugdata.lineage.store import catch_up
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.platform.schema_metadata import schema_metadata
 from hugdata.platform.state import record_state
@@ -35,8 +38,11 @@ def ingest_schema(
 ) -> StepResult:
     """database_schema: introspect the source; a new schema version only when its fingerprint changed."""
     snapshot = tenant_db.introspect(project_id)
+    impact = None
     with platform_db.session() as session:
         stored = save_snapshot_if_changed(session, project_id=project_id, snapshot=snapshot)
+        if stored.created and stored.version > 1:
+            impact = _schema_change_impact(session, platform_db, project_id, stored.version, stored.diff)
         session.commit()
     diff = stored.diff if stored.created else None
     metadata: dict[str, object] = {
@@ -50,10 +56,28 @@ def ingest_schema(
         "columns_added": diff.columns_added if diff else [],
         "columns_removed": diff.columns_removed if diff else [],
         "columns_changed": diff.columns_changed if diff else [],
+        "affected_questions": impact.as_json()["affected_questions"] if impact else 0,
     }
     state = {k: metadata[k] for k in ("schema_version", "new_version", "tables")}
     record_state(platform_db, project_id=project_id, asset="database_schema", run_id=run_id, summary=state)
     return StepResult(metadata, data_version=stored.fingerprint, ui_metadata=schema_metadata(snapshot))
+
+
+def _schema_change_impact(
+    session: Session, platform_db: PlatformDatabaseResource, project_id: str, version: int, diff: SchemaDiff
+) -> SchemaChangeImpact:
+    """Mark what the new version breaks; saved questions not parsed yet are parsed first, against the model their
+    SQL was written for (the previous version's, still the latest while this step runs)."""
+    previous = latest_semantic_model(session, project_id)
+    if previous is not None:
+        catch_up(
+            session,
+            project_id=project_id,
+            dialect=platform_db.project_facts(project_id).dialect,
+            model=previous[1],
+            schema_version=previous[0],
+        )
+    return apply_schema_change(session, project_id=project_id, from_version=version - 1, to_version=version, diff=diff)
 
 
 def build_model(project_id: str, *, run_id: str, platform_db: PlatformDatabaseResource) -> StepResult:

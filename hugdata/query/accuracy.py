@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from hugdata.lineage.store import stale_golden_questions
 from hugdata.query.ask import AskContext, ask, project_source
 from hugdata.query.compare import is_ordered, results_match
 from hugdata.query.execute import run_read_query
@@ -16,7 +17,7 @@ from hugdata.query.validation import QueryRejected
 from hugdata.tenants.errors import QuestionNotAnswered
 from hugdata.tenants.source_engines import open_source_engine
 
-Outcome = Literal["correct", "wrong", "not_answered", "reference_failed"]
+Outcome = Literal["correct", "wrong", "not_answered", "reference_failed", "stale"]
 MAX_ROWS = 1000
 
 
@@ -36,8 +37,9 @@ class AccuracyReport:
 
     @property
     def scored(self) -> list[GoldenResult]:
-        """Results that count: a reference SQL that no longer runs says nothing about the answerer."""
-        return [r for r in self.results if r.outcome != "reference_failed"]
+        """Results that count: a reference SQL that no longer runs, or reads what a schema change removed or retyped,
+        says nothing about the answerer."""
+        return [r for r in self.results if r.outcome not in ("reference_failed", "stale")]
 
     @property
     def correct(self) -> int:
@@ -60,10 +62,14 @@ def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyRepor
         questions = golden_questions(session, project_id)
         if not questions:
             return AccuracyReport(answered_by=answered_by, results=results)
+        stale = stale_golden_questions(session, project_id)
         dialect, model, spec = project_source(session, project_id, ctx.vault)
     engine = open_source_engine(spec, ctx.limits)
     try:
         for golden in questions:
+            if golden.id in stale:
+                results.append(GoldenResult(golden.id, golden.question, "stale", None, stale[golden.id][:300]))
+                continue
             try:
                 expected = run_read_query(engine, golden.expected_sql, dialect=dialect, model=model, max_rows=MAX_ROWS)
             except (QueryRejected, SQLAlchemyError) as exc:

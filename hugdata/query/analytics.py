@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOP = 10
 
@@ -28,6 +30,8 @@ def usage_summary(log: pd.DataFrame) -> dict[str, Any]:
     if log.empty:
         return {"questions": 0, "per_day": {}, "success_rate": None, "latency_ms": {}, "top_tables": [],
                 "top_columns": [], "error_classes": {}}  # fmt: skip
+    import pandas as pd  # here, not at import: every run worker imports this module, few runs need pandas
+
     log = log.assign(day=pd.to_datetime(log["created_at"], utc=True).dt.strftime("%Y-%m-%d"))
     valid = log[log["valid"] & log["sql"].notna()]
     tables: Counter[str] = Counter()

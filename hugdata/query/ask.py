@@ -14,6 +14,7 @@ from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
+from hugdata.lineage.store import query_source_key, record_lineage
 from hugdata.query.charts import suggest_chart
 from hugdata.query.execute import DEFAULT_MAX_RESULT_BYTES, execute_validated
 from hugdata.query.llm import LlmSqlWriter
@@ -151,6 +152,18 @@ def ask(
         if log:
             with ctx.sessions() as session:
                 log_ask(session, entry)
+                if entry.executed and entry.error_class is None and entry.sql:
+                    session.flush()  # the entry's ID names its lineage
+                    record_lineage(
+                        session,
+                        project_id=project_id,
+                        source_key=query_source_key(entry.id),
+                        question=question,
+                        sql=entry.sql,
+                        dialect=dialect,
+                        model=model,
+                        schema_version=None,
+                    )
                 session.commit()
 
 

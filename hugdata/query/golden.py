@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from hugdata.catalog.store import latest_semantic_model
+from hugdata.lineage.store import golden_source_key, record_lineage
 from hugdata.query.quality_models import AccuracyRun, GoldenQuestion
 from hugdata.query.validation import QueryRejected, validate_query
 from hugdata.tenants.errors import (
@@ -37,6 +38,16 @@ def add_golden_question(session: Session, project: Project, *, question: str, ex
         raise DuplicateGoldenQuestion(f"project {project.id!r} already has the golden question {question!r}")
     golden = session.get(GoldenQuestion, inserted)
     assert golden is not None
+    record_lineage(
+        session,
+        project_id=project.id,
+        source_key=golden_source_key(golden.id),
+        question=question,
+        sql=expected_sql,
+        dialect=Dialect(project.data_source.dialect),
+        model=latest[1],
+        schema_version=latest[0],
+    )
     return golden
 
 

@@ -39,10 +39,10 @@ class UsageAnalytics(Base):
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-def successful_asks(project_id: str, *, limit: int) -> Select[tuple[str, str | None, int]]:
-    """The project's asks whose SQL ran without error, newest first: question, SQL, latency."""
+def successful_asks(project_id: str, *, limit: int) -> Select[tuple[str, str | None, int, int]]:
+    """The project's asks whose SQL ran without error, newest first: question, SQL, latency, log ID."""
     return (
-        select(QueryLogEntry.question, QueryLogEntry.sql, QueryLogEntry.latency_ms)
+        select(QueryLogEntry.question, QueryLogEntry.sql, QueryLogEntry.latency_ms, QueryLogEntry.id)
         .where(
             QueryLogEntry.project_id == project_id,
             QueryLogEntry.valid.is_(True),

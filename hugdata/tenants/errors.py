@@ -53,3 +53,7 @@ class KeyNotFound(TenantError):
 
 class SourceUnreadable(TenantError):
     """A data source asked to be checked at registration could not be read; the message names the cause."""
+
+
+class LineageTargetNotFound(TenantError):
+    """The table or column asked about is neither in the project's schema nor read by any of its saved questions."""

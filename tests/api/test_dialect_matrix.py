@@ -1,7 +1,7 @@
 """Every route that reaches a tenant's database, for every dialect the API accepts: sqlite, postgresql, mysql and
 mariadb (the last two on the machine's MariaDB server, registered as either). One matrix, the same checks on each:
-connection checks, registration with `check`, the catalog the source yields, ask (offline planner and LLM), golden
-questions, analytics and the optimization report with the source's EXPLAIN."""
+connection checks, registration with `check`, the catalog the source yields, ask (offline planner and LLM), column
+lineage, golden questions, analytics and the optimization report with the source's EXPLAIN."""
 
 from __future__ import annotations
 
@@ -112,6 +112,14 @@ def test_every_tenant_route_works_on_every_dialect(
     revenue = llm_api.post(f"/v1/projects/{project}/ask", json={"question": "revenue per status"}, headers=ADMIN)
     assert revenue.status_code == 200, revenue.text
     assert len(revenue.json()["rows"]) == 5 and revenue.json()["column_types"][1] in ("decimal", "number")
+    # Each answer's column lineage, resolved in the dialect's own SQL against the source's own schema names.
+    orders = next(e["name"] for e in model["entities"] if e["table"] == "orders")
+    impact = api.get(f"/v1/projects/{project}/lineage/impact?column={orders}.total_amount", headers=ADMIN)
+    assert impact.status_code == 200, impact.text
+    assert [(q["question"], q["uses"]) for q in impact.json()["questions"]] == [
+        ("revenue per status", ["aggregated", "ordered", "projected"])]  # fmt: skip
+    graph = api.get(f"/v1/projects/{project}/lineage?table={orders}", headers=ADMIN).json()
+    assert {n["label"] for n in graph["nodes"] if n["kind"] == "question"} >= {"revenue per status"}
 
     question = {"question": "How many orders are there?", "expected_sql": "SELECT COUNT(*) FROM orders"}
     golden = api.post(f"/v1/projects/{project}/golden-questions", json=question, headers=ADMIN)

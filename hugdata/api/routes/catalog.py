@@ -79,6 +79,11 @@ class SchemaVersionRead(BaseModel):
     created_at: datetime
     tables: int
     diff: dict[str, Any] = Field(description="tables and columns added, removed or retyped since the version before")
+    affected: dict[str, Any] | None = Field(
+        default=None,
+        description="what the change made stale: affected_questions, query_log_ids, golden_question_ids, "
+        "cached_answers_dropped; null for a first version",
+    )
 
 
 class SchemaVersionPage(BaseModel):
@@ -103,6 +108,7 @@ def read_schema_versions(
             created_at=v.created_at,
             tables=v.tables,
             diff=v.diff.model_dump(mode="json"),
+            affected=v.impact,
         )
         for v in versions
     ]
