@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import sys
 
-from bench import ask, assets, catalog, isolation, onboarding, registration, retrieval, search, steady_state
+from bench import (
+    ask,
+    assets,
+    catalog,
+    isolation,
+    lineage,
+    onboarding,
+    paraphrases,
+    registration,
+    retrieval,
+    search,
+    steady_state,
+)
 
 BENCHMARKS = {
     "registration": registration.main,
@@ -15,6 +27,8 @@ BENCHMARKS = {
     "ask": ask.main,
     "isolation": isolation.main,
     "retrieval": retrieval.main,
+    "paraphrases": paraphrases.main,
+    "lineage": lineage.main,
     "steady_state": steady_state.main,
 }
 

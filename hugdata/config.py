@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         default=timedelta(minutes=10),
         description="how long a repeated question is answered from memory (seconds or ISO 8601; 0 = never)",
     )
+    paraphrase_reuse: bool = Field(
+        default=True,
+        description="a question very close to a past successful one of the project (same numbers, dates, limits, "
+        "comparisons and values) reuses its SQL, validated again and run fresh",
+    )
     catalog_max_age: timedelta = Field(
         default=timedelta(hours=36),
         description="a catalog asset older than this is stale (seconds or an ISO 8601 duration; a missed nightly "

@@ -76,8 +76,9 @@ def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyRepor
                 results.append(GoldenResult(golden.id, golden.question, "reference_failed", None, type(exc).__name__))
                 continue
             try:
+                # Scored as the model answers, never from a past user's SQL.
                 answer = ask(ctx, project_id=project_id, question=golden.question, execute=True, max_rows=MAX_ROWS,
-                             log=False)  # fmt: skip
+                             log=False, reuse=False)  # fmt: skip
             except QuestionNotAnswered as exc:
                 results.append(GoldenResult(golden.id, golden.question, "not_answered", None, str(exc)[:300]))
                 continue

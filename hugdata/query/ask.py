@@ -15,6 +15,7 @@ from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.lineage.store import query_source_key, record_lineage
+from hugdata.memory.paraphrases import ReusablePair, column_values, may_reuse, nearest_past_question
 from hugdata.query.charts import suggest_chart
 from hugdata.query.execute import DEFAULT_MAX_RESULT_BYTES, execute_validated
 from hugdata.query.llm import LlmSqlWriter
@@ -40,6 +41,7 @@ class AskPolicy:
     token_budget: int = 3000
     retrieval_k: int = SEARCH_DEPTH  # documents read from each search (meaning, words) before fusing
     max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
+    reuse_paraphrases: bool = True
 
 
 @dataclass
@@ -57,6 +59,7 @@ class AskResult:
     tries: int = 1
     tokens: int = 0
     answered_by: str = "llm"
+    reused_from: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,17 @@ def project_source(
 
 
 def ask(
-    ctx: AskContext, *, project_id: str, question: str, execute: bool, max_rows: int, log: bool = True
+    ctx: AskContext,
+    *,
+    project_id: str,
+    question: str,
+    execute: bool,
+    max_rows: int,
+    log: bool = True,
+    reuse: bool = True,
 ) -> AskResult:
-    """Answer ``question`` for one project; every outcome, good or bad, is written to its query log (if ``log``)."""
+    """Answer ``question`` for one project; every outcome, good or bad, is written to its query log (if ``log``).
+    A paraphrase of a past successful question reuses its SQL (if ``reuse`` and the policy allow)."""
     started = time.perf_counter()
     with ctx.sessions() as session:
         dialect, model, spec = project_source(session, project_id, ctx.vault)
@@ -115,10 +126,19 @@ def ask(
             model=model,
             depth=ctx.policy.retrieval_k,
         )
+        reusable = None
+        if reuse and ctx.policy.reuse_paraphrases:
+            reusable = _reusable(session, project_id, question, vector, ctx.embedder.model_id, dialect, model, max_rows)
     entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0)
     source = _SourceEngine(spec, ctx.limits)
     try:
-        if ctx.writer is None:
+        if reusable is not None:
+            validated, pair = reusable
+            entry.tries, entry.valid, entry.sql = 0, True, validated.sql
+            result = AskResult(question, validated.sql, validated.tables, executed=False, tries=0)
+            result.answered_by = "past_question"
+            result.reused_from = {"question": pair.question, "similarity": round(pair.similarity, 4)}
+        elif ctx.writer is None:
             validated = _plan_offline(question, ranking, dialect, model, max_rows, source, entry)
             result = AskResult(question, validated.sql, validated.tables, executed=False, answered_by="offline_planner")
         else:
@@ -165,6 +185,28 @@ def ask(
                         schema_version=None,
                     )
                 session.commit()
+
+
+def _reusable(
+    session: Session,
+    project_id: str,
+    question: str,
+    vector: Any,
+    model_id: str,
+    dialect: Dialect,
+    model: SemanticModel,
+    max_rows: int,
+) -> tuple[ValidatedQuery, ReusablePair] | None:
+    """The SQL of a past question this one paraphrases, validated against today's model; None when there is none,
+    or when it no longer passes (it is then answered the usual way)."""
+    pair = nearest_past_question(session, project_id=project_id, query_vector=list(map(float, vector)),
+                                 model_id=model_id)  # fmt: skip
+    if pair is None or not may_reuse(pair.question, question, pair.similarity, values=column_values(model)):
+        return None
+    try:
+        return validate_query(pair.sql, dialect=dialect, model=model, max_rows=max_rows), pair
+    except QueryRejected:
+        return None
 
 
 def _plan_offline(

@@ -30,5 +30,6 @@ def ask_context(
             max_tries=settings.ask_max_tries,
             token_budget=settings.ask_token_budget,
             max_result_bytes=settings.ask_max_result_bytes,
+            reuse_paraphrases=settings.paraphrase_reuse,
         ),
     )

@@ -227,8 +227,11 @@ def test_past_successful_pairs_are_indexed_and_shown_to_the_llm_for_similar_ques
 
     ScriptedLlm.requests.clear()
     ScriptedLlm.answers = ["SELECT COUNT(*) FROM main.orders"]
+    # Another year than the pair's (none): not a paraphrase to reuse, so the LLM writes it, shown the pair.
     api.post(
-        "/v1/projects/ask-shop/ask", json={"question": "What is the revenue by destination country?"}, headers=ADMIN
+        "/v1/projects/ask-shop/ask",
+        json={"question": "What is the revenue by destination country in 2025?"},
+        headers=ADMIN,
     )
     prompt = ScriptedLlm.requests[0]["messages"][1]["content"]
     assert f"answered before with: {asked.json()['sql']}" in prompt

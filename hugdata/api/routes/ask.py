@@ -43,6 +43,11 @@ class AskRequest(BaseModel):
     max_rows: int = Field(default=100, ge=1, le=1000)
 
 
+class ReusedFrom(BaseModel):
+    question: str
+    similarity: float = Field(description="cosine similarity of the two questions' embeddings")
+
+
 class AskResponse(BaseModel):
     project_id: str
     question: str
@@ -65,8 +70,12 @@ class AskResponse(BaseModel):
     chart: dict[str, Any] | None = Field(description="a Vega-Lite v5 spec for the rows, when their shape suits one")
     tries: int
     tokens: int
-    answered_by: Literal["llm", "offline_planner"] = Field(
-        description="who wrote the SQL: the configured LLM, or the offline planner when none is configured"
+    answered_by: Literal["llm", "offline_planner", "past_question"] = Field(
+        description="who wrote the SQL: the configured LLM, the offline planner when none is configured, or a past "
+        "successful question this one paraphrases (see reused_from)"
+    )
+    reused_from: ReusedFrom | None = Field(
+        default=None, description="the past question whose SQL was reused (validated again and run fresh)"
     )
     cached: bool = Field(
         default=False, description="true when answered from the project's memory of the same question (no new query)"
