@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
-from dagster import DagsterInstance, materialize
+from dagster import materialize
 from sqlalchemy import insert
 
 from bench.harness import fresh_platform, percentile, served_api, write_report
@@ -24,6 +24,7 @@ from hugdata.api.runtime import build_runtime
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.config import get_settings
 from hugdata.lineage.store import catch_up
+from hugdata.platform.instance import open_instance
 from hugdata.query.log import QueryLogEntry
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect, Tier
@@ -86,8 +87,11 @@ def main() -> None:
                              data_source=DataSourceSpec(dialect=Dialect.sqlite, path=str(source)))  # fmt: skip
         started = time.perf_counter()
         assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model", "schema_vector_index")]
-        assert materialize(assets, partition_key=PROJECT, instance=DagsterInstance.ephemeral(),
-                           resources=defs.resources).success  # type: ignore[arg-type]  # fmt: skip
+        instance = open_instance(get_settings().resolved_dagster_home)
+        try:
+            assert materialize(assets, partition_key=PROJECT, instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+        finally:
+            instance.dispose()
         catalog_s = time.perf_counter() - started
         rng = random.Random(7)
         with runtime.sessions() as session:

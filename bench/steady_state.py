@@ -139,13 +139,25 @@ def _run_seconds(batches: list[Any], retries: list[Any]) -> dict[str, float | No
     return out
 
 
-def _retention(instance: Any, dsn: str, night_started: datetime) -> dict[str, int]:
-    """The retention job with its window scaled to one night, then the database's size once the space of deleted
-    rows is reusable (VACUUM here does what autovacuum does over a day)."""
+def _retention(instance: Any, dsn: str, night_started: datetime) -> dict[str, Any]:
+    """The retention job and tick retention with their windows scaled to one night, then the database's size once
+    the space of deleted rows is reusable (VACUUM here does what autovacuum does over a day)."""
     purged = purge_old_runs(instance, older_than=night_started)
+    # Tick retention scaled the same way: the daemon purges sensor and schedule ticks after their retention days, and
+    # a compressed night would otherwise keep a day's worth of ticks from minutes of wall time.
+    for state in instance.all_instigator_state():
+        instance.purge_ticks(state.instigator_origin_id, state.selector_id, before=night_started.timestamp())
     with psycopg.connect(make_conninfo(dsn, dbname="dagster"), autocommit=True) as db:
         db.execute("VACUUM")
-    return {"runs_deleted": purged.deleted, "dagster_bytes": _dagster_bytes(dsn)}
+        largest = db.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC LIMIT 6"
+        ).fetchall()
+    return {
+        "runs_deleted": purged.deleted,
+        "dagster_bytes": _dagster_bytes(dsn),
+        "largest_tables": {name: int(size) for name, size in largest},
+    }
 
 
 def _submit(client: DagsterGraphQLClient, requests: list[Any], job: str) -> int:

@@ -70,7 +70,7 @@ def query_lineage(sql: str, *, dialect: Dialect, model: SemanticModel) -> QueryL
         _qualify_table_schemas(tree, by_name)
         qualified = qualify(
             tree,
-            schema=_schema_mapping(model),
+            schema=_schema_mapping(model, _referenced(tree)),
             dialect=read,
             validate_qualify_columns=False,
             quote_identifiers=False,
@@ -129,9 +129,17 @@ def _qualify_table_schemas(tree: exp.Expression, by_name: dict[str, list[Entity]
             table.set("db", exp.to_identifier(matches[0].schema_name))
 
 
-def _schema_mapping(model: SemanticModel) -> dict[str, dict[str, dict[str, str]]]:
+def _referenced(tree: exp.Expression) -> set[tuple[str, str]]:
+    return {(t.db.lower(), t.name.lower()) for t in tree.find_all(exp.Table) if t.name}
+
+
+def _schema_mapping(model: SemanticModel, referenced: set[tuple[str, str]]) -> dict[str, dict[str, dict[str, str]]]:
+    """The columns of the tables the statement names (only those: building sqlglot's schema for every table of a
+    500-table project costs more than the rest of the work)."""
     mapping: dict[str, dict[str, dict[str, str]]] = {}
     for entity in model.entities:
+        if (entity.schema_name.lower(), entity.table.lower()) not in referenced:
+            continue
         # Types do not matter to lineage; a neutral one keeps sqlglot from parsing each dialect's type names.
         mapping.setdefault(entity.schema_name, {})[entity.table] = {c.name: "text" for c in entity.columns}
     return mapping
