@@ -124,6 +124,9 @@ class Settings(BaseSettings):
         default=timedelta(minutes=10),
         description="how long a repeated question is answered from memory (seconds or ISO 8601; 0 = never)",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="bearer token Prometheus scrapes /metrics with (the admin token works too)"
+    )
     paraphrase_reuse: bool = Field(
         default=True,
         description="a question very close to a past successful one of the project (same numbers, dates, limits, "

@@ -23,6 +23,7 @@ from hugdata.api.routes import (
     health,
     keys,
     lineage,
+    metrics,
     projects,
     quality,
     runs,
@@ -35,6 +36,7 @@ from hugdata.api.runtime import (
     warm_up,
 )
 from hugdata.config import Settings, get_settings
+from hugdata.observability.middleware import RequestMetrics
 
 
 def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None = None) -> FastAPI:
@@ -74,7 +76,9 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     limit = (runtime.settings if runtime is not None else settings or get_settings()).max_request_bytes
     app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=limit)
+    app.add_middleware(RequestMetrics)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(projects.router)
     app.include_router(keys.router)
     app.include_router(data_sources.router)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hugdata.api.runtime import ApiRuntime
+from hugdata.observability.api_metrics import AUTH_FAILURES
 from hugdata.tenants.errors import ProjectNotFound
 from hugdata.tenants.keys import Caller, authenticate
 from hugdata.tenants.models import KeyScope, Project
@@ -66,6 +67,7 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        AUTH_FAILURES.labels("missing").inc()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
         )
@@ -84,6 +86,7 @@ async def _resolve_caller(
         return Caller(scope=KeyScope.admin)
     caller = await run_in_threadpool(look_up, token, admin)
     if caller is None:
+        AUTH_FAILURES.labels("invalid").inc()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
         )
@@ -123,6 +126,7 @@ SessionlessCallerDep = Annotated[Caller, Depends(get_caller_without_session)]
 async def require_admin(caller: CallerDep) -> Caller:
     """The caller, if it holds an admin token; 403 for project keys."""
     if not caller.is_admin:
+        AUTH_FAILURES.labels("forbidden").inc()
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this route needs an admin token; project keys are not allowed")
     return caller
 

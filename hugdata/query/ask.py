@@ -228,7 +228,8 @@ def _plan_offline(
         offer = f" It can answer, for example: {'; '.join(repr(q) for q in examples)}." if examples else ""
         raise QuestionNotAnswered(
             f"the offline planner declined: {declined}.{offer} Other questions need an LLM endpoint: set "
-            "HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL"
+            "HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL",
+            outcome="declined",
         ) from None
     except SQLAlchemyError as exc:
         error = classify_source_error(exc, source.spec)
@@ -242,7 +243,7 @@ def _plan_offline(
         validated = validate_query(sql, dialect=dialect, model=model, max_rows=max_rows)
     except QueryRejected as rejected:
         entry.error_class = rejected.reason.value
-        raise QuestionNotAnswered(f"the offline planner's SQL was refused: {rejected}") from None
+        raise QuestionNotAnswered(f"the offline planner's SQL was refused: {rejected}", outcome="refused") from None
     entry.valid, entry.sql = True, validated.sql
     return validated
 
@@ -272,4 +273,6 @@ def _write_valid_sql(
             continue
         entry.valid, entry.sql, entry.error_class = True, validated.sql, None
         return validated, attempt, entry.tokens
-    raise QuestionNotAnswered(f"no valid SQL after {ctx.policy.max_tries} tries; last refusal: {last}")
+    raise QuestionNotAnswered(
+        f"no valid SQL after {ctx.policy.max_tries} tries; last refusal: {last}", outcome="refused"
+    )

@@ -32,7 +32,14 @@ class CatalogNotReady(TenantError):
 
 
 class QuestionNotAnswered(TenantError):
-    """No safe SQL could be produced or run for a question (no LLM configured, every answer refused, source error)."""
+    """No safe SQL could be produced or run for a question (no LLM configured, every answer refused, source error).
+
+    ``outcome`` says which, for metrics: `declined` (the planner cannot answer it), `refused` (every SQL written
+    for it was refused) or `failed` (the source could not run it)."""
+
+    def __init__(self, message: str, *, outcome: str = "failed") -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class InvalidGoldenQuestion(TenantError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from hugdata.observability.api_metrics import WEBHOOK_DELIVERIES
 from hugdata.tenants.models import Project
 from hugdata.webhooks.outbox import WebhookEvent, claim_due, mark_delivered, mark_failed
 from hugdata.webhooks.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
@@ -62,6 +63,10 @@ def deliver_due(
                 mark_failed(event, f"{type(exc).__name__}")
             failed += 1
         session.commit()
+    if delivered:
+        WEBHOOK_DELIVERIES.labels("delivered").inc(delivered)
+    if failed or skipped:
+        WEBHOOK_DELIVERIES.labels("failed").inc(failed + skipped)
     return DeliveryReport(delivered=delivered, failed=failed, skipped=skipped)
 
 

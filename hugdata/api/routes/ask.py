@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
+from hugdata.api.ask_metrics import count_ask
 from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
@@ -19,6 +20,7 @@ from hugdata.memory.answers import question_key, recall, remember
 from hugdata.query.ask import AskContext, ask
 from hugdata.query.context import ask_context
 from hugdata.query.results import COLUMN_TYPES, json_value, rows_json
+from hugdata.tenants.errors import QuestionNotAnswered
 from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
@@ -109,19 +111,26 @@ async def ask_question(
         remembered = await run_in_threadpool(_recall, sessions, project_id, key)
         if remembered is not None:
             took = (time.perf_counter() - started) * 1000
+            await count_ask(runtime, project_id, "memory", took / 1000)
             return Response(
                 remembered, media_type="application/json", headers={"Server-Timing": f"memory;dur={took:.2f}"}
             )
-    result = await runtime.asks.run(
-        project_id,
-        lambda: ask(
-            _context(runtime, sessions),
-            project_id=project_id,
-            question=body.question,
-            execute=body.execute,
-            max_rows=body.max_rows,
-        ),
-    )
+    started = time.perf_counter()
+    try:
+        result = await runtime.asks.run(
+            project_id,
+            lambda: ask(
+                _context(runtime, sessions),
+                project_id=project_id,
+                question=body.question,
+                execute=body.execute,
+                max_rows=body.max_rows,
+            ),
+        )
+    except QuestionNotAnswered as exc:
+        await count_ask(runtime, project_id, exc.outcome, time.perf_counter() - started)
+        raise
+    await count_ask(runtime, project_id, result.answered_by, time.perf_counter() - started, tokens=result.tokens)
     fields = {**result.__dict__, "rows": []}
     rows = [[json_value(v) for v in row] for row in result.rows]
     body_json = AskResponse(project_id=project_id, **fields).model_dump_json()

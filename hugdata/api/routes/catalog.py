@@ -19,6 +19,7 @@ from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot, schema_versions
 from hugdata.catalog.vector_store import SearchHit, search_documents_scoped
 from hugdata.db import read_retrying
+from hugdata.observability.api_metrics import SEARCH_SECONDS
 from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.errors import CatalogNotReady, ProjectNotFound
 from hugdata.tenants.registry import project_exists
@@ -135,6 +136,8 @@ async def search(project_id: ProjectScope, body: SearchRequest, runtime: Runtime
     # written by pydantic straight from the result; FastAPI's generic threadpool and response re-validation cost
     # more than the search's own SQL here (profiled under load).
     found = await asyncio.get_running_loop().run_in_executor(None, _search, runtime, project_id, body)
+    SEARCH_SECONDS.labels("embed").observe(found.embed_ms / 1000)
+    SEARCH_SECONDS.labels("database").observe(found.db_ms / 1000)
     return Response(
         found.response.model_dump_json(),
         media_type="application/json",

@@ -23,6 +23,7 @@ ADMIN_ONLY = {
     ("POST", "/v1/data-sources/check"),
     ("POST", "/v1/projects/{project_id}/data-source/check"),
     ("GET", "/v1/audit"),
+    ("GET", "/metrics"),
     ("POST", "/v1/backfills"),
     ("POST", "/dagster/trigger"),
     ("GET", "/dagster/status/{run_id}"),
