@@ -130,6 +130,7 @@ def test_no_secret_value_is_written_outside_the_secret() -> None:
         "admin-token",
         "encryption-keys",
         "webhook-secret",
+        "metrics-token",
         "llm-api-key",
         "postgresql-password",
     }

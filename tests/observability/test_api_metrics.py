@@ -101,3 +101,16 @@ def test_only_the_admin_or_the_metrics_token_may_scrape(api: TestClient, clean_p
     refused = api.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 403 and "project keys" in refused.json()["detail"]
     assert api.get("/metrics", headers=ADMIN).status_code == 200
+
+
+def test_the_grafana_dashboard_graphs_only_metrics_the_api_exposes(api: TestClient) -> None:
+    import json
+    import re
+
+    dashboard = json.loads(
+        (Path(__file__).resolve().parents[2] / "helm/hugdata/dashboards/hugdata-api.json").read_text()
+    )
+    exposed = {f.name for f in text_string_to_metric_families(api.get("/metrics", headers=ADMIN).text)}
+    exposed |= {f"{n}_{suffix}" for n in exposed for suffix in ("bucket", "count", "sum", "total")}
+    graphed = {m for p in dashboard["panels"] for t in p["targets"] for m in re.findall(r"\bhugdata_\w+", t["expr"])}
+    assert graphed and graphed <= exposed, graphed - exposed

@@ -77,6 +77,7 @@ metadata:
   name: {{ printf "%s-%s" (include "hugdata.fullname" .root) .component }}
   labels:
     {{- include "hugdata.labels" .root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
 spec:
   selector:
     {{- include "hugdata.selectorLabels" (dict "root" .root "component" .component) | nindent 4 }}

@@ -122,6 +122,8 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
   valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: encryption-keys}}
 - name: HUGDATA_WEBHOOK_SECRET
   valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: webhook-secret}}
+- name: HUGDATA_METRICS_TOKEN
+  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: metrics-token, optional: true}}
 - name: HUGDATA_EMBEDDING_API_KEY
   valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: llm-api-key, optional: true}}
 {{- end -}}

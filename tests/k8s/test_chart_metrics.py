@@ -1,0 +1,99 @@
+"""The chart's optional Prometheus Operator objects: a ServiceMonitor that scrapes the API's /metrics with the
+metrics token, and a PrometheusRule whose rules `promtool` (Debian's `prometheus` package) accepts and whose
+alerts fire on the series they are about."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.k8s.test_chart import render
+
+ON = {"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus"}},
+                  "prometheusRule": {"enabled": True, "errorRatio": 0.05}}}  # fmt: skip
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool missing: apt-get install prometheus")
+
+
+def _one(objects: list[dict[str, Any]], kind: str, name_end: str = "") -> dict[str, Any]:
+    [found] = [o for o in objects if o["kind"] == kind and o["metadata"]["name"].endswith(name_end)]
+    return found
+
+
+def test_prometheus_objects_appear_only_when_switched_on() -> None:
+    assert not {o["kind"] for o in render()} & {"ServiceMonitor", "PrometheusRule"}
+    assert {"ServiceMonitor", "PrometheusRule"} <= {o["kind"] for o in render(ON)}
+
+
+def test_the_service_monitor_scrapes_only_the_api_with_the_metrics_token() -> None:
+    objects = render(ON)
+    monitor, api = _one(objects, "ServiceMonitor"), _one(objects, "Service", "-api")
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus"
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    services = [o for o in objects if o["kind"] == "Service" and selector.items() <= o["metadata"]["labels"].items()]
+    assert services == [api]
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert endpoint["path"] == "/metrics" and endpoint["port"] in [p["name"] for p in api["spec"]["ports"]]
+    credentials = endpoint["authorization"]["credentials"]
+    secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == credentials["name"])
+    assert credentials["key"] in secret["data"]
+    # The API reads the same key as HUGDATA_METRICS_TOKEN.
+    api_pod = _one(objects, "Deployment", "-api")["spec"]["template"]["spec"]
+    env = {e["name"]: e for e in api_pod["containers"][0]["env"]}
+    assert env["HUGDATA_METRICS_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == credentials["key"]
+
+
+def _rules_file(tmp_path: Path) -> Path:
+    rule = _one(render(ON), "PrometheusRule")
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(rule["spec"]))
+    return path
+
+
+@needs_promtool
+def test_promtool_accepts_every_rule(tmp_path: Path) -> None:
+    checked = subprocess.run([PROMTOOL, "check", "rules", str(_rules_file(tmp_path))], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "4 rules found" in checked.stdout
+
+
+@needs_promtool
+def test_the_alerts_fire_on_the_series_they_watch(tmp_path: Path) -> None:
+    rules = _rules_file(tmp_path)
+    job = 'job="hd-hugdata-api"'
+    tests = {
+        "rule_files": [str(rules)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    # 10% of answers are 5xx for 20 minutes: above the 5% line.
+                    {"series": f'hugdata_api_requests_total{{{job},status_class="2xx"}}', "values": "0+90x20"},
+                    {"series": f'hugdata_api_requests_total{{{job},status_class="5xx"}}', "values": "0+10x20"},
+                    {"series": f'hugdata_webhook_outbox_oldest_pending_age_seconds{{{job}}}', "values": "1000x20"},
+                    {"series": f"up{{{job}}}", "values": "1x20"},
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "16m", "alertname": "HugdataApiErrorRatio",
+                     "exp_alerts": [{"exp_labels": {"severity": "critical"}, "exp_annotations": {
+                         "summary": "More than 5% of API answers are server errors",
+                         "description": "5xx ratio 10% over 10 minutes."}}]},
+                    {"eval_time": "16m", "alertname": "HugdataWebhookBacklog",
+                     "exp_alerts": [{"exp_labels": {"severity": "warning"}, "exp_annotations": {
+                         "summary": "Webhooks to Laravel are falling behind",
+                         "description": "The oldest undelivered webhook is 16m 40s old."}}]},
+                    {"eval_time": "16m", "alertname": "HugdataApiDown", "exp_alerts": []},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    path = tmp_path / "tests.yaml"
+    path.write_text(yaml.safe_dump(tests))
+    tested = subprocess.run([PROMTOOL, "test", "rules", str(path)], capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
