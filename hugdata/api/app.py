@@ -6,7 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import hugdata
@@ -36,7 +36,9 @@ from hugdata.api.runtime import (
     warm_up,
 )
 from hugdata.config import Settings, get_settings
+from hugdata.observability.logs import configure_logging
 from hugdata.observability.middleware import RequestMetrics
+from hugdata.observability.request_ids import RequestIds, tag_project
 
 
 def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None = None) -> FastAPI:
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
+        if owned:
+            configure_logging(settings or get_settings())  # a served API: JSON lines in production
         app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings or get_settings())
         await run_in_threadpool(reconcile_on_startup, app.state.runtime)
         if owned:
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
         version=hugdata.__version__,
         description="Tenant registry, partitions and runs of the HugData data-asset platform.",
         lifespan=lifespan,
+        dependencies=[Depends(tag_project)],
     )
     if runtime is not None:
         app.state.runtime = runtime
@@ -77,6 +82,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=limit)
     app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestIds)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(projects.router)
