@@ -12,6 +12,7 @@ from bench import (
     lineage,
     onboarding,
     paraphrases,
+    quotas,
     registration,
     retrieval,
     search,
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "retrieval": retrieval.main,
     "paraphrases": paraphrases.main,
     "lineage": lineage.main,
+    "quotas": quotas.main,
     "steady_state": steady_state.main,
 }
 

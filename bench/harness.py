@@ -48,6 +48,9 @@ def fresh_platform(*, shared_buffers: str | None = None) -> Iterator[BenchPlatfo
             "HUGDATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             # Benchmarks measure the real path; `bench ask` measures answer memory on its own.
             "HUGDATA_ANSWER_CACHE_TTL": "0",
+            # Load comes from a few project keys at rates far above a tenant's quota; `bench quotas` measures them.
+            "HUGDATA_QUOTA_SEARCH_PER_MINUTE": '{"free": 100000000, "standard": 100000000, "enterprise": 100000000}',
+            "HUGDATA_QUOTA_ASK_PER_MINUTE": '{"free": 100000000, "standard": 100000000, "enterprise": 100000000}',
         }
         settings = Settings(
             state_dir=Path(env["HUGDATA_STATE_DIR"]),
@@ -55,6 +58,8 @@ def fresh_platform(*, shared_buffers: str | None = None) -> Iterator[BenchPlatfo
             dagster_database_url=SecretStr(env["HUGDATA_DAGSTER_DATABASE_URL"]),
             admin_token=SecretStr(token),
             encryption_keys=SecretStr(env["HUGDATA_ENCRYPTION_KEYS"]),
+            quota_search_per_minute=json.loads(env["HUGDATA_QUOTA_SEARCH_PER_MINUTE"]),
+            quota_ask_per_minute=json.loads(env["HUGDATA_QUOTA_ASK_PER_MINUTE"]),
         )
         upgrade_all(settings)
         try:

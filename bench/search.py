@@ -140,7 +140,7 @@ def compare_hnsw(conn: psycopg.Connection, queries: list[tuple[str, np.ndarray]]
 
 
 def server_timing(header: str) -> dict[str, float]:
-    """The API's `Server-Timing` entries (embed, db) in milliseconds."""
+    """The API's `Server-Timing` entries (quota, embed, db) in milliseconds."""
     entries = (entry.strip().split(";dur=") for entry in header.split(","))
     return {name: float(duration) for name, duration in entries}
 
@@ -166,7 +166,7 @@ def main() -> None:
                     response = http.post(f"/v1/projects/{project_id}/search", json={"query": question, "k": 10})
                     latencies.append((time.perf_counter() - started) * 1000)
                     for name, value in server_timing(response.headers["server-timing"]).items():
-                        server[name].append(value)
+                        server.setdefault(name, []).append(value)
                     got = [r["key"] for r in response.json()["results"]]
                     started = time.perf_counter()
                     expected = exact_top10(conn, project_id, vector)

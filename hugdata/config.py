@@ -124,6 +124,19 @@ class Settings(BaseSettings):
         default=timedelta(minutes=10),
         description="how long a repeated question is answered from memory (seconds or ISO 8601; 0 = never)",
     )
+    quota_search_per_minute: dict[Literal["free", "standard", "enterprise"], int] = Field(
+        default={"free": 60, "standard": 300, "enterprise": 1200},
+        description="JSON: searches a project key may make per minute, by tier (admin calls are not counted)",
+    )
+    quota_ask_per_minute: dict[Literal["free", "standard", "enterprise"], int] = Field(
+        default={"free": 20, "standard": 60, "enterprise": 300},
+        description="JSON: asks a project key may make per minute, by tier",
+    )
+    quota_llm_tokens_per_day: dict[Literal["free", "standard", "enterprise"], int] = Field(
+        default={"free": 50_000, "standard": 500_000, "enterprise": 5_000_000},
+        description="JSON: LLM tokens a project's asks may spend per UTC day, by tier; past it the offline planner "
+        "answers what it can",
+    )
     metrics_token: SecretStr | None = Field(
         default=None, description="bearer token Prometheus scrapes /metrics with (the admin token works too)"
     )

@@ -52,6 +52,9 @@ def settings(platform_pg: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFac
         "HUGDATA_WEBHOOK_SECRET": WEBHOOK_SECRET,
         # Tests ask the same question again on purpose (scripted answers, retries); answer memory has its own tests.
         "HUGDATA_ANSWER_CACHE_TTL": "0",
+        # Floods and fuzzing use project keys; tenant quotas have their own tests (tests/api/test_quotas.py).
+        "HUGDATA_QUOTA_SEARCH_PER_MINUTE": '{"free": 1000000, "standard": 1000000, "enterprise": 1000000}',
+        "HUGDATA_QUOTA_ASK_PER_MINUTE": '{"free": 1000000, "standard": 1000000, "enterprise": 1000000}',
     }
     # Dagster resources and child processes read the same environment a deployment would give them.
     saved = {k: os.environ.get(k) for k in env}

@@ -30,6 +30,7 @@ from hugdata.tenants.errors import (
     ProjectConflict,
     ProjectNotFound,
     QuestionNotAnswered,
+    QuotaExceeded,
     SourceUnreadable,
     TenantError,
 )
@@ -55,6 +56,12 @@ _TENANT_STATUS: dict[type[TenantError], int] = {
 
 
 def _tenant_error(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, QuotaExceeded):
+        return JSONResponse(
+            {"detail": str(exc)},
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
     code = next((c for kind, c in _TENANT_STATUS.items() if isinstance(exc, kind)), 400)
     return JSONResponse({"detail": str(exc)}, status_code=code)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, NullPool, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +37,8 @@ class ApiRuntime:
     dagster_probe: Engine
     dagster_runs: DagsterRuns
     asks: AskSlots
+    # The quotas' clock; tests move it to see a day's LLM budget come back.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def close(self) -> None:
         self.asks.close()

@@ -52,6 +52,12 @@ SEARCH_SECONDS = Histogram(
     buckets=_LATENCY_BUCKETS,
     registry=REGISTRY,
 )
+QUOTA_REFUSALS = Counter(
+    "hugdata_quota_refusals_total",
+    "requests refused (429) for a tenant quota, by tier and bucket: search, ask, llm_tokens",
+    ["tier", "bucket"],
+    registry=REGISTRY,
+)
 WEBHOOK_DELIVERIES = Counter(
     "hugdata_webhook_delivery_attempts_total",
     "webhook delivery attempts by result: delivered, failed",

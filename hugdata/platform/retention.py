@@ -26,6 +26,7 @@ from dagster import (
 from hugdata.config import get_settings
 from hugdata.memory.answers import forget_expired
 from hugdata.platform.resources import PlatformDatabaseResource
+from hugdata.tenants.quotas import forget_old_windows
 from hugdata.webhooks.outbox import delete_delivered_before
 
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
@@ -120,11 +121,13 @@ def purge_old_runs_and_webhooks(context: OpExecutionContext, platform_db: Platfo
     with platform_db.session() as session:
         report.webhooks_deleted = delete_delivered_before(session, cutoff)
         answers = forget_expired(session)
+        quota_windows = forget_old_windows(session, now=datetime.now(UTC))
         session.commit()
     context.log.info(
         f"retention ({days} days): {report.deleted} runs deleted of {report.examined} examined, "
         f"{report.kept_for_latest_materialization} kept for a latest materialization, "
-        f"{report.webhooks_deleted} delivered webhooks deleted, {answers} expired remembered answers deleted"
+        f"{report.webhooks_deleted} delivered webhooks deleted, {answers} expired remembered answers deleted, "
+        f"{quota_windows} old quota windows deleted"
     )
 
 

@@ -64,3 +64,11 @@ class SourceUnreadable(TenantError):
 
 class LineageTargetNotFound(TenantError):
     """The table or column asked about is neither in the project's schema nor read by any of its saved questions."""
+
+
+class QuotaExceeded(TenantError):
+    """A project key went over one of its tier's limits; ``retry_after_s`` says when the window resets."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

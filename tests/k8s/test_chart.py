@@ -307,3 +307,20 @@ def test_throughput_retries_and_retention_values_reach_dagster_and_the_platform(
         for e in instance["run_launcher"]["config"]["run_k8s_config"]["container_config"]["env"]
     }
     assert run_env["HUGDATA_RUN_RETENTION_DAYS"] == "21"  # the retention job runs as a run pod
+
+
+def test_quota_values_reach_the_api_as_settings() -> None:
+    quotas = {"searchPerMinute": {"free": 10, "standard": 20, "enterprise": 30},
+              "askPerMinute": {"free": 1, "standard": 2, "enterprise": 3},
+              "llmTokensPerDay": {"free": 100, "standard": 200, "enterprise": 300}}  # fmt: skip
+    [api] = [c for name, _, c in containers(render({"quotas": quotas})) if name.endswith("-api")]
+    env = {e["name"]: e.get("value") for e in api["env"]}
+    # pydantic-settings reads these variables as JSON, as here.
+    settings = Settings(
+        quota_search_per_minute=json.loads(env["HUGDATA_QUOTA_SEARCH_PER_MINUTE"]),
+        quota_ask_per_minute=json.loads(env["HUGDATA_QUOTA_ASK_PER_MINUTE"]),
+        quota_llm_tokens_per_day=json.loads(env["HUGDATA_QUOTA_LLM_TOKENS_PER_DAY"]),
+    )
+    assert settings.quota_search_per_minute == quotas["searchPerMinute"]
+    assert settings.quota_ask_per_minute["standard"] == 2 and settings.quota_llm_tokens_per_day["enterprise"] == 300
+    assert helm.lint(str(CHART), {"quotas": {"askPerMinute": {"free": 0}}}, strict=True)["errors"]

@@ -114,6 +114,12 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
 - name: HUGDATA_RUN_NAMESPACE_PREFIX
   value: {{ .Values.runs.namespacePerTenant.prefix | quote }}
 {{- end }}
+- name: HUGDATA_QUOTA_SEARCH_PER_MINUTE
+  value: {{ .Values.quotas.searchPerMinute | toJson | quote }}
+- name: HUGDATA_QUOTA_ASK_PER_MINUTE
+  value: {{ .Values.quotas.askPerMinute | toJson | quote }}
+- name: HUGDATA_QUOTA_LLM_TOKENS_PER_DAY
+  value: {{ .Values.quotas.llmTokensPerDay | toJson | quote }}
 - name: HUGDATA_RUN_TIER_RESOURCES
   value: {{ .Values.runs.tiers | toJson | quote }}
 - name: HUGDATA_ADMIN_TOKEN

@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from hugdata.api.deps import CurrentProject, SessionDep
+from hugdata.api.deps import CurrentProject, RuntimeDep, SessionDep
+from hugdata.api.quotas import limit_for
 from hugdata.api.schemas import ErrorBody
 from hugdata.query.log import QueryLogEntry, UsageAnalytics
 from hugdata.tenants.errors import CatalogNotReady
+from hugdata.tenants.quotas import Bucket, current
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["analytics"])
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}}
@@ -37,10 +39,19 @@ class QueryLogPage(BaseModel):
     next_before: int | None
 
 
+class QuotaUse(BaseModel):
+    used: int
+    limit: int
+    resets_at: datetime
+
+
 class AnalyticsRead(BaseModel):
     project_id: str
     computed_at: datetime
     summary: dict[str, Any]
+    quotas: dict[str, QuotaUse] = Field(
+        description="the project key's use of its tier's limits now: search and ask this minute, LLM tokens today"
+    )
 
 
 @router.get("/queries", response_model=QueryLogPage, responses=_ERRORS)
@@ -60,9 +71,16 @@ def list_queries(
 
 
 @router.get("/analytics", response_model=AnalyticsRead, responses={**_ERRORS, 409: {"model": ErrorBody}})
-def read_analytics(project: CurrentProject, session: SessionDep) -> AnalyticsRead:
-    """The latest usage analytics (`usage_analytics` asset): questions per day, success rate, latency, top tables."""
+def read_analytics(project: CurrentProject, session: SessionDep, runtime: RuntimeDep) -> AnalyticsRead:
+    """The latest usage analytics (`usage_analytics` asset): questions per day, success rate, latency, top tables;
+    and the project's use of its quotas right now."""
     row = session.get(UsageAnalytics, project.id)
     if row is None:
         raise CatalogNotReady(f"project {project.id!r} has no usage analytics yet; analytics_refresh has not run")
-    return AnalyticsRead(project_id=project.id, computed_at=row.computed_at, summary=row.summary)
+    now, tier = runtime.clock(), str(project.tier)
+    quotas = {}
+    for name, bucket in (("search_per_minute", Bucket.search), ("ask_per_minute", Bucket.ask),
+                         ("llm_tokens_today", Bucket.llm_tokens)):  # fmt: skip
+        state = current(session, project_id=project.id, bucket=bucket, limit=limit_for(runtime, bucket, tier), now=now)
+        quotas[name] = QuotaUse(used=state.used, limit=state.limit, resets_at=state.resets_at)
+    return AnalyticsRead(project_id=project.id, computed_at=row.computed_at, summary=row.summary, quotas=quotas)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.api.ask_metrics import count_ask
 from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
+from hugdata.api.quotas import ask_quota, llm_budget, refusal, spend_llm_tokens
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
@@ -94,7 +96,7 @@ def _context(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> AskContext
     )
 
 
-@router.post("/ask", response_model=AskResponse, responses=_ERRORS)
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS, dependencies=[Depends(ask_quota)])
 async def ask_question(
     project_id: ProjectScope, body: AskRequest, caller: SessionlessCallerDep, runtime: RuntimeDep
 ) -> Response:
@@ -116,11 +118,18 @@ async def ask_question(
                 remembered, media_type="application/json", headers={"Server-Timing": f"memory;dur={took:.2f}"}
             )
     started = time.perf_counter()
+    context = _context(runtime, sessions)
+    over_budget = None
+    if context.writer is not None and not caller.is_admin:
+        tier, budget = await run_in_threadpool(llm_budget, runtime, project_id)
+        if budget.used >= budget.limit:
+            # The day's LLM tokens are spent: the offline planner answers what it can until the budget resets.
+            context, over_budget = dataclasses.replace(context, writer=None), (tier, budget)
     try:
         result = await runtime.asks.run(
             project_id,
             lambda: ask(
-                _context(runtime, sessions),
+                context,
                 project_id=project_id,
                 question=body.question,
                 execute=body.execute,
@@ -129,8 +138,13 @@ async def ask_question(
         )
     except QuestionNotAnswered as exc:
         await count_ask(runtime, project_id, exc.outcome, time.perf_counter() - started)
+        if over_budget is not None and exc.outcome == "declined":
+            tier, budget = over_budget
+            raise refusal(project_id, tier, budget, budget.retry_after_s(runtime.clock())) from None
         raise
     await count_ask(runtime, project_id, result.answered_by, time.perf_counter() - started, tokens=result.tokens)
+    if not caller.is_admin and result.tokens:
+        await run_in_threadpool(spend_llm_tokens, runtime, project_id, result.tokens)
     fields = {**result.__dict__, "rows": []}
     rows = [[json_value(v) for v in row] for row in result.rows]
     body_json = AskResponse(project_id=project_id, **fields).model_dump_json()

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hugdata.api.deps import CurrentProject, ProjectScope, RuntimeDep, SessionDep
+from hugdata.api.quotas import search_quota
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.documents import DOCUMENT_KINDS, DocumentKind
@@ -126,11 +127,15 @@ def read_semantic_model(project: CurrentProject, session: SessionDep) -> Semanti
     return SemanticModelRead(project_id=project.id, schema_version=latest[0], model=latest[1].model_dump(mode="json"))
 
 
-@router.post("/search", response_model=SearchResponse, responses=_ERRORS)
-async def search(project_id: ProjectScope, body: SearchRequest, runtime: RuntimeDep) -> Response:
+@router.post(
+    "/search", response_model=SearchResponse, responses={**_ERRORS, 429: {"model": ErrorBody}},
+    dependencies=[Depends(search_quota)],
+)  # fmt: skip
+async def search(request: Request, project_id: ProjectScope, body: SearchRequest, runtime: RuntimeDep) -> Response:
     """The project's documents nearest in meaning to ``query``, best first (scores are cosine similarities).
 
-    The `Server-Timing` header says how long the query embedding (`embed`) and the database search (`db`) took.
+    The `Server-Timing` header says how long the tenant quota check (`quota`), the query embedding (`embed`) and the
+    database search (`db`) took. Over the project key's searches per minute: 429 with Retry-After.
     """
     # The hot path: one hop to a worker thread (embedding, then one autocommit round trip to Postgres) and JSON
     # written by pydantic straight from the result; FastAPI's generic threadpool and response re-validation cost
@@ -141,7 +146,10 @@ async def search(project_id: ProjectScope, body: SearchRequest, runtime: Runtime
     return Response(
         found.response.model_dump_json(),
         media_type="application/json",
-        headers={"Server-Timing": f"embed;dur={found.embed_ms:.3f}, db;dur={found.db_ms:.3f}"},
+        headers={
+            "Server-Timing": f"quota;dur={getattr(request.state, 'quota_ms', 0.0):.3f}, "
+            f"embed;dur={found.embed_ms:.3f}, db;dur={found.db_ms:.3f}"
+        },
     )
 
 
