@@ -101,6 +101,20 @@ def _admin_token(_: argparse.Namespace) -> int:
     return 0
 
 
+def _exporter(args: argparse.Namespace) -> int:
+    from hugdata.config import get_settings
+    from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+    from hugdata.observability.dagster_exporter import serve
+    from hugdata.platform.instance import open_instance, prepare_dagster_home
+
+    settings = get_settings()
+    databases = resolve_platform_databases(settings)
+    engine = make_engine(databases.hugdata_url, pool_size=2, connect_timeout_s=settings.db_connect_timeout_s)
+    instance = open_instance(prepare_dagster_home(settings, databases.dagster_url))
+    serve(instance, make_session_factory(engine), port=args.port)
+    return 0
+
+
 def _dev(args: argparse.Namespace) -> int:
     from hugdata.devstack import run_dev_stack
 
@@ -116,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="platform database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the hugdata and dagster databases").set_defaults(func=_db_upgrade)
     commands.add_parser("reconcile", help="repair registry/partition drift").set_defaults(func=_reconcile)
+    exporter = commands.add_parser("exporter", help="serve the run-queue and tenant-health metrics for Prometheus")
+    exporter.add_argument("--port", type=int, default=9102)
+    exporter.set_defaults(func=_exporter)
     projects = commands.add_parser("projects", help="tenant registry").add_subparsers(dest="p_command", required=True)
     projects.add_parser("list", help="list registered projects").set_defaults(func=_projects_list)
     commands.add_parser("admin-token", help="print the local admin token").set_defaults(func=_admin_token)

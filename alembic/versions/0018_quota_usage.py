@@ -1,4 +1,5 @@
-"""Per-tenant quota counters: requests per minute (search, ask) and LLM tokens per day, shared by every API replica.
+"""Per-tenant quota counters: requests per minute (search, ask) and LLM tokens per day, shared by every API replica;
+and the indexes the platform exporter's scrape-time counts use.
 
 Revision ID: 0018
 Revises: 0017
@@ -30,6 +31,9 @@ def upgrade() -> None:
         sa.Column("used", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_quota_usage_window_start", "quota_usage", ["window_start"])
+    # The exporter's scrape-time counts read only these rows: failed asset states, recent schema probes.
+    op.create_index("ix_asset_states_failed", "asset_states", ["asset"], postgresql_where=sa.text("status = 'failed'"))
+    op.create_index("ix_schema_watch_checked_at", "schema_watch", ["checked_at"])
     op.execute(f"GRANT SELECT ON quota_usage TO {ROLE}")
     op.execute("ALTER TABLE quota_usage ENABLE ROW LEVEL SECURITY")
     op.execute(
@@ -40,4 +44,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_schema_watch_checked_at", "schema_watch")
+    op.drop_index("ix_asset_states_failed", "asset_states")
     op.drop_table("quota_usage")

@@ -79,6 +79,7 @@ def test_every_container_is_hardened_and_sized(rendered: list[dict[str, Any]]) -
         "daemon",
         "code-server",
         "migrations",
+        "exporter",
     }
     for name, pod, container in found:
         assert pod["securityContext"]["runAsNonRoot"] is True, name

@@ -30,9 +30,17 @@ def test_prometheus_objects_appear_only_when_switched_on() -> None:
     assert {"ServiceMonitor", "PrometheusRule"} <= {o["kind"] for o in render(ON)}
 
 
-def test_the_service_monitor_scrapes_only_the_api_with_the_metrics_token() -> None:
+def test_the_service_monitors_scrape_the_api_with_the_metrics_token_and_the_exporter() -> None:
     objects = render(ON)
-    monitor, api = _one(objects, "ServiceMonitor"), _one(objects, "Service", "-api")
+    monitor, api = _one(objects, "ServiceMonitor", "-api"), _one(objects, "Service", "-api")
+    exporter_monitor, exporter = _one(objects, "ServiceMonitor", "-exporter"), _one(objects, "Service", "-exporter")
+    exporter_selector = exporter_monitor["spec"]["selector"]["matchLabels"]
+    assert [
+        o for o in objects if o["kind"] == "Service" and exporter_selector.items() <= o["metadata"]["labels"].items()
+    ] == [exporter]
+    assert exporter_monitor["spec"]["endpoints"][0]["port"] == exporter["spec"]["ports"][0]["name"] == "metrics"
+    exporter_pod = _one(objects, "Deployment", "-exporter")["spec"]["template"]["spec"]
+    assert exporter_pod["containers"][0]["args"] == ["hugdata", "exporter", "--port", "9102"]
     assert monitor["metadata"]["labels"]["release"] == "kube-prometheus"
     selector = monitor["spec"]["selector"]["matchLabels"]
     services = [o for o in objects if o["kind"] == "Service" and selector.items() <= o["metadata"]["labels"].items()]
@@ -59,7 +67,7 @@ def _rules_file(tmp_path: Path) -> Path:
 def test_promtool_accepts_every_rule(tmp_path: Path) -> None:
     checked = subprocess.run([PROMTOOL, "check", "rules", str(_rules_file(tmp_path))], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "4 rules found" in checked.stdout
+    assert "7 rules found" in checked.stdout
 
 
 @needs_promtool
@@ -78,6 +86,10 @@ def test_the_alerts_fire_on_the_series_they_watch(tmp_path: Path) -> None:
                     {"series": f'hugdata_api_requests_total{{{job},status_class="5xx"}}', "values": "0+10x20"},
                     {"series": f'hugdata_webhook_outbox_oldest_pending_age_seconds{{{job}}}', "values": "1000x20"},
                     {"series": f"up{{{job}}}", "values": "1x20"},
+                    {"series": 'hugdata_dagster_oldest_queued_run_age_seconds{job="hd-hugdata-exporter"}',
+                     "values": "3600x30"},
+                    {"series": 'hugdata_catalogs_stale{job="hd-hugdata-exporter"}', "values": "1x90"},
+                    {"series": 'hugdata_projects{job="hd-hugdata-exporter"}', "values": "1000x90"},
                 ],
                 "alert_rule_test": [
                     {"eval_time": "16m", "alertname": "HugdataApiErrorRatio",
@@ -89,6 +101,13 @@ def test_the_alerts_fire_on_the_series_they_watch(tmp_path: Path) -> None:
                          "summary": "Webhooks to Laravel are falling behind",
                          "description": "The oldest undelivered webhook is 16m 40s old."}}]},
                     {"eval_time": "16m", "alertname": "HugdataApiDown", "exp_alerts": []},
+                    {"eval_time": "16m", "alertname": "HugdataRunQueueStuck",
+                     "exp_alerts": [{"exp_labels": {"severity": "warning"}, "exp_annotations": {
+                         "summary": "Tenant runs wait in the queue",
+                         "description": "The oldest queued run is 1h 0m 0s old: the daemon is down or the cluster "
+                                        "has no room for Jobs."}}]},
+                    # 1 stale of 1,000 is under the 5% line: no page.
+                    {"eval_time": "80m", "alertname": "HugdataCatalogsStale", "exp_alerts": []},
                 ],
             }
         ],
