@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.tiers import tier_of
-from hugdata.observability.api_metrics import QUOTA_REFUSALS
+from hugdata.observability.api_metrics import QUOTA_REFUSALS, QUOTA_USE
 from hugdata.tenants.errors import QuotaExceeded
 from hugdata.tenants.quotas import UNITS, Bucket, QuotaState, current, take
 
@@ -32,6 +32,7 @@ def _take(runtime: ApiRuntime, project_id: str, bucket: Bucket, amount: int) -> 
         state = take(session, project_id=project_id, bucket=bucket, amount=amount,
                      limit=limit_for(runtime, bucket, tier), now=runtime.clock())  # fmt: skip
         session.commit()
+    QUOTA_USE.labels(tier, bucket.value).inc(amount)
     return tier, state
 
 

@@ -52,6 +52,12 @@ SEARCH_SECONDS = Histogram(
     buckets=_LATENCY_BUCKETS,
     registry=REGISTRY,
 )
+QUOTA_USE = Counter(
+    "hugdata_quota_use_total",
+    "what project keys counted against their quotas, by tier and bucket (requests, or LLM tokens)",
+    ["tier", "bucket"],
+    registry=REGISTRY,
+)
 QUOTA_REFUSALS = Counter(
     "hugdata_quota_refusals_total",
     "requests refused (429) for a tenant quota, by tier and bucket: search, ask, llm_tokens",

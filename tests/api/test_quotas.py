@@ -66,6 +66,7 @@ def test_a_tenant_over_its_ask_limit_gets_429s_while_another_tenant_is_answered(
         assert api.post("/v1/projects/quota-a/ask", json=question, headers=ADMIN).status_code == 200
         metrics = api.get("/metrics", headers=ADMIN).text
         assert 'hugdata_quota_refusals_total{bucket="ask",tier="free"}' in metrics
+        assert 'hugdata_quota_use_total{bucket="ask",tier="standard"}' in metrics
         usage = api.get("/v1/projects/quota-a/analytics", headers=ADMIN)
         assert usage.status_code == 409  # no analytics_refresh yet: the usage shows once it has run
 
