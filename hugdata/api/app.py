@@ -37,8 +37,7 @@ from hugdata.api.runtime import (
 )
 from hugdata.config import Settings, get_settings
 from hugdata.observability.logs import configure_logging
-from hugdata.observability.middleware import RequestMetrics
-from hugdata.observability.request_ids import RequestIds, tag_project
+from hugdata.observability.middleware import ObservedRequests, tag_project
 
 
 def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None = None) -> FastAPI:
@@ -81,8 +80,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     limit = (runtime.settings if runtime is not None else settings or get_settings()).max_request_bytes
     app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=limit)
-    app.add_middleware(RequestMetrics)
-    app.add_middleware(RequestIds)
+    app.add_middleware(ObservedRequests)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(projects.router)

@@ -106,10 +106,10 @@ def catalog_graph(model: SemanticModel, documents: list[tuple[str, str, list[str
         doc = graph.node(f"document:{doc_key}", "document", doc_key, document_kind=kind)
         if kind == "column" and tables and column_name:
             _link(graph, column_id(tables[0], column_name), doc)
-        elif kind in ("table", "relationship", "metric"):
-            source = {"table": f"entity:{tables[0]}" if tables else "", "relationship": f"relationship:{doc_key[13:]}",
-                      "metric": f"metric:{doc_key[7:]}"}[kind]  # fmt: skip
-            _link(graph, source, doc)
+        elif kind == "table" and tables:
+            _link(graph, f"entity:{tables[0]}", doc)
+        elif kind in ("relationship", "metric"):
+            _link(graph, doc_key, doc)  # their document keys are their node IDs
     return graph
 
 

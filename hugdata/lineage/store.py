@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.lineage.columns import LineageUnclear, query_lineage
-from hugdata.query.log import QueryLogEntry
+from hugdata.query.log import QueryLogEntry, succeeded
 from hugdata.query.quality_models import GoldenQuestion
 from hugdata.tenants.models import Base, Dialect
 
@@ -129,14 +129,7 @@ def catch_up(
     pending_queries = session.execute(
         select(QueryLogEntry.id, QueryLogEntry.question, QueryLogEntry.sql)
         .outerjoin(LineageSource, LineageSource.query_log_id == QueryLogEntry.id)
-        .where(
-            QueryLogEntry.project_id == project_id,
-            QueryLogEntry.valid.is_(True),
-            QueryLogEntry.executed.is_(True),
-            QueryLogEntry.error_class.is_(None),
-            QueryLogEntry.sql.is_not(None),
-            LineageSource.source_key.is_(None),
-        )
+        .where(*succeeded(project_id), LineageSource.source_key.is_(None))
         .order_by(QueryLogEntry.id.desc())
         .limit(limit)
     ).all()

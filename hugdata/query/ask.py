@@ -15,7 +15,13 @@ from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.lineage.store import query_source_key, record_lineage
-from hugdata.memory.paraphrases import ReusablePair, column_values, may_reuse, nearest_past_question
+from hugdata.memory.paraphrases import (
+    REUSE_THRESHOLD,
+    ReusablePair,
+    column_values,
+    may_reuse,
+    nearest_past_question,
+)
 from hugdata.query.charts import suggest_chart
 from hugdata.query.execute import DEFAULT_MAX_RESULT_BYTES, execute_validated
 from hugdata.query.llm import LlmSqlWriter
@@ -201,7 +207,9 @@ def _reusable(
     or when it no longer passes (it is then answered the usual way)."""
     pair = nearest_past_question(session, project_id=project_id, query_vector=list(map(float, vector)),
                                  model_id=model_id)  # fmt: skip
-    if pair is None or not may_reuse(pair.question, question, pair.similarity, values=column_values(model)):
+    if pair is None or pair.similarity < REUSE_THRESHOLD:
+        return None  # most asks stop here, before the model's column values are gathered
+    if not may_reuse(pair.question, question, pair.similarity, values=column_values(model)):
         return None
     try:
         return validate_query(pair.sql, dialect=dialect, model=model, max_rows=max_rows), pair

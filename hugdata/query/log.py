@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, Select, String, Text, func, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -39,17 +51,22 @@ class UsageAnalytics(Base):
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+def succeeded(project_id: str) -> list[ColumnElement[bool]]:
+    """The conditions of a project's ask whose SQL ran without error."""
+    return [
+        QueryLogEntry.project_id == project_id,
+        QueryLogEntry.valid.is_(True),
+        QueryLogEntry.executed.is_(True),
+        QueryLogEntry.error_class.is_(None),
+        QueryLogEntry.sql.is_not(None),
+    ]
+
+
 def successful_asks(project_id: str, *, limit: int) -> Select[tuple[str, str | None, int, int]]:
     """The project's asks whose SQL ran without error, newest first: question, SQL, latency, log ID."""
     return (
         select(QueryLogEntry.question, QueryLogEntry.sql, QueryLogEntry.latency_ms, QueryLogEntry.id)
-        .where(
-            QueryLogEntry.project_id == project_id,
-            QueryLogEntry.valid.is_(True),
-            QueryLogEntry.executed.is_(True),
-            QueryLogEntry.error_class.is_(None),
-            QueryLogEntry.sql.is_not(None),
-        )
+        .where(*succeeded(project_id))
         .order_by(QueryLogEntry.id.desc())
         .limit(limit)
     )
