@@ -10,6 +10,7 @@ from bench import (
     catalog,
     isolation,
     lineage,
+    load,
     onboarding,
     paraphrases,
     quotas,
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "paraphrases": paraphrases.main,
     "lineage": lineage.main,
     "quotas": quotas.main,
+    "load": load.main,
     "steady_state": steady_state.main,
 }
 

@@ -107,6 +107,39 @@ def served_api(bench: BenchPlatform, *, workers: int = 1) -> Iterator[str]:
         proc.wait(60)
 
 
+@contextmanager
+def dagster_webserver(bench: BenchPlatform) -> Iterator[str]:
+    """The Dagster webserver over the platform's code location; APIs served afterwards reach its GraphQL."""
+    from hugdata.devstack import kill_group, write_workspace
+
+    home = bench.settings.resolved_dagster_home
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
+            "-w", str(write_workspace(home))]  # fmt: skip
+    proc = subprocess.Popen(argv, env={**os.environ, **bench.env, "DAGSTER_HOME": str(home)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the Dagster webserver did not start")
+            time.sleep(0.5)
+        bench.env["HUGDATA_DAGSTER_GRAPHQL_URL"] = f"{url}/graphql"
+        yield url
+    finally:
+        bench.env.pop("HUGDATA_DAGSTER_GRAPHQL_URL", None)
+        kill_group(proc.pid)
+        proc.wait(60)
+
+
 def psycopg_dsn(sqlalchemy_url: str) -> str:
     """A SQLAlchemy psycopg URL as a plain libpq URL."""
     return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64, description="asks of one project running at once; more are answered 429"
     )
     ask_queue: int = Field(default=16, ge=0, le=10_000, description="asks that may wait for a free ask thread")
+    events_streams_per_project: int = Field(
+        default=5, ge=1, le=1000, description="open event streams one project may hold on each API process"
+    )
+    events_heartbeat_s: float = Field(default=15.0, gt=0, le=300, description="seconds between a stream's heartbeats")
+    events_stream_max_s: float = Field(
+        default=300.0, gt=0, le=86_400,
+        description="a stream ends after this long and the client resumes with Last-Event-ID (spreads streams over "
+        "replicas and bounds a graceful shutdown)",
+    )  # fmt: skip
     max_request_bytes: int = Field(
         default=1_048_576, ge=1024, description="request bodies larger than this are refused with 413"
     )

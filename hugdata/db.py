@@ -52,16 +52,25 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout_s: int = 5) ->
     )
 
 
-def make_read_engine(url: str, *, pool_size: int = 10, connect_timeout_s: int = 5, role: str | None = None) -> Engine:
+def make_read_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout_s: int = 5,
+    role: str | None = None,
+    server_settings: dict[str, str] | None = None,
+) -> Engine:
     """An engine for single-statement reads on hot paths: each read is one round trip to the server.
 
     Autocommit means no BEGIN and no ROLLBACK around the statement, and there is no pre-ping; a connection that broke
     while idle fails its read, is dropped from the pool, and ``read_retrying`` runs the read once more. With ``role``
-    every connection acts as that role from the start (row-level security for tenant-scoped reads).
+    every connection acts as that role from the start (row-level security for tenant-scoped reads);
+    ``server_settings`` are set the same way on every connection.
     """
     connect_args: dict[str, object] = {"connect_timeout": connect_timeout_s}
-    if role is not None:
-        connect_args["options"] = f"-c role={role}"
+    options = {**({"role": role} if role is not None else {}), **(server_settings or {})}
+    if options:
+        connect_args["options"] = " ".join(f"-c {name}={value}" for name, value in options.items())
     sa_url = make_url(url)
     if sa_url.drivername in ("postgresql", "postgres"):
         sa_url = sa_url.set(drivername="postgresql+psycopg")

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import hugdata
+from hugdata.api.docs_pages import install_docs_pages
 from hugdata.api.errors import UnhandledErrors, document_validation_errors, install_error_handlers
 from hugdata.api.limits import BodySizeLimit
 from hugdata.api.redirects import use_relative_slash_redirects
@@ -20,6 +21,7 @@ from hugdata.api.routes import (
     backfills,
     catalog,
     data_sources,
+    events,
     health,
     keys,
     lineage,
@@ -31,11 +33,13 @@ from hugdata.api.routes import (
 from hugdata.api.runtime import (
     ApiRuntime,
     build_runtime,
+    listen_conninfo,
     reconcile_on_startup,
     start_webhook_dispatcher,
     warm_up,
 )
 from hugdata.config import Settings, get_settings
+from hugdata.events.hub import EventHub
 from hugdata.observability.logs import configure_logging
 from hugdata.observability.middleware import ObservedRequests, tag_project
 
@@ -57,9 +61,15 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
             gc.collect()
             gc.freeze()
         dispatcher = start_webhook_dispatcher(app.state.runtime)
+        app.state.events = EventHub(
+            listen_conninfo(app.state.runtime),
+            streams_per_project=app.state.runtime.settings.events_streams_per_project,
+        )
+        app.state.events.start()
         try:
             yield
         finally:
+            await app.state.events.close()
             if dispatcher is not None:
                 await run_in_threadpool(dispatcher.stop)
             if owned:
@@ -71,6 +81,8 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
         description="Tenant registry, partitions and runs of the HugData data-asset platform.",
         lifespan=lifespan,
         dependencies=[Depends(tag_project)],
+        docs_url=None,  # served by install_docs_pages from bundled files, not a CDN
+        redoc_url=None,
     )
     if runtime is not None:
         app.state.runtime = runtime
@@ -81,6 +93,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=limit)
     app.add_middleware(ObservedRequests)
+    install_docs_pages(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(projects.router)
@@ -93,5 +106,6 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(quality.router)
     app.include_router(audit.router)
     app.include_router(runs.router)
+    app.include_router(events.router)
     app.include_router(backfills.router)
     return app

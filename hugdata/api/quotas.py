@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.tiers import tier_of
+from hugdata.db import read_retrying
 from hugdata.observability.api_metrics import QUOTA_REFUSALS, QUOTA_USE
 from hugdata.tenants.errors import QuotaExceeded
 from hugdata.tenants.quotas import UNITS, Bucket, QuotaState, current, take
@@ -28,10 +29,10 @@ def limit_for(runtime: ApiRuntime, bucket: Bucket, tier: str) -> int:
 
 def _take(runtime: ApiRuntime, project_id: str, bucket: Bucket, amount: int) -> tuple[str, QuotaState]:
     tier = tier_of(runtime, project_id)
-    with runtime.sessions() as session:
-        state = take(session, project_id=project_id, bucket=bucket, amount=amount,
-                     limit=limit_for(runtime, bucket, tier), now=runtime.clock())  # fmt: skip
-        session.commit()
+    limit, now = limit_for(runtime, bucket, tier), runtime.clock()
+    # A retried upsert after a connection broke at most counts one request twice: the limit errs on the safe side.
+    state = read_retrying(runtime.counters, lambda conn: take(conn, project_id=project_id, bucket=bucket,
+                                                              amount=amount, limit=limit, now=now))  # fmt: skip
     QUOTA_USE.labels(tier, bucket.value).inc(amount)
     return tier, state
 

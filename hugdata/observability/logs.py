@@ -53,7 +53,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("request_id", "project_id", "run_id", "method", "route", "status", "duration_ms"):
+        for key in ("request_id", "project_id", "run_id", "step", "event", "instigator", "method", "route", "status",
+                    "duration_ms"):  # fmt: skip
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value

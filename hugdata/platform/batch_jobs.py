@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from dagster import AssetKey, AssetMaterialization, Failure, OpExecutionContext, job, op
 
+from hugdata.observability.run_logs import RUN_LOGGING, working_on
 from hugdata.platform.analytics_steps import (
     index_past_queries,
     report_optimizations,
@@ -43,7 +44,7 @@ def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource
     for project_id in projects:
         remaining = [asset for asset, _ in steps]
         try:
-            with project_lock(platform_db.engine, project_id) as held:
+            with working_on(project_id), project_lock(platform_db.engine, project_id) as held:
                 if not held:
                     raise Failure(f"project {project_id}: another run is working on it; it runs on its own next")
                 for asset, work in steps:
@@ -61,7 +62,8 @@ def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource
                 record_failed(session, project_id=project_id, assets=remaining, run_id=run_id, cause=cause)
                 record_run_failure(session, run_id=run_id, project_id=project_id, cause=cause)
                 session.commit()
-            context.log.error(cause)
+            with working_on(project_id):
+                context.log.error(cause)
             failed[project_id] = cause
     context.log.info(f"batch of {len(projects)} projects: {len(projects) - len(failed)} done, {len(failed)} failed")
     if failed:
@@ -128,11 +130,19 @@ def refresh_listed_projects(
     )
 
 
-@job(name=SCHEMA_SYNC_BATCH_JOB, description="schema_sync for the projects listed in the run's tags, each on its own.")
+@job(
+    name=SCHEMA_SYNC_BATCH_JOB,
+    description="schema_sync for the projects listed in the run's tags, each on its own.",
+    config=RUN_LOGGING,
+)
 def schema_sync_batch() -> None:
     sync_listed_projects()
 
 
-@job(name=ANALYTICS_BATCH_JOB, description="analytics_refresh for the projects listed in the run's tags.")
+@job(
+    name=ANALYTICS_BATCH_JOB,
+    description="analytics_refresh for the projects listed in the run's tags.",
+    config=RUN_LOGGING,
+)
 def analytics_refresh_batch() -> None:
     refresh_listed_projects()

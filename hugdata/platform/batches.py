@@ -14,6 +14,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from hugdata.config import get_settings
 from hugdata.k8s.tenant_runs import run_k8s_tags
+from hugdata.observability.run_logs import working_on
 from hugdata.platform.instance import PARTITION_TAG, TIER_TAG, project_tags
 from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
@@ -128,7 +129,8 @@ def for_each_project(
                 done[project_id] = work(project_id)
         except Exception as exc:
             message = project_failure_message(project_id, exc)
-            context.log.error(message)
+            with working_on(project_id):
+                context.log.error(message)
             failures.append(message)
     if failures:
         raise Failure(

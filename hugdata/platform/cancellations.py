@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dagster import DagsterRunStatus, DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
 
+from hugdata.observability.run_logs import log_tick
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.run_cancellations import forget_cancellations, pending_cancellations
 
@@ -22,7 +23,7 @@ def run_cancellation_sensor(context: SensorEvaluationContext, platform_db: Platf
             if run is None or run.is_finished or run.status == DagsterRunStatus.CANCELING:
                 settled.append(run_id)
             elif run.status not in _WAITING and context.instance.run_coordinator.cancel_run(run_id):
-                context.log.info(f"cancelled run {run_id}, requested while it was starting")
+                log_tick(context, f"cancelled run {run_id}, requested while it was starting")
                 settled.append(run_id)
         forget_cancellations(session, settled)
         session.commit()

@@ -24,11 +24,15 @@ from dagster import (
 )
 
 from hugdata.config import get_settings
+from hugdata.events.store import KEPT_FOR as EVENTS_KEPT_FOR
+from hugdata.events.store import forget_events_before
 from hugdata.memory.answers import forget_expired
+from hugdata.observability.run_logs import RUN_LOGGING
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.quotas import forget_old_windows
 from hugdata.webhooks.outbox import delete_delivered_before
 
+EVENT_BATCHES = 500
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 PAGE = 200
 # One day's work at most per execution, so a first run on a long-lived instance stays bounded; the rest follows
@@ -123,15 +127,22 @@ def purge_old_runs_and_webhooks(context: OpExecutionContext, platform_db: Platfo
         answers = forget_expired(session)
         quota_windows = forget_old_windows(session, now=datetime.now(UTC))
         session.commit()
+        events = 0
+        for _ in range(EVENT_BATCHES):  # a day of events at 100,000 tenants is about a million rows
+            deleted = forget_events_before(session, cutoff=datetime.now(UTC) - EVENTS_KEPT_FOR)
+            session.commit()
+            events += deleted
+            if deleted == 0:
+                break
     context.log.info(
         f"retention ({days} days): {report.deleted} runs deleted of {report.examined} examined, "
         f"{report.kept_for_latest_materialization} kept for a latest materialization, "
         f"{report.webhooks_deleted} delivered webhooks deleted, {answers} expired remembered answers deleted, "
-        f"{quota_windows} old quota windows deleted"
+        f"{quota_windows} old quota windows deleted, {events} stream events deleted"
     )
 
 
-@job(description="Daily: bounded Dagster storage and webhook outbox (HUGDATA_RUN_RETENTION_DAYS).")
+@job(description="Daily: bounded Dagster storage and webhook outbox (HUGDATA_RUN_RETENTION_DAYS).", config=RUN_LOGGING)
 def storage_retention() -> None:
     purge_old_runs_and_webhooks()
 

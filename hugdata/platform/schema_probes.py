@@ -15,6 +15,7 @@ from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, 
 from sqlalchemy import func, select
 
 from hugdata.config import get_settings
+from hugdata.observability.run_logs import log_tick
 from hugdata.platform.automation import automation_requests
 from hugdata.platform.batch_jobs import schema_sync_batch
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
@@ -87,8 +88,9 @@ def schema_change_sensor(
     # A change is seen once (the fingerprint is swapped above), so the tick's own time makes the key unique.
     requests = automation_requests("schema-change", f"schema-change:{time.time_ns()}", changed)
     elapsed = time.monotonic() - started
-    context.log.info(
+    log_tick(
+        context,
         f"schema probes: {len(finished)} of {len(ids)} in {elapsed:.1f}s ({len(finished) / max(elapsed, 1e-3):.1f}/s), "
-        f"{failed} unreachable, {len(changed)} changed in {len(requests)} runs"
+        f"{failed} unreachable, {len(changed)} changed in {len(requests)} runs",
     )
     return SensorResult(run_requests=requests, cursor=finished[-1] if finished else after)

@@ -72,3 +72,7 @@ class QuotaExceeded(TenantError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class StreamsExhausted(QuotaExceeded):
+    """The project already holds as many open event streams on this API process as it may."""

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, delete, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import BigInteger, Connection, DateTime, ForeignKey, String, delete, select, tuple_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hugdata.tenants.models import Base
@@ -57,16 +56,24 @@ def window_start(bucket: Bucket, now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def take(session: Session, *, project_id: str, bucket: Bucket, amount: int, limit: int, now: datetime) -> QuotaState:
-    """Count ``amount`` against the project's current window and return the window's total (the caller commits)."""
+# One statement with a fixed text: on the hot path of every search and ask, building and compiling an ORM upsert
+# would cost more than the round trip itself.
+_TAKE = (
+    "INSERT INTO quota_usage (project_id, bucket, window_start, used) "
+    "VALUES (%(project_id)s, %(bucket)s, %(window_start)s, %(amount)s) "
+    "ON CONFLICT (project_id, bucket, window_start) DO UPDATE SET used = quota_usage.used + excluded.used "
+    "RETURNING used"
+)
+
+
+def take(
+    connection: Connection, *, project_id: str, bucket: Bucket, amount: int, limit: int, now: datetime
+) -> QuotaState:
+    """Count ``amount`` against the project's current window and return the window's total (one statement; the
+    caller commits unless the connection is in autocommit)."""
     start = window_start(bucket, now)
-    statement = pg_insert(QuotaUsage).values(project_id=project_id, bucket=bucket.value, window_start=start,
-                                             used=amount)  # fmt: skip
-    used = session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["project_id", "bucket", "window_start"], set_={"used": QuotaUsage.used + amount}
-        ).returning(QuotaUsage.used)
-    ).scalar_one()
+    params = {"project_id": project_id, "bucket": bucket.value, "window_start": start, "amount": amount}
+    used = connection.exec_driver_sql(_TAKE, params).scalar_one()
     return QuotaState(bucket, int(used), limit, start + WINDOWS[bucket])
 
 

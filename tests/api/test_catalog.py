@@ -82,7 +82,9 @@ def test_search_ranks_the_relevant_table_first(client: TestClient, two_catalogs:
     assert results == sorted(results, key=lambda r: -r["score"])
 
 
-def test_search_reports_quota_embedding_and_database_time_in_server_timing(client: TestClient, two_catalogs: dict) -> None:
+def test_search_reports_quota_embedding_and_database_time_in_server_timing(
+    client: TestClient, two_catalogs: dict
+) -> None:
     response = client.post("/v1/projects/demo-shop/search", json={"query": "orders"}, headers=two_catalogs["demo-shop"])
     assert response.status_code == 200, response.text
     timings = {

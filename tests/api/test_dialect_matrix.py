@@ -1,11 +1,12 @@
 """Every route that reaches a tenant's database, for every dialect the API accepts: sqlite, postgresql, mysql and
 mariadb (the last two on the machine's MariaDB server, registered as either). One matrix, the same checks on each:
 connection checks, registration with `check`, the catalog the source yields, ask (offline planner and LLM), column
-lineage, golden questions, analytics and the optimization report with the source's EXPLAIN."""
+lineage, the event stream, golden questions, analytics and the optimization report with the source's EXPLAIN."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,7 +73,10 @@ def clients(clean_platform: ApiRuntime, llm_url: str) -> Iterator[tuple[TestClie
 
 
 def test_every_tenant_route_works_on_every_dialect(
-    source: tuple[str, DataSourceSpec], clients: tuple[TestClient, TestClient], settings: Settings
+    source: tuple[str, DataSourceSpec],
+    clients: tuple[TestClient, TestClient],
+    settings: Settings,
+    clean_platform: ApiRuntime,
 ) -> None:
     dialect, spec = source
     api, llm_api = clients
@@ -87,6 +91,14 @@ def test_every_tenant_route_works_on_every_dialect(
     assert patched.status_code == 200, patched.text
 
     _materialize(settings, project)
+    # The run's asset states as the project's event stream replays them (a short stream that ends by itself).
+    short = dataclasses.replace(clean_platform, settings=clean_platform.settings.model_copy(
+        update={"events_stream_max_s": 1.0, "events_heartbeat_s": 0.5}))  # fmt: skip
+    with TestClient(create_app(runtime=short)) as streaming:
+        replay = streaming.get(f"/v1/projects/{project}/events", headers={**ADMIN, "Last-Event-ID": "0"})
+    assert replay.status_code == 200 and replay.headers["content-type"].startswith("text/event-stream")
+    states = [json.loads(line[5:]) for line in replay.text.splitlines() if line.startswith("data:")]
+    assert {(s["asset"], s["status"]) for s in states} >= {(a, "materialized") for a in CATALOG}
     schema = api.get(f"/v1/projects/{project}/schema", headers=ADMIN).json()
     assert sorted(t["name"] for t in schema["snapshot"]["tables"]) == [
         "categories", "customers", "order_items", "orders", "product_reviews", "products"]  # fmt: skip

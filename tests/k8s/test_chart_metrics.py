@@ -15,7 +15,8 @@ import yaml
 from tests.k8s.test_chart import render
 
 ON = {"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus"}},
-                  "prometheusRule": {"enabled": True, "errorRatio": 0.05}}}  # fmt: skip
+                  "prometheusRule": {"enabled": True, "errorRatio": 0.05, "labels": {"release": "kube-prometheus"}}},
+      "ingress": {"enabled": True, "tlsSecret": "api-tls"}}  # fmt: skip
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool missing: apt-get install prometheus")
 
@@ -67,7 +68,16 @@ def _rules_file(tmp_path: Path) -> Path:
 def test_promtool_accepts_every_rule(tmp_path: Path) -> None:
     checked = subprocess.run([PROMTOOL, "check", "rules", str(_rules_file(tmp_path))], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "7 rules found" in checked.stdout
+    assert "10 rules found" in checked.stdout  # 7 + a missing platform or TLS Secret + the certificate's expiry
+
+
+def test_the_rules_carry_the_selector_labels_prometheus_picks_them_by() -> None:
+    rule = _one(render(ON), "PrometheusRule")
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus"
+    names = [r["alert"] for g in rule["spec"]["groups"] for r in g["rules"] if r["alert"] != "HugdataSecretMissing"]
+    assert len(names) == len(set(names)) == 8
+    watched = [r["labels"]["secret"] for g in rule["spec"]["groups"] for r in g["rules"] if "secret" in r["labels"]]
+    assert watched == ["hd-hugdata-secrets", "api-tls"]
 
 
 @needs_promtool
@@ -90,6 +100,10 @@ def test_the_alerts_fire_on_the_series_they_watch(tmp_path: Path) -> None:
                      "values": "3600x30"},
                     {"series": 'hugdata_catalogs_stale{job="hd-hugdata-exporter"}', "values": "1x90"},
                     {"series": 'hugdata_projects{job="hd-hugdata-exporter"}', "values": "1000x90"},
+                    # The TLS Secret exists, the platform Secret does not; the certificate expires on day 7.
+                    {"series": 'kube_secret_info{namespace="hugdata",secret="api-tls"}', "values": "1x90"},
+                    {"series": 'certmanager_certificate_expiration_timestamp_seconds{namespace="hugdata",name="api"}',
+                     "values": "604800x90"},
                 ],
                 "alert_rule_test": [
                     {"eval_time": "16m", "alertname": "HugdataApiErrorRatio",
@@ -108,6 +122,17 @@ def test_the_alerts_fire_on_the_series_they_watch(tmp_path: Path) -> None:
                                         "has no room for Jobs."}}]},
                     # 1 stale of 1,000 is under the 5% line: no page.
                     {"eval_time": "80m", "alertname": "HugdataCatalogsStale", "exp_alerts": []},
+                    {"eval_time": "10m", "alertname": "HugdataSecretMissing",
+                     "exp_alerts": [{"exp_labels": {"severity": "critical", "secret": "hd-hugdata-secrets",
+                                                    "namespace": "hugdata"}, "exp_annotations": {
+                         "summary": "A Secret the platform reads is missing",
+                         "description": "Secret hd-hugdata-secrets is not in namespace hugdata: new pods cannot "
+                                        "start and the API cannot decrypt tenants' credentials."}}]},
+                    {"eval_time": "80m", "alertname": "HugdataCertificateExpiring",
+                     "exp_alerts": [{"exp_labels": {"severity": "warning"}, "exp_annotations": {
+                         "summary": "The API's TLS certificate expires soon",
+                         "description": "A certificate in hugdata expires in 6d 22h 40m 0s; cert-manager has not "
+                                        "renewed it."}}]},
                 ],
             }
         ],
