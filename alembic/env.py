@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hugdata.catalog.models  # noqa: F401  (registers the catalog tables on Base.metadata)
+import hugdata.dashboard.sessions  # noqa: F401
 import hugdata.events.store  # noqa: F401
 import hugdata.query.log  # noqa: F401
 import hugdata.query.quality_models  # noqa: F401

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64, description="asks of one project running at once; more are answered 429"
     )
     ask_queue: int = Field(default=16, ge=0, le=10_000, description="asks that may wait for a free ask thread")
+    dashboard_link_ttl: timedelta = Field(
+        default=timedelta(minutes=15), description="how long a minted dashboard link can be opened (once)"
+    )
+    dashboard_session_lifetime: timedelta = Field(
+        default=timedelta(hours=8), description="how long a dashboard sign-in lasts before the tenant signs in again"
+    )
     events_streams_per_project: int = Field(
         default=5, ge=1, le=1000, description="open event streams one project may hold on each API process"
     )
@@ -176,7 +182,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
 
-    @field_validator("answer_cache_ttl", "catalog_max_age", mode="before")
+    @field_validator("answer_cache_ttl", "catalog_max_age", "dashboard_link_ttl", "dashboard_session_lifetime",
+                     mode="before")  # fmt: skip
     @classmethod
     def _seconds_as_duration(cls, value: object) -> object:
         # Environment values arrive as text; "600" means seconds, as the README says.

@@ -20,6 +20,7 @@ from hugdata.api.routes import (
     audit,
     backfills,
     catalog,
+    dashboard,
     data_sources,
     events,
     health,
@@ -107,5 +108,6 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(audit.router)
     app.include_router(runs.router)
     app.include_router(events.router)
+    app.include_router(dashboard.router)
     app.include_router(backfills.router)
     return app

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hugdata.api.runtime import ApiRuntime
+from hugdata.dashboard.sessions import SessionScope, session_scope, utcnow
 from hugdata.observability.api_metrics import AUTH_FAILURES
 from hugdata.tenants.errors import ProjectNotFound
 from hugdata.tenants.keys import Caller, authenticate
@@ -23,6 +24,9 @@ from hugdata.tenants.registry import get_project
 from hugdata.tenants.row_security import scope_to_project
 
 log = logging.getLogger(__name__)
+SESSION_COOKIE = "hugdata_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="An admin token or a project key")
 
 
@@ -76,10 +80,16 @@ def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 async def _resolve_caller(
     runtime: ApiRuntime,
+    request: Request,
     credentials: HTTPAuthorizationCredentials | None,
     look_up: Callable[[str, str | None], Caller | None],
+    look_up_session: Callable[[str], SessionScope | None],
 ) -> Caller:
-    """An admin token without database work; any other token through ``look_up(token, admin)`` in a worker thread."""
+    """An admin token without database work; any other token through ``look_up(token, admin)`` in a worker thread;
+    without a token, the dashboard's session cookie through ``look_up_session``."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if credentials is None and cookie:
+        return await _cookie_caller(request, cookie, look_up_session)
     token = _bearer_token(credentials)
     admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
     if admin and hmac.compare_digest(token.encode(), admin.encode()):
@@ -93,9 +103,51 @@ async def _resolve_caller(
     return caller
 
 
-async def get_caller(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> Caller:
+async def _cookie_caller(
+    request: Request, cookie: str, look_up_session: Callable[[str], SessionScope | None]
+) -> Caller:
+    scope = await run_in_threadpool(look_up_session, cookie)
+    if scope is None:
+        AUTH_FAILURES.labels("invalid").inc()
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "the dashboard session has ended: open a new dashboard link or sign in again"
+        )
+    require_csrf(request, scope)
+    if scope.is_admin:
+        return Caller(scope=KeyScope.admin)
+    return Caller(scope=KeyScope.project, project_id=scope.project_id)
+
+
+def require_csrf(request: Request, scope: SessionScope) -> None:
+    """403 unless a state-changing request made with the session's cookie echoes the session's CSRF token."""
+    if request.method in _SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), scope.csrf_token.encode()):
+        AUTH_FAILURES.labels("forbidden").inc()
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"a change made with the dashboard's session needs its {CSRF_HEADER} header (from GET /v1/session)",
+        )
+
+
+def _session_in(session: Session, cookie: str) -> SessionScope | None:
+    scope = session_scope(session, cookie, now=utcnow())
+    if scope is not None and scope.project_id is not None:
+        scope_to_project(session, scope.project_id)
+    return scope
+
+
+def _session_alone(runtime: ApiRuntime, cookie: str) -> SessionScope | None:
+    with runtime.sessions() as session:
+        return session_scope(session, cookie, now=utcnow())
+
+
+async def get_caller(runtime: RuntimeDep, request: Request, session: SessionDep, credentials: BearerDep) -> Caller:
     """The authenticated caller, or 401; a project key's request session is scoped to its project."""
-    return await _resolve_caller(runtime, credentials, partial(_authenticate_and_scope, session))
+    return await _resolve_caller(
+        runtime, request, credentials, partial(_authenticate_and_scope, session), partial(_session_in, session)
+    )
 
 
 def _authenticate_and_scope(session: Session, token: str, admin: str | None) -> Caller | None:
@@ -109,10 +161,12 @@ def _authenticate_and_scope(session: Session, token: str, admin: str | None) -> 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-async def get_caller_without_session(runtime: RuntimeDep, credentials: BearerDep) -> Caller:
+async def get_caller_without_session(runtime: RuntimeDep, request: Request, credentials: BearerDep) -> Caller:
     """The authenticated caller, or 401, for routes that read through scoped connections of their own (search,
     ask): an admin token costs no database work, a project key one lookup in a short session."""
-    return await _resolve_caller(runtime, credentials, partial(_authenticate_alone, runtime))
+    return await _resolve_caller(
+        runtime, request, credentials, partial(_authenticate_alone, runtime), partial(_session_alone, runtime)
+    )
 
 
 def _authenticate_alone(runtime: ApiRuntime, token: str, admin: str | None) -> Caller | None:
