@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint helm-lint install clean
+.PHONY: run test bench lint helm-lint install web clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -14,10 +14,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: $(STAMP)  ## the whole platform locally: embedded Postgres, Dagster webserver + daemon, API, demo tenants
+web: $(STAMP)  ## build the dashboard (web/ -> web/dist) with the venv's Node; skipped when nothing changed
+	$(BIN)/hugdata web build
+
+run: web  ## the whole platform locally: embedded Postgres, Dagster webserver + daemon, API, demo tenants
 	$(BIN)/hugdata dev
 
-test: $(STAMP)  ## the test suite against real Postgres, Dagster and tenant databases
+test: web  ## the test suite against real Postgres, Dagster and tenant databases (and the dashboard in Chromium)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## benchmarks; JSON results under .bench-results/
@@ -30,4 +33,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check hugdata tests bench alembic
 
 clean:
-	rm -rf $(VENV) .hugdata .bench-results
+	rm -rf $(VENV) .hugdata .bench-results build web/node_modules web/dist .test-artifacts

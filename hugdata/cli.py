@@ -121,6 +121,26 @@ def _dev(args: argparse.Namespace) -> int:
     return run_dev_stack(get_settings(), register_demos=not args.no_demo)
 
 
+def _web_build(args: argparse.Namespace) -> int:
+    from hugdata.webapp.build import DashboardBuildFailed, build_dashboard
+
+    try:
+        build_dashboard(force=args.force)
+    except DashboardBuildFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hugdata.webapp.build import write_openapi
+
+    write_openapi(Path(args.out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hugdata", description="HugData platform")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -136,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     projects = commands.add_parser("projects", help="tenant registry").add_subparsers(dest="p_command", required=True)
     projects.add_parser("list", help="list registered projects").set_defaults(func=_projects_list)
     commands.add_parser("admin-token", help="print the local admin token").set_defaults(func=_admin_token)
+    web = commands.add_parser("web", help="the tenant dashboard").add_subparsers(dest="w_command", required=True)
+    web_build = web.add_parser("build", help="build web/ into web/dist (skipped when nothing changed)")
+    web_build.add_argument("--force", action="store_true", help="build even when nothing changed")
+    web_build.set_defaults(func=_web_build)
+    openapi = commands.add_parser("openapi", help="write the API's OpenAPI document")
+    openapi.add_argument("--out", default="build/openapi.json")
+    openapi.set_defaults(func=_openapi)
     keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="k_command", required=True)
     revoke = keys.add_parser("revoke", help="revoke a key by its ID (the middle part of hdk_<id>_<secret>)")
     revoke.add_argument("key_id")

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64, description="asks of one project running at once; more are answered 429"
     )
     ask_queue: int = Field(default=16, ge=0, le=10_000, description="asks that may wait for a free ask thread")
+    dashboard_dir: Path | None = Field(
+        default=None, description="the built dashboard (web/dist) the API serves at /app/; default the checkout's"
+    )
     dashboard_link_ttl: timedelta = Field(
         default=timedelta(minutes=15), description="how long a minted dashboard link can be opened (once)"
     )

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import hugdata
+from hugdata.api.dashboard_app import install_dashboard
 from hugdata.api.docs_pages import install_docs_pages
 from hugdata.api.errors import UnhandledErrors, document_validation_errors, install_error_handlers
 from hugdata.api.limits import BodySizeLimit
@@ -43,6 +44,7 @@ from hugdata.config import Settings, get_settings
 from hugdata.events.hub import EventHub
 from hugdata.observability.logs import configure_logging
 from hugdata.observability.middleware import ObservedRequests, tag_project
+from hugdata.webapp.build import DIST_DIR
 
 
 def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None = None) -> FastAPI:
@@ -109,5 +111,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(runs.router)
     app.include_router(events.router)
     app.include_router(dashboard.router)
+    config = runtime.settings if runtime is not None else settings or get_settings()
+    install_dashboard(app, config.dashboard_dir or DIST_DIR)  # last: its /app/{path} catches what is left
     app.include_router(backfills.router)
     return app

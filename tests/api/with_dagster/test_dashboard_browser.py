@@ -1,0 +1,193 @@
+"""The tenant dashboard in a real headless Chromium (Debian's `chromium`, driven by Playwright for Python) against the
+real stack: the API serving web/dist, Postgres, the Dagster webserver and daemon running the demo shop's runs.
+Screenshots of every page are kept under .test-artifacts/dashboard/."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from hugdata.api.app import create_app
+from hugdata.api.runtime import ApiRuntime, build_runtime
+from hugdata.config import Settings
+from hugdata.dashboard.sessions import DashboardLink
+from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+from hugdata.webapp.build import ROOT, build_dashboard
+from tests.conftest import truncate_platform
+from tests.helpers import ADMIN_TOKEN, served, wait_until
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    pytest.skip("no Chromium for the browser tests: apt-get install chromium", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright missing: pip install -e '.[dev]'")
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+SHOTS = ROOT / ".test-artifacts" / "dashboard"
+SHOP = "demo-shop"
+
+
+@dataclass
+class Dashboard:
+    url: str
+    runtime: ApiRuntime
+
+    def link(self, project_id: str | None = SHOP) -> str:
+        path = f"/v1/projects/{project_id}/dashboard-links" if project_id else "/v1/dashboard-links"
+        response = httpx.post(f"{self.url}{path}", headers=ADMIN, timeout=30)
+        assert response.status_code == 201, response.text
+        return str(response.json()["url"])
+
+
+@pytest.fixture(scope="module")
+def dashboard(
+    dagster_url: str, settings: Settings, runtime: ApiRuntime, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Dashboard]:
+    """The built app served by the API on the Dagster stack, with the demo shop registered and its catalog built."""
+    build_dashboard(say=lambda _: None)
+    truncate_platform(runtime)
+    own = build_runtime(settings.model_copy(update={"dagster_graphql_url": dagster_url}))
+    source = build_demo_database(DEMO_TENANTS[0], tmp_path_factory.mktemp("shop"))
+    with served(create_app(runtime=own)) as url:
+        body = {"id": SHOP, "name": "Demo: online shop", "data_source": {"dialect": "sqlite", "path": str(source)}}
+        assert httpx.post(f"{url}/v1/projects", json=body, headers=ADMIN, timeout=30).status_code == 201
+
+        def materialized() -> bool:
+            states = httpx.get(f"{url}/v1/projects/{SHOP}/assets", headers=ADMIN, timeout=30).json()
+            return {s["asset"] for s in states if s["status"] == "materialized"} >= {
+                "database_schema", "semantic_model", "schema_vector_index"}  # fmt: skip
+
+        wait_until(materialized, timeout_s=240, what="the demo shop's first catalog")
+        yield Dashboard(url, own)
+    own.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_a_dashboard_link_opens_the_overview_with_the_catalog_materialized(dashboard: Dashboard, page: object) -> None:
+    page.goto(dashboard.link())  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    row = page.locator('tr[data-asset="database_schema"]')  # type: ignore[attr-defined]
+    sync_api.expect(row.locator(".status")).to_have_text("materialized", timeout=15_000)
+    sync_api.expect(page.locator('tr[data-asset="schema_vector_index"] .status')).to_have_text("materialized")  # type: ignore[attr-defined]
+    sync_api.expect(page.get_by_text("tables in the catalog")).to_be_visible()  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    sync_api.expect(row).to_be_visible()
+    page.screenshot(path=str(SHOTS / "overview-390.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_a_run_started_on_the_page_goes_queued_started_success_without_a_reload(
+    dashboard: Dashboard, page: object
+) -> None:
+    page.goto(dashboard.link())  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Runs").click()  # type: ignore[attr-defined]
+    sync_api.expect(page.locator(".live.live")).to_be_visible(timeout=15_000)  # type: ignore[attr-defined]
+    sync_api.expect(page.locator("table.runs tr[data-run]").first).to_be_visible(timeout=15_000)  # type: ignore[attr-defined]
+    page.evaluate("window.__sameDocument = true")  # type: ignore[attr-defined]
+    before = set(page.locator("tr[data-run]").evaluate_all("rows => rows.map(r => r.dataset.run)"))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sync the catalog now").click()  # type: ignore[attr-defined]
+    seen: list[str] = []
+    trace: list[tuple[float, object]] = []
+    clicked = time.monotonic()
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and (not seen or seen[-1] not in ("SUCCESS", "FAILURE")):
+        rows = page.locator("tr[data-run]").evaluate_all(  # type: ignore[attr-defined]
+            "rows => rows.map(r => [r.dataset.run, r.querySelector('[data-status]').dataset.status])"
+        )
+        new = [status for run_id, status in rows if run_id not in before]
+        if not trace or trace[-1][1] != rows:
+            trace.append((round(time.monotonic() - clicked, 2), rows))
+        if new and (not seen or seen[-1] != new[0]):
+            seen.append(new[0])
+        time.sleep(0.05)
+    page.screenshot(path=str(SHOTS / "runs.png"), full_page=True)  # type: ignore[attr-defined]
+    assert seen and seen[-1] == "SUCCESS", trace
+    assert seen[0] in ("QUEUED", "NOT_STARTED", "STARTING"), trace  # shown before it ran
+    assert "STARTED" in seen, seen  # and while it ran: the stream moved it on, not a reload
+    assert page.evaluate("window.__sameDocument") is True  # type: ignore[attr-defined]
+
+
+def test_ask_shows_the_number_and_draws_its_chart(dashboard: Dashboard, page: object) -> None:
+    page.goto(dashboard.link())  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Ask").click()  # type: ignore[attr-defined]
+    page.get_by_label("Your question").fill("how many orders are there")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Ask").click()  # type: ignore[attr-defined]
+    answer = page.get_by_role("article", name="answer")  # type: ignore[attr-defined]
+    sync_api.expect(answer.locator("table.rows td")).to_have_text("1500", timeout=30_000)
+    sync_api.expect(answer).to_contain_text("offline planner")
+    marks = answer.locator("figure.chart svg .mark-text text")
+    sync_api.expect(marks).to_have_text("1500", timeout=15_000)  # drawn by Vega, not just a table
+    page.screenshot(path=str(SHOTS / "ask.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_another_projects_page_says_not_found_and_a_used_or_expired_link_is_refused(
+    dashboard: Dashboard, page: object
+) -> None:
+    link = dashboard.link()
+    page.goto(link)  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    page.goto(f"{dashboard.url}/app/projects/demo-billing")  # type: ignore[attr-defined]
+    sync_api.expect(page.get_by_role("alert").first).to_contain_text("not found", timeout=15_000)  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "not-found.png"), full_page=True)  # type: ignore[attr-defined]
+    page.goto(link)  # type: ignore[attr-defined]
+    sync_api.expect(page.get_by_role("alert")).to_contain_text("already used")  # type: ignore[attr-defined]
+    expired = dashboard.link()
+    with dashboard.runtime.sessions() as session:
+        session.execute(update(DashboardLink).where(DashboardLink.used_at.is_(None))
+                        .values(expires_at=DashboardLink.created_at))  # fmt: skip
+        session.commit()
+    page.goto(expired)  # type: ignore[attr-defined]
+    sync_api.expect(page.get_by_role("alert")).to_contain_text("expired")  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "link-refused.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_api_docs_render_with_no_internet(dashboard: Dashboard, page: object) -> None:
+    outside: list[str] = []
+    page.route(  # type: ignore[attr-defined]
+        "**/*",
+        lambda route: (
+            (outside.append(route.request.url) or route.abort())
+            if not route.request.url.startswith(dashboard.url)
+            else route.continue_()
+        ),
+    )
+    page.goto(f"{dashboard.url}/docs")  # type: ignore[attr-defined]
+    sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("HugData", timeout=20_000)  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "docs.png"))  # type: ignore[attr-defined]
+    page.goto(f"{dashboard.url}/redoc")  # type: ignore[attr-defined]
+    sync_api.expect(page.get_by_role("heading", name="HugData Platform API").first).to_be_visible(timeout=20_000)  # type: ignore[attr-defined]
+    assert outside == []
+
+
+def test_the_admin_view_lists_projects_and_opens_one(dashboard: Dashboard, page: object) -> None:
+    page.goto(dashboard.link(None))  # type: ignore[attr-defined]
+    page.wait_for_url("**/app/admin")  # type: ignore[attr-defined]
+    page.get_by_label("Find a project").fill("shop")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Demo: online shop").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    sync_api.expect(page.locator('tr[data-asset="database_schema"] .status')).to_have_text("materialized")  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "admin.png"), full_page=True)  # type: ignore[attr-defined]

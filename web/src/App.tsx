@@ -1,0 +1,74 @@
+import { lazy, Suspense } from "react";
+import { Navigate, NavLink, Outlet, Route, Routes, useParams } from "react-router";
+
+import { Loading } from "./components/States";
+import { Admin } from "./pages/Admin";
+import { Overview } from "./pages/Overview";
+import { Runs } from "./pages/Runs";
+import { SignIn } from "./pages/SignIn";
+import { useSession } from "./session";
+
+// The Ask page draws charts with Vega, the largest dependency: it loads when first opened.
+const Ask = lazy(() => import("./pages/Ask"));
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignIn />} />
+      <Route element={<SignedIn />}>
+        <Route path="/admin" element={<Admin />} />
+        <Route path="/projects/:projectId" element={<ProjectLayout />}>
+          <Route index element={<Overview />} />
+          <Route path="runs" element={<Runs />} />
+          <Route
+            path="ask"
+            element={
+              <Suspense fallback={<Loading what="the Ask page" />}>
+                <Ask />
+              </Suspense>
+            }
+          />
+        </Route>
+      </Route>
+      <Route path="*" element={<Home />} />
+    </Routes>
+  );
+}
+
+function Home() {
+  const session = useSession();
+  if (session.isPending) return <Loading what="your sign-in" />;
+  if (!session.data) return <Navigate to="/sign-in" replace />;
+  return <Navigate to={session.data.project_id ? `/projects/${session.data.project_id}` : "/admin"} replace />;
+}
+
+function SignedIn() {
+  const session = useSession();
+  if (session.isPending) return <Loading what="your sign-in" />;
+  if (!session.data) return <Navigate to="/sign-in" replace />;
+  return <Outlet />;
+}
+
+function ProjectLayout() {
+  const { projectId = "" } = useParams();
+  const session = useSession();
+  return (
+    <div className="layout">
+      <header>
+        <strong className="brand">HugData</strong>
+        <span className="project">{projectId}</span>
+        <nav aria-label="project">
+          <NavLink to={`/projects/${projectId}`} end>
+            Overview
+          </NavLink>
+          <NavLink to={`/projects/${projectId}/runs`}>Runs</NavLink>
+          <NavLink to={`/projects/${projectId}/ask`}>Ask</NavLink>
+          {session.data?.is_admin ? <NavLink to="/admin">All projects</NavLink> : null}
+        </nav>
+      </header>
+      <main>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
