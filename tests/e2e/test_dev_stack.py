@@ -76,6 +76,15 @@ def test_dev_stack_serves_demo_projects_and_stops_every_child_on_ctrl_c(tmp_path
     try:
         banner = _wait_for_banner(proc, tmp_path / "first.log")
         assert f"{dagster}" in banner and f"{api}/docs" in banner and "curl" in banner
+        # Progress while it worked: each demo's catalog assets as they were materialized, then one-time links.
+        assert all(f"{p}: schema_vector_index materialized" in banner for p in DEMO_IDS), banner
+        links = [line.split(": ", 1)[1] for line in banner.splitlines() if line.strip().startswith("Dashboard")]
+        shop_link = next((u.split()[0] for u in links if "(demo-shop;" in u), None)
+        assert any("(admin;" in u for u in links), banner
+        assert shop_link and "/app/session?token=" in shop_link, banner
+        opened = httpx.get(shop_link, follow_redirects=False, timeout=10)
+        assert opened.status_code == 303 and opened.headers["location"] == "/app/projects/demo-shop"
+        assert "hugdata_session=" in opened.headers["set-cookie"]
         listed = httpx.get(f"{api}/v1/projects", headers=headers, timeout=10).json()["items"]
         assert sorted(p["id"] for p in listed) == DEMO_IDS
         assert code_location_error(dagster) is None

