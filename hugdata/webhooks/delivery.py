@@ -58,9 +58,13 @@ def deliver_due(
                     mark_delivered(event)
                     delivered += 1
                     continue
-                mark_failed(event, f"receiver answered {response.status_code}")
+                cause = f"receiver answered {response.status_code}"
             except httpx.HTTPError as exc:
-                mark_failed(event, f"{type(exc).__name__}")
+                cause = type(exc).__name__  # never the URL: it may carry the receiver's own token
+            mark_failed(event, cause)
+            # One line per failed attempt (backoff bounds them), none per delivery: their count is in the metrics.
+            log.warning("webhook %s not delivered (attempt %d): %s", event.event_id, event.attempts, cause,
+                        extra={"project_id": event.project_id})  # fmt: skip
             failed += 1
         session.commit()
     if delivered:

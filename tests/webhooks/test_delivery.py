@@ -63,6 +63,20 @@ def test_a_receiver_that_is_down_gets_every_event_when_it_comes_back(clean_platf
     assert sorted(e["run_id"] for e in receiver.events) == ["run-0", "run-1", "run-2"]
 
 
+def test_a_failed_delivery_is_a_log_line_of_its_project_without_the_url(
+    clean_platform: ApiRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    with webhook_receiver(WEBHOOK_SECRET) as receiver:
+        register(clean_platform, "acme")
+        _event(clean_platform, "acme", "run-9", "failed")
+        receiver.failing = True
+        with caplog.at_level("WARNING", logger="hugdata.webhooks"):
+            assert _deliver(clean_platform, default_url=f"{receiver.url}?token=receiver-secret-42").failed == 1
+    [line] = [r for r in caplog.records if r.name == "hugdata.webhooks.delivery"]
+    assert line.project_id == "acme" and "run-9:failed" in line.getMessage()  # type: ignore[attr-defined]
+    assert "receiver answered 5" in line.getMessage() and "receiver-secret-42" not in line.getMessage()
+
+
 def test_events_wait_when_no_url_is_configured(clean_platform: ApiRuntime) -> None:
     register(clean_platform, "acme")
     _event(clean_platform, "acme", "run-1", "failed")
