@@ -3,6 +3,7 @@ import { Navigate, NavLink, Outlet, Route, Routes, useParams } from "react-route
 
 import { Loading } from "./components/States";
 import { Admin } from "./pages/Admin";
+import { Catalog } from "./pages/Catalog";
 import { Overview } from "./pages/Overview";
 import { Runs } from "./pages/Runs";
 import { SignIn } from "./pages/SignIn";
@@ -10,6 +11,7 @@ import { useSession } from "./session";
 
 // The Ask page draws charts with Vega, the largest dependency: it loads when first opened.
 const Ask = lazy(() => import("./pages/Ask"));
+const Analytics = lazy(() => import("./pages/Analytics"));
 
 export function App() {
   return (
@@ -20,6 +22,15 @@ export function App() {
         <Route path="/projects/:projectId" element={<ProjectLayout />}>
           <Route index element={<Overview />} />
           <Route path="runs" element={<Runs />} />
+          <Route path="catalog" element={<Catalog />} />
+          <Route
+            path="analytics"
+            element={
+              <Suspense fallback={<Loading what="the Analytics page" />}>
+                <Analytics />
+              </Suspense>
+            }
+          />
           <Route
             path="ask"
             element={
@@ -62,7 +73,9 @@ function ProjectLayout() {
             Overview
           </NavLink>
           <NavLink to={`/projects/${projectId}/runs`}>Runs</NavLink>
+          <NavLink to={`/projects/${projectId}/catalog`}>Catalog</NavLink>
           <NavLink to={`/projects/${projectId}/ask`}>Ask</NavLink>
+          <NavLink to={`/projects/${projectId}/analytics`}>Analytics</NavLink>
           {session.data?.is_admin ? <NavLink to="/admin">All projects</NavLink> : null}
         </nav>
       </header>

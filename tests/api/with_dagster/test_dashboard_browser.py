@@ -191,3 +191,42 @@ def test_the_admin_view_lists_projects_and_opens_one(dashboard: Dashboard, page:
     page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
     sync_api.expect(page.locator('tr[data-asset="database_schema"] .status')).to_have_text("materialized")  # type: ignore[attr-defined]
     page.screenshot(path=str(SHOTS / "admin.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_catalog_page_browses_the_shops_tables_and_searches_them(dashboard: Dashboard, page: object) -> None:
+    page.goto(dashboard.link())  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Catalog").click()  # type: ignore[attr-defined]
+    tables = page.locator("details.table")  # type: ignore[attr-defined]
+    sync_api.expect(tables).to_have_count(6, timeout=15_000)
+    page.locator('details[data-table="orders"] summary').click()  # type: ignore[attr-defined]
+    sync_api.expect(page.locator('details[data-table="orders"] tbody th').first).to_be_visible()  # type: ignore[attr-defined]
+    page.get_by_label("Filter tables").fill("product")  # type: ignore[attr-defined]
+    sync_api.expect(tables).to_have_count(2)  # products, product_reviews
+    page.get_by_label("Search the catalog").fill("star ratings of products")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search").click()  # type: ignore[attr-defined]
+    hits = page.get_by_role("list", name="search results").locator("li")  # type: ignore[attr-defined]
+    sync_api.expect(hits.first).to_be_visible(timeout=15_000)
+    assert "review" in " ".join(hits.all_inner_texts()).lower()
+    page.screenshot(path=str(SHOTS / "catalog.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_analytics_page_plots_the_projects_questions(dashboard: Dashboard, page: object) -> None:
+    with httpx.Client(base_url=dashboard.url, headers=ADMIN, timeout=60) as http:
+        assert (
+            http.post(f"/v1/projects/{SHOP}/ask", json={"question": "How many customers are there?"}).status_code == 200
+        )
+        run = http.post(f"/v1/projects/{SHOP}/materializations", json={"assets": ["usage_analytics"]})
+        assert run.status_code == 202, run.text
+        run_id = run.json()["run_id"]
+        wait_until(lambda: http.get(f"/v1/runs/{run_id}").json()["status"] in ("SUCCESS", "FAILURE"), 180, "analytics")
+        assert http.get(f"/v1/runs/{run_id}").json()["status"] == "SUCCESS"
+    page.goto(dashboard.link())  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Analytics").click()  # type: ignore[attr-defined]
+    sync_api.expect(page.locator("dl.figures dd").first).not_to_have_text("0", timeout=20_000)  # type: ignore[attr-defined]
+    bars = page.locator("figure.chart").first.locator("svg .mark-rect path")  # type: ignore[attr-defined]
+    try:
+        sync_api.expect(bars.first).to_be_attached(timeout=15_000)
+    finally:
+        page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)  # type: ignore[attr-defined]
