@@ -41,6 +41,14 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
     op.create_index("ix_dashboard_sessions_expires_at", "dashboard_sessions", ["expires_at"])
+    # Written and read by the platform only; under row-level security like every table with a project column, so a
+    # tenant-scoped connection could see no other project's rows even if it were granted them.
+    for table in ("dashboard_links", "dashboard_sessions"):
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} "
+            "USING (project_id = current_setting('hugdata.project_id', true))"
+        )
 
 
 def downgrade() -> None:
