@@ -12,6 +12,8 @@ import { useSession } from "./session";
 // The Ask page draws charts with Vega, the largest dependency: it loads when first opened.
 const Ask = lazy(() => import("./pages/Ask"));
 const Analytics = lazy(() => import("./pages/Analytics"));
+// The graph library and its layout engine load with the Lineage page only.
+const Lineage = lazy(() => import("./pages/Lineage"));
 
 export function App() {
   return (
@@ -23,6 +25,14 @@ export function App() {
           <Route index element={<Overview />} />
           <Route path="runs" element={<Runs />} />
           <Route path="catalog" element={<Catalog />} />
+          <Route
+            path="lineage"
+            element={
+              <Suspense fallback={<Loading what="the Lineage page" />}>
+                <Lineage />
+              </Suspense>
+            }
+          />
           <Route
             path="analytics"
             element={
@@ -74,6 +84,7 @@ function ProjectLayout() {
           </NavLink>
           <NavLink to={`/projects/${projectId}/runs`}>Runs</NavLink>
           <NavLink to={`/projects/${projectId}/catalog`}>Catalog</NavLink>
+          <NavLink to={`/projects/${projectId}/lineage`}>Lineage</NavLink>
           <NavLink to={`/projects/${projectId}/ask`}>Ask</NavLink>
           <NavLink to={`/projects/${projectId}/analytics`}>Analytics</NavLink>
           {session.data?.is_admin ? <NavLink to="/admin">All projects</NavLink> : null}

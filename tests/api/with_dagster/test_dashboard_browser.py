@@ -230,3 +230,20 @@ def test_the_analytics_page_plots_the_projects_questions(dashboard: Dashboard, p
         sync_api.expect(bars.first).to_be_attached(timeout=15_000)
     finally:
         page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_lineage_page_shows_the_shops_tables_and_a_tables_columns(dashboard: Dashboard, page: object) -> None:
+    page.goto(dashboard.link())  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Lineage").click()  # type: ignore[attr-defined]
+    tables = page.locator(".react-flow__node.lineage-node.table")  # type: ignore[attr-defined]
+    sync_api.expect(tables).to_have_count(6, timeout=20_000)
+    labels = sorted(tables.all_inner_texts())
+    assert any(label.endswith("orders") for label in labels) and any("product_reviews" in x for x in labels), labels
+    # Laid out, not stacked: the six tables sit at distinct places.
+    boxes = {(round(b["x"]), round(b["y"])) for b in (t.bounding_box() for t in tables.all()) if b}
+    assert len(boxes) == 6, boxes
+    tables.filter(has_text="orders").filter(has_not_text="items").first.click()
+    detail = page.get_by_role("complementary", name="table detail")  # type: ignore[attr-defined]
+    sync_api.expect(detail).to_contain_text("total_amount")
+    page.screenshot(path=str(SHOTS / "lineage.png"), full_page=True)  # type: ignore[attr-defined]
