@@ -5,6 +5,7 @@ import { Loading } from "./components/States";
 import { Admin } from "./pages/Admin";
 import { Catalog } from "./pages/Catalog";
 import { Overview } from "./pages/Overview";
+import { Run } from "./pages/Run";
 import { Runs } from "./pages/Runs";
 import { SignIn } from "./pages/SignIn";
 import { useSession } from "./session";
@@ -24,6 +25,7 @@ export function App() {
         <Route path="/projects/:projectId" element={<ProjectLayout />}>
           <Route index element={<Overview />} />
           <Route path="runs" element={<Runs />} />
+          <Route path="runs/:runId" element={<Run />} />
           <Route path="catalog" element={<Catalog />} />
           <Route
             path="lineage"

@@ -128,6 +128,13 @@ def test_a_run_started_on_the_page_goes_queued_started_success_without_a_reload(
     assert seen[0] in ("QUEUED", "NOT_STARTED", "STARTING"), trace  # shown before it ran
     assert "STARTED" in seen, seen  # and while it ran: the stream moved it on, not a reload
     assert page.evaluate("window.__sameDocument") is True  # type: ignore[attr-defined]
+    # The run's own page: its steps, each with what it did in this run.
+    new_run = next(run_id for run_id, _ in rows if run_id not in before)
+    page.locator(f'tr[data-run="{new_run}"] a').click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}/runs/{new_run}")  # type: ignore[attr-defined]
+    step = page.locator('tr[data-step="database_schema"] .status')  # type: ignore[attr-defined]
+    sync_api.expect(step).to_have_text("materialized", timeout=15_000)
+    page.screenshot(path=str(SHOTS / "run.png"), full_page=True)  # type: ignore[attr-defined]
 
 
 def test_ask_shows_the_number_and_draws_its_chart(dashboard: Dashboard, page: object) -> None:

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 
 import { api, unwrap, type Schemas } from "../api/client";
 import { Empty, ErrorMessage, Loading } from "../components/States";
@@ -101,7 +101,9 @@ function RunRow({ run, onCancel, onRerun }: { run: Schemas["RunRead"]; onCancel:
   return (
     <tr data-run={run.run_id}>
       <th scope="row">
-        <code>{run.run_id.slice(0, 8)}</code>
+        <Link to={run.run_id}>
+          <code>{run.run_id.slice(0, 8)}</code>
+        </Link>
       </th>
       <td>
         <span className={`status ${run.status.toLowerCase()}`} data-status={run.status}>
