@@ -8,6 +8,7 @@ from bench import (
     ask,
     assets,
     catalog,
+    dashboard,
     isolation,
     lineage,
     load,
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "lineage": lineage.main,
     "quotas": quotas.main,
     "load": load.main,
+    "dashboard": dashboard.main,
     "steady_state": steady_state.main,
 }
 
