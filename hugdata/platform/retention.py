@@ -22,6 +22,7 @@ from dagster import (
     job,
     op,
 )
+from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
 
 from hugdata.config import get_settings
 from hugdata.events.store import KEPT_FOR as EVENTS_KEPT_FOR
@@ -77,6 +78,14 @@ def holds_a_latest_materialization(instance: DagsterInstance, run_id: str) -> bo
 CURSOR_KEY = "hugdata/retention_cursor"
 
 
+def forget_check_executions(instance: DagsterInstance, run_id: str) -> None:
+    """The asset check results a deleted run recorded. Dagster's delete_run leaves them (its event rows go, the
+    asset_check_executions index does not), so without this they would grow with every night's checks."""
+    storage = instance.event_log_storage
+    with storage.index_connection() as conn:  # type: ignore[attr-defined]
+        conn.execute(AssetCheckExecutionsTable.delete().where(AssetCheckExecutionsTable.c.run_id == run_id))
+
+
 def purge_old_runs(
     instance: DagsterInstance,
     *,
@@ -108,6 +117,7 @@ def purge_old_runs(
                 report.kept_runs.append(run_id)
             else:
                 instance.delete_run(run_id)
+                forget_check_executions(instance, run_id)
                 report.deleted += 1
             if report.deleted >= max_deletions or time.monotonic() >= deadline:
                 break

@@ -46,6 +46,13 @@ def _sync(instance: DagsterInstance, project_id: str, *, succeed: bool = True) -
     return result.run_id
 
 
+def _check_runs(instance: DagsterInstance) -> set[str]:
+    from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
+
+    with instance.event_log_storage.index_connection() as conn:  # type: ignore[attr-defined]
+        return {row[0] for row in conn.execute(select(AssetCheckExecutionsTable.c.run_id).distinct())}
+
+
 def test_old_runs_are_deleted_but_each_partitions_latest_materialization_stays(
     clean_platform: ApiRuntime, instance: DagsterInstance, tmp_path: Path
 ) -> None:
@@ -62,8 +69,10 @@ def test_old_runs_are_deleted_but_each_partitions_latest_materialization_stays(
     assert instance.get_run_by_id(superseded) is None and instance.get_run_by_id(failed) is None
     assert instance.get_run_by_id(latest_a) is not None and instance.get_run_by_id(latest_b) is not None
     assert (report.deleted, report.kept_for_latest_materialization) == (2, 2)
-    # The events went with the runs; the partitions still show as materialized, by the runs that remain.
+    # The events went with the runs, their asset check results too; the partitions still show as materialized,
+    # by the runs that remain, with their own check results.
     assert instance.all_logs(superseded) == []
+    assert _check_runs(instance) == {latest_a, latest_b}
     for name in SCHEMA_SYNC_ASSET_NAMES:
         assert {"kept-a", "kept-b"} <= instance.get_materialized_partitions(AssetKey(name))
     # Recent runs are never touched, and a second pass finds nothing more to delete.
