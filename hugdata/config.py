@@ -155,6 +155,12 @@ class Settings(BaseSettings):
         description="JSON: LLM tokens a project's asks may spend per UTC day, by tier; past it the offline planner "
         "answers what it can",
     )
+    tracing_enabled: bool = Field(default=False, description="export OpenTelemetry spans of API requests")
+    tracing_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP traces endpoint; default the exporter's (OTEL_EXPORTER_OTLP_ENDPOINT)"
+    )
+    tracing_service_name: str = "hugdata-api"
+    tracing_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0, description="share of new traces kept")
     metrics_token: SecretStr | None = Field(
         default=None, description="bearer token Prometheus scrapes /metrics with (the admin token works too)"
     )

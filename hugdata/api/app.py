@@ -44,6 +44,7 @@ from hugdata.config import Settings, get_settings
 from hugdata.events.hub import EventHub
 from hugdata.observability.logs import configure_logging
 from hugdata.observability.middleware import ObservedRequests, tag_project
+from hugdata.observability.tracing import configure_tracing
 from hugdata.webapp.build import DIST_DIR
 
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
         owned = runtime is None
         if owned:
             configure_logging(settings or get_settings())  # a served API: JSON lines in production
+            configure_tracing(settings or get_settings())  # spans over OTLP when HUGDATA_TRACING_ENABLED
         app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings or get_settings())
         await run_in_threadpool(reconcile_on_startup, app.state.runtime)
         if owned:

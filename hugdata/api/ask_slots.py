@@ -9,6 +9,7 @@ queue place is taken) instead of waiting without a bound.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,8 @@ class AskSlots:
         """``work()`` on an ask thread, or AskLimitReached / AskCapacityExhausted without waiting."""
         self._acquire(project_id)
         try:
-            future = self._executor.submit(self._released_after, project_id, work)
+            # The ask thread runs in the request's context: its log lines keep the request ID, its spans the trace.
+            future = self._executor.submit(contextvars.copy_context().run, self._released_after, project_id, work)
         except BaseException:
             self._release(project_id)
             raise

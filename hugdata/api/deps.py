@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from hugdata.api.runtime import ApiRuntime
 from hugdata.dashboard.sessions import SessionScope, session_scope, utcnow
 from hugdata.observability.api_metrics import AUTH_FAILURES
+from hugdata.observability.tracing import span
 from hugdata.tenants.errors import ProjectNotFound
 from hugdata.tenants.keys import Caller, authenticate
 from hugdata.tenants.models import KeyScope, Project
@@ -87,6 +88,17 @@ async def _resolve_caller(
 ) -> Caller:
     """An admin token without database work; any other token through ``look_up(token, admin)`` in a worker thread;
     without a token, the dashboard's session cookie through ``look_up_session``."""
+    with span("auth"):
+        return await _authenticate(runtime, request, credentials, look_up, look_up_session)
+
+
+async def _authenticate(
+    runtime: ApiRuntime,
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    look_up: Callable[[str, str | None], Caller | None],
+    look_up_session: Callable[[str], SessionScope | None],
+) -> Caller:
     cookie = request.cookies.get(SESSION_COOKIE)
     if credentials is None and cookie:
         return await _cookie_caller(request, cookie, look_up_session)

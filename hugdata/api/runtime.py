@@ -15,6 +15,7 @@ from hugdata.api.dagster_runs import DagsterRuns
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.config import Settings
 from hugdata.db import make_engine, make_read_engine, make_session_factory, resolve_platform_databases
+from hugdata.observability.tracing import trace_statements
 from hugdata.platform.instance import open_instance, prepare_dagster_home
 from hugdata.platform.partitions import DagsterPartitionStore
 from hugdata.tenants.partitions import PartitionStore
@@ -63,7 +64,7 @@ def build_runtime(settings: Settings) -> ApiRuntime:
     instance.optimize_for_webserver(statement_timeout=10_000, pool_recycle=3600, max_overflow=settings.db_pool_size)
     # A pool-less engine only for readiness: it opens one short connection per probe with a tight timeout.
     probe = create_engine(databases.dagster_url, poolclass=NullPool, connect_args={"connect_timeout": 2})
-    return ApiRuntime(
+    runtime = ApiRuntime(
         settings=settings,
         engine=engine,
         # Tenant-scoped search reads run as the non-owner role, under row-level security.
@@ -90,6 +91,9 @@ def build_runtime(settings: Settings) -> ApiRuntime:
             workers=settings.ask_workers, per_project=settings.ask_concurrency_per_project, queue=settings.ask_queue
         ),
     )
+    for engine in (runtime.engine, runtime.reads, runtime.counters):
+        trace_statements(engine)  # no-ops unless tracing is on
+    return runtime
 
 
 def listen_conninfo(runtime: ApiRuntime) -> str:

@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +22,7 @@ from hugdata.observability.api_metrics import (
     status_class,
 )
 from hugdata.observability.logs import project_id_var, request_id_var
+from hugdata.observability.tracing import span, tracing_on
 
 UNMATCHED = "unmatched"  # a path no route has: one label, however many such paths are tried
 REQUEST_ID_HEADER = b"x-request-id"
@@ -56,27 +58,42 @@ class ObservedRequests:
             await send(message)
 
         IN_FLIGHT.inc()
-        try:
-            await self.app(scope, receive, observed_send)
-        finally:
-            IN_FLIGHT.dec()
-            seconds = time.perf_counter() - started
-            route, method = route_template(scope), scope.get("method", "GET")
-            REQUESTS.labels(route, method, status_class(status)).inc()
-            REQUEST_SECONDS.labels(route, method).observe(seconds)
-            if 400 <= status < 500:
-                CLIENT_ERRORS.labels(route, client_error_reason(status)).inc()
-            project = project_id_var.get() or (scope.get("path_params") or {}).get("project_id")
-            access_log.info(
-                "%s %s %s",
-                method,
-                route,
-                status,
-                extra={"method": method, "route": route, "status": status,
-                       "duration_ms": round(seconds * 1000, 1), "project_id": project},
-            )  # fmt: skip
-            request_id_var.reset(token)
-            project_id_var.reset(project_token)
+        headers = (
+            {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []} if tracing_on() else None
+        )
+        with span("HTTP request", kind=SpanKind.SERVER, parent_headers=headers) as request_span:
+            try:
+                await self.app(scope, receive, observed_send)
+            finally:
+                IN_FLIGHT.dec()
+                self._finish(scope, status, started, request_span, request_id)
+                request_id_var.reset(token)
+                project_id_var.reset(project_token)
+
+    @staticmethod
+    def _finish(scope: Scope, status: int, started: float, request_span: Span | None, request_id: str) -> None:
+        seconds = time.perf_counter() - started
+        route, method = route_template(scope), scope.get("method", "GET")
+        REQUESTS.labels(route, method, status_class(status)).inc()
+        REQUEST_SECONDS.labels(route, method).observe(seconds)
+        if 400 <= status < 500:
+            CLIENT_ERRORS.labels(route, client_error_reason(status)).inc()
+        project = project_id_var.get() or (scope.get("path_params") or {}).get("project_id")
+        access_log.info(
+            "%s %s %s",
+            method,
+            route,
+            status,
+            extra={"method": method, "route": route, "status": status,
+                   "duration_ms": round(seconds * 1000, 1), "project_id": project},
+        )  # fmt: skip
+        if request_span is not None:
+            request_span.update_name(f"{method} {route}")
+            request_span.set_attributes({"http.request.method": method, "http.route": route,
+                                         "http.response.status_code": status, "hugdata.request_id": request_id,
+                                         **({"hugdata.project_id": project} if project else {})})  # fmt: skip
+            if status >= 500:
+                request_span.set_status(Status(StatusCode.ERROR))
 
 
 async def tag_project(request: Request) -> None:

@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from opentelemetry.trace import SpanKind
+
+from hugdata.observability.tracing import span
+
 _FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
 
@@ -26,10 +30,13 @@ class LlmSqlWriter:
 
     def write(self, messages: list[dict[str, str]]) -> LlmAnswer:
         """The SQL in the model's answer (inside a ```sql fence if it used one) and the tokens it cost."""
-        response = self._client.chat.completions.create(model=self._model, messages=messages, temperature=0)  # type: ignore[arg-type]
+        with span("llm chat.completions", kind=SpanKind.CLIENT, attributes={"gen_ai.request.model": self._model}) as s:
+            response = self._client.chat.completions.create(model=self._model, messages=messages, temperature=0)  # type: ignore[arg-type]
+            tokens = response.usage.total_tokens if response.usage else 0
+            if s is not None:
+                s.set_attribute("gen_ai.usage.total_tokens", tokens)
         text = response.choices[0].message.content or ""
         fenced = _FENCE.search(text)
-        tokens = response.usage.total_tokens if response.usage else 0
         return LlmAnswer(sql=(fenced.group(1) if fenced else text).strip(), tokens=tokens)
 
 

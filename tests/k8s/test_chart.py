@@ -325,3 +325,19 @@ def test_quota_values_reach_the_api_as_settings() -> None:
     assert settings.quota_search_per_minute == quotas["searchPerMinute"]
     assert settings.quota_ask_per_minute["standard"] == 2 and settings.quota_llm_tokens_per_day["enterprise"] == 300
     assert helm.lint(str(CHART), {"quotas": {"askPerMinute": {"free": 0}}}, strict=True)["errors"]
+
+
+def test_tracing_values_reach_the_api_only_when_switched_on() -> None:
+    def api_env(values: dict[str, Any] | None) -> dict[str, str | None]:
+        [api] = [c for name, _, c in containers(render(values)) if name.endswith("-api")]
+        return {e["name"]: e.get("value") for e in api["env"]}
+
+    assert "HUGDATA_TRACING_ENABLED" not in api_env(None)
+    env = api_env({"tracing": {"enabled": True, "endpoint": "http://otel:4318/v1/traces", "sampleRatio": 0.25}})
+    settings = Settings(
+        tracing_enabled=env["HUGDATA_TRACING_ENABLED"],  # type: ignore[arg-type]
+        tracing_endpoint=env["HUGDATA_TRACING_ENDPOINT"],
+        tracing_sample_ratio=env["HUGDATA_TRACING_SAMPLE_RATIO"],  # type: ignore[arg-type]
+    )
+    assert settings.tracing_enabled and settings.tracing_sample_ratio == 0.25
+    assert settings.tracing_endpoint == "http://otel:4318/v1/traces"

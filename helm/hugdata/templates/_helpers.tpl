@@ -122,6 +122,16 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
   value: {{ .Values.quotas.llmTokensPerDay | toJson | quote }}
 - name: HUGDATA_RUN_TIER_RESOURCES
   value: {{ .Values.runs.tiers | toJson | quote }}
+{{- if .Values.tracing.enabled }}
+- name: HUGDATA_TRACING_ENABLED
+  value: "true"
+- name: HUGDATA_TRACING_SAMPLE_RATIO
+  value: {{ .Values.tracing.sampleRatio | quote }}
+{{- with .Values.tracing.endpoint }}
+- name: HUGDATA_TRACING_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
 - name: HUGDATA_ADMIN_TOKEN
   valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: admin-token}}
 - name: HUGDATA_ENCRYPTION_KEYS
