@@ -134,6 +134,8 @@ def test_a_run_started_on_the_page_goes_queued_started_success_without_a_reload(
     page.wait_for_url(f"**/app/projects/{SHOP}/runs/{new_run}")  # type: ignore[attr-defined]
     step = page.locator('tr[data-step="database_schema"] .status')  # type: ignore[attr-defined]
     sync_api.expect(step).to_have_text("materialized", timeout=15_000)
+    events = page.get_by_role("list", name="run events")  # type: ignore[attr-defined]
+    sync_api.expect(events).to_contain_text("database_schema materialized", timeout=15_000)
     page.screenshot(path=str(SHOTS / "run.png"), full_page=True)  # type: ignore[attr-defined]
 
 
@@ -254,3 +256,42 @@ def test_the_lineage_page_shows_the_shops_tables_and_a_tables_columns(dashboard:
     detail = page.get_by_role("complementary", name="table detail")  # type: ignore[attr-defined]
     sync_api.expect(detail).to_contain_text("total_amount")
     page.screenshot(path=str(SHOTS / "lineage.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_a_project_key_signs_in_on_the_sign_in_page_and_the_keyboard_moves_between_pages(
+    dashboard: Dashboard, page: object
+) -> None:
+    issued = httpx.post(f"{dashboard.url}/v1/projects/{SHOP}/keys", json={"name": "browser"}, headers=ADMIN)
+    page.goto(f"{dashboard.url}/app/")  # type: ignore[attr-defined]
+    page.wait_for_url("**/app/sign-in")  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "sign-in.png"))  # type: ignore[attr-defined]
+    page.get_by_label("Project key or admin token").fill("hdk_0000000000000000_wrong")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+    sync_api.expect(page.get_by_role("alert")).to_contain_text("invalid")  # type: ignore[attr-defined]
+    page.get_by_label("Project key or admin token").fill(issued.json()["token"])  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    assert "hdk_" not in page.content()  # type: ignore[attr-defined]  # the key is not kept in the page
+    focused = []
+    for _ in range(12):  # Tab to the Runs link and follow it with Enter
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        focused.append(page.evaluate("document.activeElement && document.activeElement.textContent"))  # type: ignore[attr-defined]
+        if focused[-1] == "Runs":
+            break
+    assert focused[-1] == "Runs", focused
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}/runs")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("path", ["", "/runs", "/catalog", "/lineage", "/ask", "/analytics"])
+def test_every_project_page_fits_a_390_px_phone(dashboard: Dashboard, page: object, path: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(dashboard.link())  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    page.goto(f"{dashboard.url}/app/projects/{SHOP}{path}")  # type: ignore[attr-defined]
+    sync_api.expect(page.locator("main h1")).to_be_visible(timeout=15_000)  # type: ignore[attr-defined]
+    sync_api.expect(page.get_by_role("status")).to_have_count(0, timeout=20_000)  # type: ignore[attr-defined]  # loaded
+    assert page.locator('[role="alert"]').count() == 0 or path == "/analytics"  # type: ignore[attr-defined]
+    width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / f"phone{path.replace('/', '-') or '-overview'}.png"), full_page=True)  # type: ignore[attr-defined]
+    assert width <= 392, width  # nothing wider than the screen: tables scroll inside themselves

@@ -14,9 +14,18 @@ interface Summary {
   top_tables: { table: string; uses: number }[];
 }
 
+interface IndexSuggestion {
+  table: string;
+  column: string;
+  queries: number;
+  score: number;
+  statement: string;
+}
+
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
-/** Questions per day, success rate, latency p50/p95 and the most used tables, plotted. */
+/** Questions per day, success rate, latency p50/p95, the most used tables, accuracy history and index suggestions,
+ * plotted. */
 export default function Analytics() {
   const { projectId = "" } = useParams();
   const analytics = useQuery({
@@ -25,6 +34,21 @@ export default function Analytics() {
       unwrap(await api.GET("/v1/projects/{project_id}/analytics", { params: { path: { project_id: projectId } } })),
     retry: false,
   });
+  const golden = useQuery({
+    queryKey: ["golden", projectId],
+    queryFn: async () =>
+      unwrap(await api.GET("/v1/projects/{project_id}/golden-questions", { params: { path: { project_id: projectId } } })),
+  });
+  const optimizations = useQuery({
+    queryKey: ["optimizations", projectId],
+    queryFn: async () =>
+      unwrap(await api.GET("/v1/projects/{project_id}/optimizations", { params: { path: { project_id: projectId } } })),
+    retry: false,
+  });
+  const accuracy = (golden.data?.accuracy_runs ?? [])
+    .filter((run) => run.accuracy !== null)
+    .map((run) => ({ computed_at: run.computed_at, accuracy: run.accuracy }));
+  const suggestions = (optimizations.data?.report?.["index_suggestions"] as IndexSuggestion[] | undefined) ?? [];
   const summary = analytics.data?.summary as Summary | undefined;
   const perDay = Object.entries(summary?.per_day ?? {}).map(([day, questions]) => ({ day, questions }));
   return (
@@ -69,6 +93,46 @@ export default function Analytics() {
             />
           ) : null}
           <p className="meta">Computed {analytics.data ? new Date(analytics.data.computed_at).toLocaleString() : ""}</p>
+        </>
+      ) : null}
+      <h2>Accuracy on the golden questions</h2>
+      {golden.isError ? <ErrorMessage error={golden.error} /> : null}
+      {golden.isSuccess && accuracy.length === 0 ? <Empty>No accuracy run yet: add golden questions.</Empty> : null}
+      {accuracy.length > 0 ? (
+        <Chart
+          title="accuracy history"
+          spec={{
+            $schema: SCHEMA,
+            data: { values: accuracy },
+            mark: { type: "line", point: true },
+            encoding: {
+              x: { field: "computed_at", type: "temporal", title: "run" },
+              y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] } },
+            },
+          }}
+        />
+      ) : null}
+      <h2>Index suggestions</h2>
+      {optimizations.isError ? <ErrorMessage error={optimizations.error} /> : null}
+      {optimizations.isSuccess && suggestions.length === 0 ? <Empty>No index would help the logged queries.</Empty> : null}
+      {suggestions.length > 0 ? (
+        <>
+          <Chart
+            title="index suggestions by score"
+            spec={{
+              $schema: SCHEMA,
+              data: { values: suggestions.map((x) => ({ column: `${x.table}.${x.column}`, score: x.score })) },
+              mark: { type: "bar" },
+              encoding: { y: { field: "column", type: "nominal", sort: "-x" }, x: { field: "score", type: "quantitative" } },
+            }}
+          />
+          <ul className="suggestions">
+            {suggestions.map((x) => (
+              <li key={x.statement}>
+                <code>{x.statement}</code> <span className="meta">({x.queries} queries)</span>
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
     </section>

@@ -1,15 +1,43 @@
 import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 
 import { api, unwrap } from "../api/client";
-import { ErrorMessage, Loading } from "../components/States";
+import { Empty, ErrorMessage, Loading } from "../components/States";
 import { ago, duration } from "../format";
 import { useProjectEvents } from "../live";
 
-/** One run as this project sees it (of a batch, only its own part): each asset's step and why it failed. */
+interface RunEvent {
+  id: string;
+  kind: string;
+  text: string;
+}
+
+/** This run's events from the project's own stream (kept a day): never another project's. */
+function useRunEvents(projectId: string, runId: string): RunEvent[] {
+  const [events, setEvents] = useState<RunEvent[]>([]);
+  useEffect(() => {
+    setEvents([]);
+    const source = new EventSource(`/v1/projects/${encodeURIComponent(projectId)}/events?after=0`);
+    const add = (kind: string) => (message: MessageEvent<string>) => {
+      const data = JSON.parse(message.data) as Record<string, unknown>;
+      if (data["run_id"] !== runId) return;
+      const text = kind === "run" ? `run ${String(data["status"])}` : `${String(data["asset"])} ${String(data["status"])}`;
+      setEvents((seen) => (seen.some((e) => e.id === message.lastEventId) ? seen : [...seen, { id: message.lastEventId, kind, text }]));
+    };
+    source.addEventListener("run", add("run"));
+    source.addEventListener("asset", add("asset"));
+    return () => source.close();
+  }, [projectId, runId]);
+  return events;
+}
+
+/** One run as this project sees it (of a batch, only its own part): each asset's step, why it failed, and its
+ * events. */
 export function Run() {
   const { projectId = "", runId = "" } = useParams();
   useProjectEvents(projectId);
+  const events = useRunEvents(projectId, runId);
   const run = useQuery({
     queryKey: ["runs", projectId, runId],
     queryFn: async () => unwrap(await api.GET("/v1/runs/{run_id}", { params: { path: { run_id: runId } } })),
@@ -72,6 +100,15 @@ export function Run() {
               })}
             </tbody>
           </table>
+          <h2>Events</h2>
+          {events.length === 0 ? <Empty>No events of this run in the last day.</Empty> : null}
+          <ol className="events" aria-label="run events">
+            {events.map((e) => (
+              <li key={e.id} data-kind={e.kind}>
+                {e.text}
+              </li>
+            ))}
+          </ol>
         </>
       ) : null}
     </section>

@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 
-import { api, errorMessage } from "../api/client";
+import { api, errorMessage, rememberCsrfToken } from "../api/client";
 
 /** Sign in with a project key or the admin token; the token becomes a session cookie and is not kept here. */
 export function SignIn() {
@@ -23,7 +23,9 @@ export function SignIn() {
       return;
     }
     setToken("");
-    await queries.invalidateQueries({ queryKey: ["session"] });
+    // The new sign-in is the session from now on: the guard must not see the old "not signed in" first.
+    rememberCsrfToken(result.data.csrf_token);
+    queries.setQueryData(["session"], result.data);
     navigate(result.data.project_id ? `/projects/${result.data.project_id}` : "/admin");
   }
 
