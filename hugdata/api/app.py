@@ -41,7 +41,7 @@ from hugdata.api.runtime import (
     warm_up,
 )
 from hugdata.config import Settings, get_settings
-from hugdata.events.hub import EventHub
+from hugdata.events.hub import EventHub, close_on_exit_signals
 from hugdata.observability.logs import configure_logging
 from hugdata.observability.middleware import ObservedRequests, tag_project
 from hugdata.observability.tracing import configure_tracing
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
             streams_per_project=app.state.runtime.settings.events_streams_per_project,
         )
         app.state.events.start()
+        close_on_exit_signals(app.state.events)
         try:
             yield
         finally:

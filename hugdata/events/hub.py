@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import threading
 from collections.abc import Iterator
+from types import FrameType
 
 import psycopg
 
@@ -37,10 +40,14 @@ class EventHub:
     def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="hugdata-event-listener")
 
-    async def close(self) -> None:
-        """Wake every stream so it ends, and stop listening."""
+    def begin_close(self) -> None:
+        """Every open stream ends at its next wake-up, which is now."""
         self._closing.set()
         self._wake_all()
+
+    async def close(self) -> None:
+        """Wake every stream so it ends, and stop listening."""
+        self.begin_close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -91,3 +98,21 @@ class EventHub:
                 log.warning("event listener lost its connection (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+
+
+def close_on_exit_signals(hub: EventHub) -> None:
+    """End the hub's streams as soon as the server is told to stop (SIGTERM, SIGINT), then let the server's own
+    handler run: a graceful shutdown waits for open responses, and a stream would otherwise hold it for minutes.
+    Only in the main thread, where the server installed its handlers (it restores its own when it stops)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+
+        def chained(signum: int, frame: FrameType | None, previous: object = previous) -> None:
+            loop.call_soon_threadsafe(hub.begin_close)
+            if callable(previous):
+                previous(signum, frame)
+
+        signal.signal(sig, chained)

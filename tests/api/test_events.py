@@ -6,7 +6,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import queue
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -187,3 +192,42 @@ def test_the_open_stream_cap_per_project_holds(two_projects: ApiRuntime, live_ap
         assert response.headers["retry-after"]
         with stream(live_api.url, "ev-b", ADMIN) as other:  # another project's streams are counted apart
             assert other.status == 200
+
+
+def test_a_stopping_server_ends_its_streams_cleanly_and_exits_at_once(two_projects: ApiRuntime) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "hugdata.api.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"], env=dict(os.environ), start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.2)
+        ended = threading.Event()
+
+        def follow() -> None:
+            with httpx.stream("GET", f"{url}/v1/projects/ev-a/events", headers=ADMIN, timeout=30) as response:
+                assert response.status_code == 200
+                for _ in response.iter_lines():
+                    pass
+            ended.set()  # the server closed the stream: no error, no cut-off read
+
+        reader = threading.Thread(target=follow, daemon=True)
+        reader.start()
+        time.sleep(1.0)
+        stopped = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        assert ended.wait(5), "the stream did not end when the server began to stop"
+        # uvicorn re-raises the signal once its graceful shutdown is done, so the exit is by SIGTERM, in time.
+        assert server.wait(10) in (0, -signal.SIGTERM)
+        assert time.monotonic() - stopped < 8  # not the stream's five minutes
+    finally:
+        if server.poll() is None:
+            server.kill()

@@ -53,3 +53,24 @@ def test_the_cap_per_project_holds_and_frees_on_close(clean_platform: ApiRuntime
             assert hub.open_streams() == 1
 
     asyncio.run(scenario())
+
+
+def test_one_write_wakes_the_streams_of_every_replica(clean_platform: ApiRuntime) -> None:
+    register(clean_platform, "hub-r")
+
+    async def scenario() -> list[bool]:
+        replicas = [EventHub(listen_conninfo(clean_platform), streams_per_project=2) for _ in range(2)]
+        for hub in replicas:
+            hub.start()
+        try:
+            await asyncio.gather(*(asyncio.wait_for(h.listening.wait(), 10) for h in replicas))
+            with replicas[0].subscribe("hub-r") as first, replicas[1].subscribe("hub-r") as second:
+                first.clear(), second.clear()
+                await run_in_threadpool(_write, clean_platform, "hub-r")
+                await asyncio.wait_for(asyncio.gather(first.wait(), second.wait()), 3)
+                return [first.is_set(), second.is_set()]
+        finally:
+            for hub in replicas:
+                await hub.close()
+
+    assert asyncio.run(scenario()) == [True, True]
