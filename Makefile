@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: run test bench lint helm-lint install web clean
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "installing the platform and its pinned dependencies into $(VENV) (the first time takes a minute or two) ..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
+	@echo "installed into $(VENV)"
 
 install: $(STAMP)
 

@@ -24,14 +24,17 @@ describe("foldLineage", () => {
 
   it("folds a column's edges into its table and keeps the column as the table's detail", () => {
     const folded = foldLineage(nodes, edges);
-    expect(folded.nodes.map((n) => n.kind)).toEqual(["table", "entity", "relationship", "question"]);
+    expect(folded.nodes.map((n) => n.kind)).toEqual(["table", "entity", "relationship", "question", "documents"]);
     expect(folded.edges.map((e) => `${e.source}>${e.target}`)).toContain("table:main.orders>query:7");
     expect(folded.tables["table:main.orders"]).toEqual({ columns: ["total"], relationships: ["orders to customers"] });
   });
 
-  it("counts documents instead of drawing them", () => {
+  it("draws each source's documents as one node that counts them", () => {
     const folded = foldLineage(nodes, edges);
     expect(folded.documents).toBe(1);
     expect(folded.edges.some((e) => e.target.startsWith("document:"))).toBe(false);
+    const [group] = folded.nodes.filter((n) => n.kind === "documents");
+    expect(group?.label).toBe("1 vector document");
+    expect(folded.edges).toContainEqual(expect.objectContaining({ source: "table:main.orders", target: group?.id }));
   });
 });

@@ -1,5 +1,5 @@
 // The lineage graph at table level: columns fold into their tables (a question that reads a column reads its
-// table), vector documents are counted rather than drawn, and ELK's layered layout places what is left.
+// table), each source's vector documents become one node that counts them, and ELK's layered layout places it all.
 import ELK from "elkjs/lib/elk.bundled.js";
 
 import type { Schemas } from "./api/client";
@@ -49,8 +49,22 @@ export function foldLineage(nodes: LineageNode[], edges: LineageEdge[]): Folded 
       folded.push({ id, source, target, kind: edge.kind });
     }
   }
+  // Documents are many (one per table, column, metric, past question): each source gets one node counting its own.
+  const groups = new Map<string, number>();
+  for (const edge of edges) {
+    const to = byId.get(edge.target);
+    if (to?.kind !== "document") continue;
+    const source = lift(edge.source);
+    if (byId.get(source) && !HIDDEN.has(byId.get(source)!.kind)) groups.set(source, (groups.get(source) ?? 0) + 1);
+  }
+  const documentNodes: LineageNode[] = [...groups].map(([source, count]) => ({
+    id: `documents:${source}`,
+    kind: "documents",
+    label: `${count} vector document${count === 1 ? "" : "s"}`,
+  }));
+  for (const [source] of groups) folded.push({ id: `${source}->documents`, source, target: `documents:${source}`, kind: "embedded_as" });
   return {
-    nodes: nodes.filter((n) => !HIDDEN.has(n.kind)),
+    nodes: [...nodes.filter((n) => !HIDDEN.has(n.kind)), ...documentNodes],
     edges: folded,
     tables,
     documents: nodes.filter((n) => n.kind === "document").length,

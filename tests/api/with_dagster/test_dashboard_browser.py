@@ -249,6 +249,8 @@ def test_the_lineage_page_shows_the_shops_tables_and_a_tables_columns(dashboard:
     sync_api.expect(tables).to_have_count(6, timeout=20_000)
     labels = sorted(tables.all_inner_texts())
     assert any(label.endswith("orders") for label in labels) and any("product_reviews" in x for x in labels), labels
+    # Each table's vector documents are drawn as one node counting them.
+    assert page.locator(".react-flow__node.lineage-node.documents").count() >= 6  # type: ignore[attr-defined]
     # Laid out, not stacked: the six tables sit at distinct places.
     boxes = {(round(b["x"]), round(b["y"])) for b in (t.bounding_box() for t in tables.all()) if b}
     assert len(boxes) == 6, boxes
