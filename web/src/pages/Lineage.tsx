@@ -70,6 +70,13 @@ export default function Lineage() {
               <Controls showInteractive={false} />
             </ReactFlow>
           </div>
+          <nav aria-label="source tables" className="table-list">
+            {Object.keys(folded.tables).map((id) => (
+              <button key={id} type="button" aria-pressed={selected === id} onClick={() => setSelected(id)}>
+                {folded.nodes.find((n) => n.id === id)?.label ?? id}
+              </button>
+            ))}
+          </nav>
           {detail && selected ? (
             <aside className="table-detail" aria-label="table detail">
               <h2>{folded.nodes.find((n) => n.id === selected)?.label}</h2>
