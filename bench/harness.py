@@ -68,6 +68,20 @@ def fresh_platform(*, shared_buffers: str | None = None) -> Iterator[BenchPlatfo
             pg.stop()
 
 
+def _wait_until_answering(url: str, proc: subprocess.Popen[bytes], *, timeout_s: float, what: str) -> None:
+    """Until ``url`` answers 200; RuntimeError if ``proc`` exits first or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.3)
+
+
 @contextmanager
 def served_api(bench: BenchPlatform, *, workers: int = 1) -> Iterator[str]:
     """The API in its own uvicorn process, as deployed; yields its base URL."""
@@ -91,16 +105,7 @@ def served_api(bench: BenchPlatform, *, workers: int = 1) -> Iterator[str]:
     proc = subprocess.Popen(argv, env={**os.environ, **bench.env})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("the API did not start")
-            time.sleep(0.2)
+        _wait_until_answering(f"{url}/readyz", proc, timeout_s=60, what="the API")
         yield url
     finally:
         proc.terminate()
@@ -122,16 +127,7 @@ def dagster_webserver(bench: BenchPlatform) -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("the Dagster webserver did not start")
-            time.sleep(0.5)
+        _wait_until_answering(f"{url}/server_info", proc, timeout_s=180, what="the Dagster webserver")
         bench.env["HUGDATA_DAGSTER_GRAPHQL_URL"] = f"{url}/graphql"
         yield url
     finally:

@@ -95,9 +95,9 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     install_error_handlers(app)
     use_relative_slash_redirects(app)
     document_validation_errors(app)
-    limit = (runtime.settings if runtime is not None else settings or get_settings()).max_request_bytes
+    config = runtime.settings if runtime is not None else settings or get_settings()
     app.add_middleware(UnhandledErrors)
-    app.add_middleware(BodySizeLimit, max_bytes=limit)
+    app.add_middleware(BodySizeLimit, max_bytes=config.max_request_bytes)
     app.add_middleware(ObservedRequests)
     install_docs_pages(app)
     app.include_router(health.router)
@@ -114,7 +114,6 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(runs.router)
     app.include_router(events.router)
     app.include_router(dashboard.router)
-    config = runtime.settings if runtime is not None else settings or get_settings()
-    install_dashboard(app, config.dashboard_dir or DIST_DIR)  # last: its /app/{path} catches what is left
     app.include_router(backfills.router)
+    install_dashboard(app, config.dashboard_dir or DIST_DIR)  # last: its /app/{path} catches what is left
     return app

@@ -89,30 +89,20 @@ async def _resolve_caller(
     """An admin token without database work; any other token through ``look_up(token, admin)`` in a worker thread;
     without a token, the dashboard's session cookie through ``look_up_session``."""
     with span("auth"):
-        return await _authenticate(runtime, request, credentials, look_up, look_up_session)
-
-
-async def _authenticate(
-    runtime: ApiRuntime,
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None,
-    look_up: Callable[[str, str | None], Caller | None],
-    look_up_session: Callable[[str], SessionScope | None],
-) -> Caller:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if credentials is None and cookie:
-        return await _cookie_caller(request, cookie, look_up_session)
-    token = _bearer_token(credentials)
-    admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
-    if admin and hmac.compare_digest(token.encode(), admin.encode()):
-        return Caller(scope=KeyScope.admin)
-    caller = await run_in_threadpool(look_up, token, admin)
-    if caller is None:
-        AUTH_FAILURES.labels("invalid").inc()
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return caller
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if credentials is None and cookie:
+            return await _cookie_caller(request, cookie, look_up_session)
+        token = _bearer_token(credentials)
+        admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
+        if admin and hmac.compare_digest(token.encode(), admin.encode()):
+            return Caller(scope=KeyScope.admin)
+        caller = await run_in_threadpool(look_up, token, admin)
+        if caller is None:
+            AUTH_FAILURES.labels("invalid").inc()
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return caller
 
 
 async def _cookie_caller(

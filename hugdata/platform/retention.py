@@ -78,12 +78,14 @@ def holds_a_latest_materialization(instance: DagsterInstance, run_id: str) -> bo
 CURSOR_KEY = "hugdata/retention_cursor"
 
 
-def forget_check_executions(instance: DagsterInstance, run_id: str) -> None:
-    """The asset check results a deleted run recorded. Dagster's delete_run leaves them (its event rows go, the
-    asset_check_executions index does not), so without this they would grow with every night's checks."""
+def forget_check_executions(instance: DagsterInstance, run_ids: list[str]) -> None:
+    """The asset check results deleted runs recorded, in one statement. Dagster's delete_run leaves them (its event
+    rows go, the asset_check_executions index does not), so without this they would grow with every night's checks."""
+    if not run_ids:
+        return
     storage = instance.event_log_storage
     with storage.index_connection() as conn:  # type: ignore[attr-defined]
-        conn.execute(AssetCheckExecutionsTable.delete().where(AssetCheckExecutionsTable.c.run_id == run_id))
+        conn.execute(AssetCheckExecutionsTable.delete().where(AssetCheckExecutionsTable.c.run_id.in_(run_ids)))
 
 
 def purge_old_runs(
@@ -109,6 +111,7 @@ def purge_old_runs(
         if not records:
             cursor = None  # the end: the next pass starts over
             break
+        deleted: list[str] = []
         for record in records:
             run_id = record.dagster_run.run_id
             report.examined += 1
@@ -117,10 +120,11 @@ def purge_old_runs(
                 report.kept_runs.append(run_id)
             else:
                 instance.delete_run(run_id)
-                forget_check_executions(instance, run_id)
+                deleted.append(run_id)
                 report.deleted += 1
             if report.deleted >= max_deletions or time.monotonic() >= deadline:
                 break
+        forget_check_executions(instance, deleted)
         # The cursor is the last run kept: deleted runs cannot serve as one, and every later page starts after it.
         cursor = report.kept_runs[-1] if report.kept_runs else None
     instance.run_storage.set_cursor_values({CURSOR_KEY: cursor or ""})

@@ -1,4 +1,4 @@
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, NavLink, Outlet, Route, Routes, useParams } from "react-router";
 
 import { Loading } from "./components/States";
@@ -27,35 +27,19 @@ export function App() {
           <Route path="runs" element={<Runs />} />
           <Route path="runs/:runId" element={<Run />} />
           <Route path="catalog" element={<Catalog />} />
-          <Route
-            path="lineage"
-            element={
-              <Suspense fallback={<Loading what="the Lineage page" />}>
-                <Lineage />
-              </Suspense>
-            }
-          />
-          <Route
-            path="analytics"
-            element={
-              <Suspense fallback={<Loading what="the Analytics page" />}>
-                <Analytics />
-              </Suspense>
-            }
-          />
-          <Route
-            path="ask"
-            element={
-              <Suspense fallback={<Loading what="the Ask page" />}>
-                <Ask />
-              </Suspense>
-            }
-          />
+          <Route path="lineage" element={<Later page={<Lineage />} what="the Lineage page" />} />
+          <Route path="analytics" element={<Later page={<Analytics />} what="the Analytics page" />} />
+          <Route path="ask" element={<Later page={<Ask />} what="the Ask page" />} />
         </Route>
       </Route>
       <Route path="*" element={<Home />} />
     </Routes>
   );
+}
+
+/** A page loaded on first use, with a loading message meanwhile. */
+function Later({ page, what }: { page: ReactNode; what: string }) {
+  return <Suspense fallback={<Loading what={what} />}>{page}</Suspense>;
 }
 
 function Home() {

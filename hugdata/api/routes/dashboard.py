@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from hugdata.api.deps import (
     CSRF_HEADER,
@@ -28,6 +29,7 @@ from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.dashboard.sessions import (
     OpenedSession,
+    SessionScope,
     end_session,
     mint_link,
     open_session,
@@ -156,12 +158,19 @@ def sign_in(caller: CallerDep, runtime: RuntimeDep, response: Response) -> Sessi
                        expires_at=opened.expires_at)  # fmt: skip
 
 
+def _signed_in(request: Request, session: Session) -> tuple[str, SessionScope]:
+    """The cookie and the open sign-in it names; 401 without one."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    scope = session_scope(session, cookie, now=utcnow()) if cookie else None
+    if scope is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not signed in: open a dashboard link or sign in")
+    return cookie, scope
+
+
 @router.get("/v1/session", response_model=SessionRead, responses=_ERRORS)
 def current_session(request: Request, session: SessionDep) -> SessionRead:
     """The browser's sign-in: its scope and the CSRF token its changes must carry; 401 without one."""
-    scope = session_scope(session, request.cookies.get(SESSION_COOKIE, ""), now=utcnow())
-    if scope is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not signed in: open a dashboard link or sign in")
+    _, scope = _signed_in(request, session)
     return SessionRead(project_id=scope.project_id, is_admin=scope.is_admin, csrf_token=scope.csrf_token,
                        expires_at=scope.expires_at)  # fmt: skip
 
@@ -169,10 +178,7 @@ def current_session(request: Request, session: SessionDep) -> SessionRead:
 @router.delete("/v1/session", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
 def sign_out(request: Request, session: SessionDep) -> Response:
     """End the browser's sign-in (with its CSRF token, as every change made with the cookie)."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    scope = session_scope(session, cookie, now=utcnow()) if cookie else None
-    if scope is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not signed in: open a dashboard link or sign in")
+    cookie, scope = _signed_in(request, session)
     require_csrf(request, scope)
     end_session(session, cookie)
     session.commit()

@@ -44,6 +44,13 @@ class Dashboard:
         assert response.status_code == 201, response.text
         return str(response.json()["url"])
 
+    def open(self, page: object, section: str | None = None) -> None:
+        """Sign ``page`` in through a fresh link (it lands on the shop's Overview), then follow a nav link."""
+        page.goto(self.link())  # type: ignore[attr-defined]
+        page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+        if section:
+            page.get_by_role("link", name=section).click()  # type: ignore[attr-defined]
+
 
 @pytest.fixture(scope="module")
 def dashboard(
@@ -86,8 +93,7 @@ def page(browser: object) -> Iterator[object]:
 
 
 def test_a_dashboard_link_opens_the_overview_with_the_catalog_materialized(dashboard: Dashboard, page: object) -> None:
-    page.goto(dashboard.link())  # type: ignore[attr-defined]
-    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    dashboard.open(page)
     row = page.locator('tr[data-asset="database_schema"]')  # type: ignore[attr-defined]
     sync_api.expect(row.locator(".status")).to_have_text("materialized", timeout=15_000)
     sync_api.expect(page.locator('tr[data-asset="schema_vector_index"] .status')).to_have_text("materialized")  # type: ignore[attr-defined]
@@ -101,9 +107,7 @@ def test_a_dashboard_link_opens_the_overview_with_the_catalog_materialized(dashb
 def test_a_run_started_on_the_page_goes_queued_started_success_without_a_reload(
     dashboard: Dashboard, page: object
 ) -> None:
-    page.goto(dashboard.link())  # type: ignore[attr-defined]
-    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Runs").click()  # type: ignore[attr-defined]
+    dashboard.open(page, "Runs")
     sync_api.expect(page.locator(".live.live")).to_be_visible(timeout=15_000)  # type: ignore[attr-defined]
     sync_api.expect(page.locator("table.runs tr[data-run]").first).to_be_visible(timeout=15_000)  # type: ignore[attr-defined]
     page.evaluate("window.__sameDocument = true")  # type: ignore[attr-defined]
@@ -140,9 +144,7 @@ def test_a_run_started_on_the_page_goes_queued_started_success_without_a_reload(
 
 
 def test_ask_shows_the_number_and_draws_its_chart(dashboard: Dashboard, page: object) -> None:
-    page.goto(dashboard.link())  # type: ignore[attr-defined]
-    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Ask").click()  # type: ignore[attr-defined]
+    dashboard.open(page, "Ask")
     page.get_by_label("Your question").fill("how many orders are there")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Ask").click()  # type: ignore[attr-defined]
     answer = page.get_by_role("article", name="answer")  # type: ignore[attr-defined]
@@ -203,9 +205,7 @@ def test_the_admin_view_lists_projects_and_opens_one(dashboard: Dashboard, page:
 
 
 def test_the_catalog_page_browses_the_shops_tables_and_searches_them(dashboard: Dashboard, page: object) -> None:
-    page.goto(dashboard.link())  # type: ignore[attr-defined]
-    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Catalog").click()  # type: ignore[attr-defined]
+    dashboard.open(page, "Catalog")
     tables = page.locator("details.table")  # type: ignore[attr-defined]
     sync_api.expect(tables).to_have_count(6, timeout=15_000)
     page.locator('details[data-table="orders"] summary').click()  # type: ignore[attr-defined]
@@ -230,9 +230,7 @@ def test_the_analytics_page_plots_the_projects_questions(dashboard: Dashboard, p
         run_id = run.json()["run_id"]
         wait_until(lambda: http.get(f"/v1/runs/{run_id}").json()["status"] in ("SUCCESS", "FAILURE"), 180, "analytics")
         assert http.get(f"/v1/runs/{run_id}").json()["status"] == "SUCCESS"
-    page.goto(dashboard.link())  # type: ignore[attr-defined]
-    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Analytics").click()  # type: ignore[attr-defined]
+    dashboard.open(page, "Analytics")
     sync_api.expect(page.locator("dl.figures dd").first).not_to_have_text("0", timeout=20_000)  # type: ignore[attr-defined]
     bars = page.locator("figure.chart").first.locator("svg .mark-rect path")  # type: ignore[attr-defined]
     try:
@@ -242,9 +240,7 @@ def test_the_analytics_page_plots_the_projects_questions(dashboard: Dashboard, p
 
 
 def test_the_lineage_page_shows_the_shops_tables_and_a_tables_columns(dashboard: Dashboard, page: object) -> None:
-    page.goto(dashboard.link())  # type: ignore[attr-defined]
-    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Lineage").click()  # type: ignore[attr-defined]
+    dashboard.open(page, "Lineage")
     tables = page.locator(".react-flow__node.lineage-node.table")  # type: ignore[attr-defined]
     sync_api.expect(tables).to_have_count(6, timeout=20_000)
     labels = sorted(tables.all_inner_texts())
@@ -289,8 +285,7 @@ def test_a_project_key_signs_in_on_the_sign_in_page_and_the_keyboard_moves_betwe
 
 def test_every_project_page_fits_a_390_px_phone(dashboard: Dashboard, page: object) -> None:
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
-    page.goto(dashboard.link())  # type: ignore[attr-defined]
-    page.wait_for_url(f"**/app/projects/{SHOP}")  # type: ignore[attr-defined]
+    dashboard.open(page)
     widths = {}
     for path in ("", "/runs", "/catalog", "/lineage", "/ask", "/analytics"):
         page.goto(f"{dashboard.url}/app/projects/{SHOP}{path}")  # type: ignore[attr-defined]
