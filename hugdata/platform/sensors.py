@@ -2,7 +2,7 @@
 `schema_probes`)."""
 
 import os
-from datetime import UTC
+from datetime import UTC, datetime
 
 from dagster import (
     DagsterEventType,
@@ -101,7 +101,11 @@ def asset_failure_sensor(
         if project is None:
             return None  # the project was removed meanwhile
         cause = run_failure_cause(context.instance, run, secrets=[_source_password(project)])
-        record_failed(session, project_id=project_id, assets=failed, run_id=run.run_id, cause=cause)
+        stats = context.instance.get_run_stats(run.run_id)
+        failed_at = datetime.fromtimestamp(stats.end_time, UTC) if stats.end_time else None
+        record_failed(
+            session, project_id=project_id, assets=failed, run_id=run.run_id, cause=cause, failed_at=failed_at
+        )
         record_run_failure(session, run_id=run.run_id, project_id=project_id, cause=cause)
         session.commit()
     return None

@@ -56,24 +56,36 @@ def record_materialized(session: Session, *, project_id: str, asset: str, run_id
 
 
 def record_failed(
-    session: Session, *, project_id: str, assets: Iterable[str], run_id: str, cause: str | None = None
+    session: Session,
+    *,
+    project_id: str,
+    assets: Iterable[str],
+    run_id: str,
+    cause: str | None = None,
+    failed_at: datetime | None = None,
 ) -> None:
-    """These assets of this project failed in ``run_id`` because of ``cause``; their last materialization is kept
-    (the caller commits)."""
+    """These assets of this project failed in ``run_id`` at ``failed_at`` (default now) because of ``cause``; their
+    last materialization is kept, and a materialization newer than the failure is not marked failed (the caller
+    commits)."""
+    when = failed_at if failed_at is not None else func.now()
     for asset in assets:
         statement = pg_insert(AssetState.__table__).values(
             project_id=project_id,
             asset=asset,
             status="failed",
             last_run_id=run_id,
-            last_failed_at=func.now(),
+            last_failed_at=when,
             failure_cause=cause,
             updated_at=func.now(),
         )
         kept = ("status", "last_run_id", "last_failed_at", "failure_cause", "updated_at")
+        # A failure reported late (a sensor's tick after a newer run already succeeded) must not hide that success.
+        newer_success = AssetState.last_materialized_at.is_not(None) & (AssetState.last_materialized_at > when)
         session.execute(
             statement.on_conflict_do_update(
-                index_elements=["project_id", "asset"], set_={k: statement.excluded[k] for k in kept}
+                index_elements=["project_id", "asset"],
+                set_={k: statement.excluded[k] for k in kept},
+                where=~newer_success,
             )
         )
 
