@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hugdata.catalog.semantic import SemanticModel
-from hugdata.lineage.columns import LineageUnclear, query_lineage
 from hugdata.query.log import QueryLogEntry, succeeded
 from hugdata.query.quality_models import GoldenQuestion
 from hugdata.tenants.models import Base, Dialect
@@ -68,6 +67,9 @@ def record_lineage(
     schema_version: int | None,
 ) -> bool:
     """Parse ``sql`` and store the source with its columns once (the caller commits); False if already stored."""
+    # sqlglot loads on the first query to parse, not in every run worker that imports the lineage tables.
+    from hugdata.lineage.columns import LineageUnclear, query_lineage
+
     kind, _, ref = source_key.partition(":")
     try:
         lineage, unclear = query_lineage(sql, dialect=dialect, model=model), None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource, Failure, InitResourceContext
 from pydantic import PrivateAttr
@@ -24,10 +25,6 @@ from hugdata.catalog.schema import SchemaSnapshot
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.config import get_settings
 from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
-from hugdata.query.ask import AskContext
-from hugdata.query.context import ask_context
-from hugdata.query.execute import PlanCost, explain_validated
-from hugdata.query.validation import QueryRejected, validate_query
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.models import Dialect, Tier
 from hugdata.tenants.registry import get_project
@@ -35,6 +32,11 @@ from hugdata.tenants.schema_probe import schema_fingerprint
 from hugdata.tenants.source_engines import SourceLimits, open_source_engine
 from hugdata.tenants.source_errors import classify_source_error
 from hugdata.tenants.vault import CredentialVault
+
+if TYPE_CHECKING:
+    # The answering pipeline and sqlglot load when a run first asks or explains (see analytics_steps).
+    from hugdata.query.ask import AskContext
+    from hugdata.query.execute import PlanCost
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,9 @@ class TenantDatabaseResource(ConfigurableResource):
 
     def explain(self, project_id: str, queries: list[str], model: SemanticModel) -> list[tuple[str, PlanCost | str]]:
         """The source's EXPLAIN of each query still valid for ``model``; a query it refuses gets the reason's class."""
+        from hugdata.query.execute import explain_validated
+        from hugdata.query.validation import QueryRejected, validate_query
+
         settings = get_settings()
         spec = self._spec(project_id)
         engine = open_source_engine(spec, SourceLimits(settings.source_connect_timeout_s, 10))
@@ -181,6 +186,8 @@ class QuestionAnsweringResource(ConfigurableResource):
     """Answers questions the way the API does: the LLM from settings when configured, else the offline planner."""
 
     def context(self, platform_db: PlatformDatabaseResource, embedder: Embedder) -> AskContext:
+        from hugdata.query.context import ask_context
+
         settings = get_settings()
         return ask_context(
             settings, sessions=platform_db.sessions, vault=CredentialVault(settings.fernet_keys()), embedder=embedder

@@ -11,7 +11,6 @@ from hugdata.catalog.documents import Document
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.lineage.store import stale_query_ids
 from hugdata.query.log import successful_asks
-from hugdata.query.validation import QueryRejected, validate_query
 from hugdata.tenants.models import Dialect
 
 MAX_PAST_QUERIES = 200
@@ -31,6 +30,9 @@ def past_query_documents(
     session: Session, *, project_id: str, dialect: Dialect, model: SemanticModel
 ) -> list[Document]:
     """The newest SQL of each distinct question that ran without error and still fits the current schema."""
+    # Imported here so that schema-change handling, which needs only past_query_key, does not load sqlglot.
+    from hugdata.query.validation import QueryRejected, validate_query
+
     rows = session.execute(successful_asks(project_id, limit=_SCAN)).all()
     stale = stale_query_ids(session, project_id, [row[3] for row in rows])
     documents: list[Document] = []

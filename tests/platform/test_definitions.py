@@ -97,3 +97,18 @@ def test_webhook_sensors_handle_more_run_events_per_tick_than_dagsters_default()
     out = subprocess.run([sys.executable, "-c", probe], env={**env, "HUGDATA_RUN_STATUS_SENSOR_LIMIT": "250"},
                          capture_output=True, text=True, check=True)  # fmt: skip
     assert out.stdout.strip() == "250"
+
+
+def test_a_run_worker_loading_the_code_location_does_not_import_the_query_side() -> None:
+    # Every nightly and single-project run imports the whole code location at start-up; SQL parsing and the
+    # answering pipeline are needed only by analytics runs, so they must load on first use.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, hugdata.platform.definitions\n"
+        "print(sorted(m for m in ('sqlglot', 'opentelemetry.sdk', 'hugdata.query.ask', 'hugdata.lineage.columns')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
