@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from hugdata.query.ask import AskContext
 
 # Every run worker imports the whole code location, but only analytics runs parse SQL: the query side (sqlglot,
-# the answering pipeline, its tracing) is imported inside the steps below, which keeps about a third of a CPU-second
-# out of the start-up of every nightly and single-project run.
+# the answering pipeline, its tracing) is imported inside the steps below, which keeps about 0.2 CPU-s out of the
+# start-up of every nightly and single-project run (bench numbers in docs/capacity.md).
 
 SLOWEST_EXPLAINED = 5
 _LOG_WINDOW = 5000  # newest successful queries an optimization report reads

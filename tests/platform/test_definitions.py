@@ -1,6 +1,8 @@
 """The code location: the seed graph, every asset keyed by `hugdata_projects`, and the onboarding sensor."""
 
 import os
+import subprocess
+import sys
 
 from dagster import AssetKey, build_sensor_context
 
@@ -84,31 +86,29 @@ def test_instance_config_limits_runs_per_project_and_retries_launch_failures() -
     assert validate_config(dagster_instance_config_schema(), config).success
 
 
-def test_webhook_sensors_handle_more_run_events_per_tick_than_dagsters_default() -> None:
-    import subprocess
-    import sys
+def _printed_by_a_fresh_interpreter(probe: str, env: dict[str, str] | None = None) -> str:
+    """What ``probe`` prints in a new Python process: a code location loaded the way a run worker loads it."""
+    return subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
+
+def test_webhook_sensors_handle_more_run_events_per_tick_than_dagsters_default() -> None:
     probe = (
         "import hugdata.platform.definitions\n"
         "from dagster._core.definitions.run_status_sensor_definition import _get_run_status_sensor_process_limit\n"
         "print(_get_run_status_sensor_process_limit())"
     )
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT"}
-    out = subprocess.run([sys.executable, "-c", probe], env={**env, "HUGDATA_RUN_STATUS_SENSOR_LIMIT": "250"},
-                         capture_output=True, text=True, check=True)  # fmt: skip
-    assert out.stdout.strip() == "250"
+    assert _printed_by_a_fresh_interpreter(probe, {**env, "HUGDATA_RUN_STATUS_SENSOR_LIMIT": "250"}) == "250"
 
 
 def test_a_run_worker_loading_the_code_location_does_not_import_the_query_side() -> None:
     # Every nightly and single-project run imports the whole code location at start-up; SQL parsing and the
     # answering pipeline are needed only by analytics runs, so they must load on first use.
-    import subprocess
-    import sys
-
     probe = (
         "import sys, hugdata.platform.definitions\n"
         "print(sorted(m for m in ('sqlglot', 'opentelemetry.sdk', 'hugdata.query.ask', 'hugdata.lineage.columns')"
         " if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _printed_by_a_fresh_interpreter(probe) == "[]"
