@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,11 +58,49 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def write_workspace(dagster_home: Path) -> Path:
-    """workspace.yaml that loads the platform's code location."""
+def write_workspace(dagster_home: Path, code_server_port: int | None = None) -> Path:
+    """workspace.yaml that loads the platform's code location: from the standing code server on
+    ``code_server_port``, or (without one) from a code server each Dagster process starts and replaces itself."""
     path = dagster_home / "workspace.yaml"
-    path.write_text(yaml.safe_dump({"load_from": [{"python_module": CODE_LOCATION_MODULE}]}))
+    if code_server_port is None:
+        location: dict[str, object] = {"python_module": CODE_LOCATION_MODULE}
+    else:
+        server = {"host": "127.0.0.1", "port": code_server_port, "location_name": CODE_LOCATION_MODULE}
+        location = {"grpc_server": server}
+    path.write_text(yaml.safe_dump({"load_from": [location]}))
     return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def code_server_argv(port: int) -> list[str]:
+    """The standing code server (`hugdata.code_server`: run workers fork from a preloaded process) on ``port``.
+    One server for the webserver and the daemon: the daemon no longer starts and replaces its own every minute."""
+    return [
+        sys.executable, "-m", "hugdata.code_server", "-m", CODE_LOCATION_MODULE,
+        "-h", "127.0.0.1", "-p", str(port), "--location-name", CODE_LOCATION_MODULE,
+    ]  # fmt: skip
+
+
+def wait_for_code_server(port: int, timeout_s: float, alive: Callable[[], bool]) -> None:
+    """Block until the code server on ``port`` answers a health check; RuntimeError if it dies or takes too long."""
+    from dagster._grpc.client import DagsterGrpcClient
+
+    client = DagsterGrpcClient(port=port, host="127.0.0.1")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("the code server exited while loading the code location")
+        with contextlib.suppress(Exception):  # refused until the server has loaded the code location
+            client.ping("hugdata")
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the code server did not answer within {timeout_s:.0f} s")
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -136,7 +175,8 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
     databases = upgrade_all(settings)
     say("platform and Dagster databases are at their latest migration")
     dagster_home = settings.resolved_dagster_home
-    workspace = write_workspace(dagster_home)
+    code_server_port = free_port()
+    workspace = write_workspace(dagster_home, code_server_port)
     env = {
         **os.environ,
         "DAGSTER_HOME": str(dagster_home),
@@ -158,6 +198,9 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
+        say("starting the code server (loads the code location once; run workers fork from it) ...")
+        supervisor.spawn("code-server", code_server_argv(code_server_port), env, logs / "code-server.log")
+        wait_for_code_server(code_server_port, 120, lambda: supervisor.dead_child() is None)
         supervisor.spawn(
             "dagster-webserver",
             [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(settings.dagster_port), "-w", str(workspace)],

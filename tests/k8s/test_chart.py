@@ -11,6 +11,7 @@ import yaml
 from dagster._config import process_config
 from dagster_k8s import K8sRunLauncher
 
+from hugdata.api.dagster_runs import CODE_LOCATION
 from hugdata.config import Settings
 from hugdata.platform.k8s_launcher import TenantNamespaceK8sRunLauncher
 
@@ -169,6 +170,15 @@ def test_instance_config_holds_a_valid_k8s_run_launcher_and_the_per_project_limi
     assert coordinator["tag_concurrency_limits"] == [
         {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
     ]
+
+
+def test_workspace_names_the_code_location_the_api_launches_runs_in() -> None:
+    # The API submits every run to this location by name; under any other name Dagster rejects the launch.
+    [config_map] = [o for o in render() if o["kind"] == "ConfigMap"]
+    [location] = yaml.safe_load(config_map["data"]["workspace.yaml"])["load_from"]
+    assert location["grpc_server"]["location_name"] == CODE_LOCATION
+    [code_server] = [c for name, _, c in containers(render()) if name.endswith("code-server")]
+    assert code_server["args"][code_server["args"].index("-m") + 1] == CODE_LOCATION
 
 
 @pytest.mark.parametrize(
