@@ -20,9 +20,9 @@ import httpx
 import psycopg
 from dagster import DagsterRunStatus, RunsFilter
 
-from bench.harness import fresh_platform, psycopg_dsn, served_api, write_report
+from bench.harness import fresh_platform, psycopg_dsn, served_api, start_code_server, write_report
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
-from hugdata.devstack import code_server_argv, free_port, kill_group, wait_for_code_server, write_workspace
+from hugdata.devstack import kill_group, write_workspace
 from hugdata.platform.batches import BATCH_TAG
 from hugdata.platform.instance import open_instance
 
@@ -33,18 +33,10 @@ def main() -> None:
     with fresh_platform() as bench, tempfile.TemporaryDirectory() as tmp:
         source = build_demo_database(DEMO_TENANTS[0], Path(tmp))
         home = bench.settings.resolved_dagster_home
-        code_server_port = free_port()
-        workspace = write_workspace(home, code_server_port)
         env = {**os.environ, **bench.env, "DAGSTER_HOME": str(home), "HUGDATA_SCHEDULES_ENABLED": "false"}
+        code_server, code_server_port = start_code_server(env)
+        workspace = write_workspace(home, code_server_port)
         bin_dir = Path(sys.executable).parent
-        code_server = subprocess.Popen(
-            code_server_argv(code_server_port),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_for_code_server(code_server_port, 300, lambda: code_server.poll() is None)
         daemon = subprocess.Popen(
             [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
             env=env,
