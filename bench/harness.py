@@ -136,17 +136,6 @@ def dagster_webserver(bench: BenchPlatform) -> Iterator[str]:
         proc.wait(60)
 
 
-def start_code_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    """The local stack's standing code server (run workers fork from it), answering; with the port it serves on."""
-    from hugdata.devstack import code_server_argv, free_port, wait_for_code_server
-
-    port = free_port()
-    proc = subprocess.Popen(code_server_argv(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # fmt: skip
-    wait_for_code_server(port, 300, lambda: proc.poll() is None)
-    return proc, port
-
-
 def psycopg_dsn(sqlalchemy_url: str) -> str:
     """A SQLAlchemy psycopg URL as a plain libpq URL."""
     return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")

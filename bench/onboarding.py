@@ -20,9 +20,9 @@ import httpx
 import psycopg
 from dagster import DagsterRunStatus, RunsFilter
 
-from bench.harness import fresh_platform, psycopg_dsn, served_api, start_code_server, write_report
+from bench.harness import fresh_platform, psycopg_dsn, served_api, write_report
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
-from hugdata.devstack import kill_group, write_workspace
+from hugdata.devstack import kill_group, start_code_server, write_workspace
 from hugdata.platform.batches import BATCH_TAG
 from hugdata.platform.instance import open_instance
 
@@ -34,7 +34,7 @@ def main() -> None:
         source = build_demo_database(DEMO_TENANTS[0], Path(tmp))
         home = bench.settings.resolved_dagster_home
         env = {**os.environ, **bench.env, "DAGSTER_HOME": str(home), "HUGDATA_SCHEDULES_ENABLED": "false"}
-        code_server, code_server_port = start_code_server(env)
+        code_server, code_server_port = start_code_server(env, subprocess.DEVNULL)
         workspace = write_workspace(home, code_server_port)
         bin_dir = Path(sys.executable).parent
         daemon = subprocess.Popen(

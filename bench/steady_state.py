@@ -40,11 +40,11 @@ from dagster import DagsterRunStatus, RunsFilter, build_schedule_context, build_
 from dagster_graphql import DagsterGraphQLClient
 from psycopg.conninfo import make_conninfo
 
-from bench.harness import fresh_platform, percentile, psycopg_dsn, served_api, start_code_server, write_report
+from bench.harness import fresh_platform, percentile, psycopg_dsn, served_api, write_report
 from hugdata.api.dagster_runs import CODE_LOCATION
 from hugdata.api.runtime import build_runtime
 from hugdata.config import get_settings
-from hugdata.devstack import kill_group, write_workspace
+from hugdata.devstack import kill_group, start_code_server, write_workspace
 from hugdata.platform.instance import PARTITION_TAG, open_instance
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.platform.retention import purge_old_runs
@@ -262,7 +262,7 @@ def main() -> None:  # noqa: PLR0915 (one scenario, read top to bottom)
         registered = time.perf_counter() - registered
 
         proc_env = {**os.environ, "DAGSTER_HOME": str(home)}
-        code_server, code_server_port = start_code_server(proc_env)
+        code_server, code_server_port = start_code_server(proc_env, subprocess.DEVNULL)
         workspace = write_workspace(home, code_server_port)
         bin_dir = Path(sys.executable).parent
         daemon = subprocess.Popen(

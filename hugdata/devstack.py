@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 import yaml
@@ -101,6 +102,22 @@ def wait_for_code_server(port: int, timeout_s: float, alive: Callable[[], bool])
             return
         time.sleep(0.5)
     raise RuntimeError(f"the code server did not answer within {timeout_s:.0f} s")
+
+
+def start_code_server(env: dict[str, str], output: int | IO[bytes]) -> tuple[subprocess.Popen[bytes], int]:
+    """Start the standing code server on a free port, writing to ``output``, and wait until it answers; return the
+    process and its port. RuntimeError (the process stopped) if it dies or does not answer."""
+    port = free_port()
+    proc = subprocess.Popen(
+        code_server_argv(port), env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        wait_for_code_server(port, 300, lambda: proc.poll() is None)
+    except RuntimeError:
+        kill_group(proc.pid)
+        proc.wait()
+        raise
+    return proc, port
 
 
 def _port_free(host: str, port: int) -> bool:

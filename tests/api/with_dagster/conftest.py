@@ -5,7 +5,6 @@ not outlive these tests and act on other tests' projects."""
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,8 @@ from fastapi.testclient import TestClient
 from hugdata.api.app import create_app
 from hugdata.api.runtime import ApiRuntime, build_runtime
 from hugdata.config import Settings
-from hugdata.devstack import code_location_error, code_server_argv, kill_group, wait_for_code_server, write_workspace
+from hugdata.devstack import code_location_error, free_port, kill_group, start_code_server, write_workspace
 from tests.conftest import truncate_platform
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -42,9 +35,7 @@ class DagsterStack:
 @pytest.fixture(scope="package")
 def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterStack]:
     home = settings.resolved_dagster_home
-    code_server_port = _free_port()
-    workspace = write_workspace(home, code_server_port)
-    port = _free_port()
+    port = free_port()
     logs = tmp_path_factory.mktemp("dagster-logs")
     # Tenant sources that hang are given up on after a few seconds, so slow-run tests stay short.
     env = {
@@ -55,19 +46,12 @@ def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
     }
     bin_dir = Path(sys.executable).parent
     # The standing code server `make run` uses: run workers fork from its preloaded process.
-    code_server = subprocess.Popen(
-        code_server_argv(code_server_port),
-        env=env,
-        stdout=(logs / "code-server.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    procs: list[subprocess.Popen[bytes]] = [code_server]
     try:
-        wait_for_code_server(code_server_port, 120, lambda: code_server.poll() is None)
+        code_server, code_server_port = start_code_server(env, (logs / "code-server.log").open("wb"))
     except RuntimeError as exc:
-        kill_group(code_server.pid)
         pytest.fail(f"{exc}: {(logs / 'code-server.log').read_text()[-3000:]}")
+    workspace = write_workspace(home, code_server_port)
+    procs: list[subprocess.Popen[bytes]] = [code_server]
 
     def start_daemon() -> subprocess.Popen[bytes]:
         daemon = subprocess.Popen(
