@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every HugData process: the API, the Dagster webserver, daemon and code server, and tenant run pods.
 # Entry points (give them as the container's args; the default is the API):
-#   uvicorn hugdata.api.app:create_app --factory --host 0.0.0.0 --port 8000   the API
+#   hugdata api --host 0.0.0.0 --port 8000                                   the API
 #   dagster-webserver -h 0.0.0.0 -p 3000 -w /opt/dagster/workspace/workspace.yaml
 #   dagster-daemon run -w /opt/dagster/workspace/workspace.yaml
 #   dagster api grpc -h 0.0.0.0 -p 4000 -m hugdata.platform.definitions -a defs   the code server
@@ -55,4 +55,4 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /opt/hugdata
 USER 10001:10001
 EXPOSE 8000 3000 4000
-CMD ["uvicorn", "hugdata.api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["hugdata", "api", "--host", "0.0.0.0", "--port", "8000"]

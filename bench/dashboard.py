@@ -18,6 +18,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from urllib.parse import urlsplit
 import uuid
 from pathlib import Path
 
@@ -89,7 +90,8 @@ def main() -> None:
                 browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
                 page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
                 page.add_init_script(_FIRST_DATA)
-                page.goto(http.post(f"/v1/projects/{PROJECT}/dashboard-links").json()["url"])
+                issued = urlsplit(http.post(f"/v1/projects/{PROJECT}/dashboard-links").json()["url"])
+                page.goto(f"{url}{issued.path}?{issued.query}")  # this API listens on a port of its own
                 page.wait_for_selector("tr[data-asset]")
                 timings = {
                     "overview": _loads(page, f"{url}/app/projects/{PROJECT}", "tr[data-asset]"),

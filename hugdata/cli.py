@@ -121,6 +121,19 @@ def _dev(args: argparse.Namespace) -> int:
     return run_dev_stack(get_settings(), register_demos=not args.no_demo)
 
 
+def _api(args: argparse.Namespace) -> int:
+    from hugdata.api.serve import serve
+
+    settings = get_settings()
+    serve(
+        host=args.host or settings.api_host,
+        port=args.port or settings.api_port,
+        access_log=not args.no_access_log,
+        log_level=args.log_level,
+    )
+    return 0
+
+
 def _dashboard_link(args: argparse.Namespace) -> int:
     from hugdata.dashboard.sessions import mint_link, utcnow
     from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
@@ -135,7 +148,7 @@ def _dashboard_link(args: argparse.Namespace) -> int:
         minted = mint_link(session, project_id=args.project_id, ttl=settings.dashboard_link_ttl, now=utcnow())
         session.commit()
     engine.dispose()
-    print(f"http://{settings.api_host}:{settings.api_port}/app/session?token={minted.token}")
+    print(f"{settings.resolved_public_url}/app/session?token={minted.token}")
     return 0
 
 
@@ -165,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="run Postgres, Dagster webserver + daemon and the API locally")
     dev.add_argument("--no-demo", action="store_true", help="do not register the demo projects")
     dev.set_defaults(func=_dev)
+    api = commands.add_parser("api", help="serve the API (uvicorn with the platform's request limits)")
+    api.add_argument("--host", default=None, help="address to listen on; default HUGDATA_API_HOST")
+    api.add_argument("--port", type=int, default=None, help="port to listen on; default HUGDATA_API_PORT")
+    api.add_argument("--no-access-log", action="store_true", help="no line per request")
+    api.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    api.set_defaults(func=_api)
     db = commands.add_parser("db", help="platform database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the hugdata and dagster databases").set_defaults(func=_db_upgrade)
     commands.add_parser("reconcile", help="repair registry/partition drift").set_defaults(func=_reconcile)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -46,6 +47,18 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, description="shared secret of the HMAC signatures")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    public_url: str | None = Field(
+        default=None,
+        description="the address browsers reach the API at (https://hugdata.example.com); dashboard links are built "
+        "from it, never from a request's Host header; default http://api_host:api_port",
+    )
+    http_max_header_bytes: int = Field(
+        default=32 * 1024, ge=4096, le=1024 * 1024,
+        description="a request whose line and headers are longer than this is refused with 400 before it is parsed",
+    )  # fmt: skip
+    http_header_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="a connection that has not sent a whole request head by then is closed"
+    )
     dagster_port: int = 3000
     embedding_provider: Literal["local", "openai"] = Field(
         default="local", description="local = bundled int8 MiniLM ONNX; openai = any OpenAI-compatible /embeddings"
@@ -65,6 +78,11 @@ class Settings(BaseSettings):
     ask_max_result_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024, description="an answer's rows are cut at this size"
     )
+    ask_max_memory: int = Field(
+        default=64 * 1024 * 1024, ge=4 * 1024 * 1024, le=4 * 1024 * 1024 * 1024,
+        description="bytes one ask may add to the memory of the process running it (a SQLite ask's worker process "
+        "is capped at this; PostgreSQL and MariaDB send no more than a quarter of it)",
+    )  # fmt: skip
     ask_workers: int = Field(default=8, ge=1, le=256, description="threads that run asks, apart from other routes")
     ask_concurrency_per_project: int = Field(
         default=2, ge=1, le=64, description="asks of one project running at once; more are answered 429"
@@ -200,6 +218,25 @@ class Settings(BaseSettings):
             return float(value)
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _an_http_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("HUGDATA_PUBLIC_URL must be an http(s) address such as https://hugdata.example.com")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _answers_fit_the_ask_memory(self) -> Settings:
+        if self.ask_max_result_bytes * 4 > self.ask_max_memory:
+            raise ValueError(
+                "HUGDATA_ASK_MAX_RESULT_BYTES may be at most a quarter of HUGDATA_ASK_MAX_MEMORY (an answer is held as "
+                "rows, as objects and as JSON at once)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:
         if self.environment != "production":
@@ -235,6 +272,11 @@ class Settings(BaseSettings):
     def uses_embedded_postgres(self) -> bool:
         """True when the platform's own Postgres is the embedded one under the state folder."""
         return self.database_url is None or self.dagster_database_url is None
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Where browsers reach the API: the configured public URL, else the local listening address."""
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
 
     @property
     def resolved_dagster_graphql_url(self) -> str:

@@ -232,15 +232,7 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
         )
         supervisor.spawn(
             "api",
-            [
-                str(bin_dir / "uvicorn"),
-                "hugdata.api.app:create_app",
-                "--factory",
-                "--host",
-                host,
-                "--port",
-                str(settings.api_port),
-            ],
+            [str(bin_dir / "hugdata"), "api", "--host", host, "--port", str(settings.api_port)],
             env,
             logs / "api.log",
         )

@@ -137,7 +137,10 @@ def served(app: object) -> Iterator[str]:
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))  # type: ignore[arg-type]
+    from hugdata.api.serve import server_config
+    from hugdata.config import Settings
+
+    server = uvicorn.Server(server_config(app, settings=Settings(), host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

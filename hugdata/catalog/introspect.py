@@ -89,6 +89,20 @@ def _row_estimates(conn: Connection, dialect: str, schema: str, tables: Sequence
     return {t: int(conn.execute(text(f"SELECT count(*) FROM {quote(t)}")).scalar_one()) for t in tables}
 
 
+def _partitioned_tables(conn: Connection, dialect: str, schema: str) -> set[str]:
+    """PostgreSQL's partitioned tables: a query must read them with their partitions, never ONLY the empty parent."""
+    if dialect != "postgresql":
+        return set()
+    rows = conn.execute(
+        text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relkind = 'p'"
+        ),
+        {"schema": schema},
+    )
+    return {name for (name,) in rows}
+
+
 def _sqlite_unique_columns(conn: Connection, table: str) -> list[list[str]]:
     """Column lists of SQLite's UNIQUE constraints, inline ones included: SQLAlchemy's reading of the CREATE
     statement misses ``code VARCHAR(10) UNIQUE`` (a type with a length); the constraint's index does not."""
@@ -135,6 +149,7 @@ def introspect_schema(
                 comments = {}
             names = sorted(name for (_, name) in columns)
             estimates = _row_estimates(conn, dialect, schema, [n for n in names if n not in views])
+            partitioned = _partitioned_tables(conn, dialect, schema)
             for name in names:
                 key = (reflect_schema, name)
                 unique = [list(u["column_names"]) for u in uniques.get(key, [])]
@@ -145,6 +160,7 @@ def introspect_schema(
                         schema_name=schema,
                         name=name,
                         kind="view" if name in views else "table",
+                        partitioned=name in partitioned,
                         comment=(comments.get(key) or {}).get("text"),
                         columns=[_column(c, engine) for c in columns[key]],
                         primary_key=list((pks.get(key) or {}).get("constrained_columns") or []),

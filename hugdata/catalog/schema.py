@@ -67,6 +67,7 @@ class TableInfo(_Frozen):
     schema_name: str
     name: str
     kind: Literal["table", "view"]
+    partitioned: bool = Field(default=False, description="a PostgreSQL partitioned table: its rows are its partitions'")
     comment: str | None = None
     columns: list[ColumnInfo]
     primary_key: list[str] = Field(default_factory=list)
@@ -101,6 +102,9 @@ class SchemaSnapshot(_Frozen):
         """SHA-256 of the structure; row estimates and the data profile are left out, so data changes alone make
         no new version (and a snapshot stored before profiles existed keeps its fingerprint)."""
         structure = self.model_dump(mode="json", exclude={"tables": {"__all__": _DATA_FIELDS}, "value_checks": True})
+        for table in structure["tables"]:
+            if not table["partitioned"]:
+                del table["partitioned"]  # fingerprints from before the field existed stay as they were
         return hashlib.sha256(json.dumps(structure, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     def table(self, qualified_name: str) -> TableInfo | None:

@@ -50,6 +50,7 @@ class Entity(_Model):
     schema_name: str
     table: str
     kind: Literal["table", "view"]
+    partitioned: bool = Field(default=False, description="read with its partitions (PostgreSQL); others are read ONLY")
     description: str
     label: str = Field(default="", description="the table's name as plain words")
     primary_key: list[str]
@@ -199,6 +200,7 @@ def _entity(table: TableInfo, relationships: list[Relationship], names: _Names) 
         schema_name=table.schema_name,
         table=table.name,
         kind=table.kind,
+        partitioned=table.partitioned,
         description=" ".join(parts),
         label=names.table(table.name),
         primary_key=table.primary_key,

@@ -25,7 +25,11 @@ def ask_context(
         vault=vault,
         embedder=embedder,
         writer=writer,
-        limits=SourceLimits(settings.source_connect_timeout_s, settings.source_statement_timeout_s),
+        limits=SourceLimits(
+            settings.source_connect_timeout_s,
+            settings.source_statement_timeout_s,
+            ask_memory_bytes=settings.ask_max_memory,
+        ),
         policy=AskPolicy(
             max_tries=settings.ask_max_tries,
             token_budget=settings.ask_token_budget,

@@ -1,8 +1,17 @@
-"""Running a validated query on the tenant's read-only engine: guarded, streamed, capped in rows and in bytes."""
+"""Running a validated query on the tenant's read-only engine: guarded, streamed, capped in rows, bytes and memory.
+
+PostgreSQL rows come through a server-side cursor from SQL that stops sending values past the ask's memory budget
+(`answer_bounds`); MySQL/MariaDB rows are read one at a time off the wire, each no longer than the budget, and a
+statement that outlives its limit is killed with its connection and checked gone; SQLite queries run in a worker
+process that a deadline can kill (`sqlite_runner`).
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -13,17 +22,22 @@ from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
 from hugdata.catalog.semantic import SemanticModel
-from hugdata.query.results import encoded_size, json_value, merge_types, value_type
-from hugdata.query.source_guards import guard_postgresql, sqlite_guard
+from hugdata.query.answer_bounds import mysql_packet_limit, postgres_bounded_sql
+from hugdata.query.cost_rules import MAX_PATTERN_CHARS
+from hugdata.query.results import merge_types
+from hugdata.query.row_reader import RowReader
+from hugdata.query.source_guards import SQLITE_FUNCTIONS, guard_postgresql
 from hugdata.query.sql_policy import is_mysql_family, sqlglot_dialect
+from hugdata.query.sqlite_runner import sqlite_runner
 from hugdata.query.validation import ValidatedQuery, validate_query
 from hugdata.tenants.models import Dialect
-from hugdata.tenants.source_engines import SourceLimits
+from hugdata.tenants.source_engines import PacketTooLarge, SourceLimits
 
+log = logging.getLogger(__name__)
 _PERCENT_STYLES = ("format", "pyformat")
 DEFAULT_MAX_RESULT_BYTES = 4 * 1024 * 1024
-_FIRST_BATCH = 64
-_MAX_BATCH = 500
+# How long a killed MariaDB statement may take to leave the server's process list before it is reported.
+_KILL_CONFIRM_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -44,33 +58,21 @@ def execute_validated(
     max_bytes: int = DEFAULT_MAX_RESULT_BYTES,
     limits: SourceLimits | None = None,
 ) -> QueryResult:
-    """Rows of an already validated query: at most ``max_rows`` and about ``max_bytes`` of answer, whatever the SQL
-    says; rows are read in batches from a server-side cursor and reading stops as soon as either cap is reached."""
+    """Rows of an already validated query: at most ``max_rows``, about ``max_bytes`` of answer and a fraction of
+    the ask's memory budget, whatever the SQL says; reading stops as soon as a cap is reached."""
+    limits = limits or SourceLimits()
+    reader = RowReader(max_rows=max_rows, max_bytes=max_bytes, max_memory=answer_memory(limits, max_bytes))
     kind = engine.dialect.name
-    with engine.connect() as connection:
-        if kind == "postgresql":
-            guard_postgresql(connection, query, limits or SourceLimits())
-        reader = _RowReader(max_rows=max_rows, max_bytes=max_bytes)
-        raw = connection.connection.driver_connection
-        driver_error = engine.dialect.loaded_dbapi.Error
-        cursor = _open_cursor(raw, kind)
-        complete = False
-        try:
-            if kind == "sqlite":
-                with sqlite_guard(raw, query):
-                    cursor.execute(query.sql)
-                    reader.read(cursor)
+    if kind == "sqlite":
+        _run_sqlite(engine, query, reader, limits)
+    else:
+        with engine.connect() as connection:
+            if kind == "postgresql":
+                _run_postgresql(connection, query, reader, limits)
             else:
-                cursor.execute(query.sql)
-                reader.read(cursor)
-            complete = True
-        except driver_error as exc:
-            # The driver's own error, raised the way SQLAlchemy raises it, so callers handle one family of errors.
-            raise DBAPIError.instance(query.sql, None, exc, driver_error) from exc
-        finally:
-            _close_cursor(connection, cursor, kind, drained=complete and reader.truncated_by is None)
-        if connection.in_transaction():
-            connection.rollback()  # nothing to keep: the session is read-only anyway
+                _run_mysql(connection, query, reader)
+            if connection.in_transaction():
+                connection.rollback()  # nothing to keep: the session is read-only anyway
     return QueryResult(
         sql=query.sql,
         columns=reader.columns,
@@ -81,73 +83,118 @@ def execute_validated(
     )
 
 
-def _open_cursor(raw: Any, kind: str) -> Any:
-    if kind == "postgresql":
-        # A named cursor lives on the server: rows cross the wire only as they are fetched.
-        return raw.cursor(name="hugdata_answer")
-    if kind in ("mysql", "mariadb"):
-        import pymysql.cursors
-
-        return raw.cursor(pymysql.cursors.SSCursor)  # unbuffered: rows are read off the socket as fetched
-    return raw.cursor()
+def answer_memory(limits: SourceLimits, max_bytes: int) -> int:
+    """What an answer's rows may cost as Python objects: a quarter of the ask's memory budget (the rest is for the
+    driver's buffer and the JSON body), and never less than the answer's own byte cap."""
+    return max(max_bytes, limits.ask_memory_bytes // 4)
 
 
-def _close_cursor(connection: Connection, cursor: Any, kind: str, *, drained: bool) -> None:
+def _driver_error(query: ValidatedQuery, exc: Exception, family: type[Exception]) -> DBAPIError:
+    # The driver's own error, raised the way SQLAlchemy raises it, so callers handle one family of errors.
+    return DBAPIError.instance(query.sql, None, exc, family)
+
+
+def _run_postgresql(connection: Connection, query: ValidatedQuery, reader: RowReader, limits: SourceLimits) -> None:
+    guard_postgresql(connection, limits)
+    raw = connection.connection.driver_connection
+    driver_error = connection.engine.dialect.loaded_dbapi.Error
     try:
-        if kind in ("mysql", "mariadb") and not drained:
-            # Closing an unbuffered cursor reads every remaining row off the socket: the server is told to stop
-            # the statement first, so only what is already in flight is read (and the connection stays sound).
-            _kill_statement(connection)
-        cursor.close()
-    except Exception:
-        connection.invalidate()
+        # DECLARE plans the query without running it: its columns, to wrap it in the budget's running total.
+        describe = raw.cursor(name="hugdata_describe")
+        describe.execute(query.sql)
+        description = describe.description or []
+        describe.close()
+        cursor = raw.cursor(name="hugdata_answer")  # on the server: rows cross the wire only as they are fetched
+        cursor.execute(postgres_bounded_sql(query.sql, description, budget_bytes=reader.max_memory))
+        try:
+            reader.read(cursor, over_budget_flag=True)
+        finally:
+            cursor.close()
+    except driver_error as exc:
+        raise _driver_error(query, exc, driver_error) from exc
 
 
-def _kill_statement(connection: Connection) -> None:
-    thread_id = int(connection.connection.driver_connection.thread_id())
+def _run_mysql(connection: Connection, query: ValidatedQuery, reader: RowReader) -> None:
+    import pymysql.cursors
+
+    raw = connection.connection.driver_connection
+    thread_id = int(raw.thread_id())
+    driver_error = connection.engine.dialect.loaded_dbapi.Error
+    cursor = raw.cursor(pymysql.cursors.SSCursor)  # unbuffered: rows are read off the socket as fetched
+    drained = False
+    try:
+        with mysql_packet_limit(raw, min(reader.max_bytes, reader.max_memory)):
+            cursor.execute(query.sql)
+            reader.read(cursor, one_at_a_time=True)
+        drained = reader.truncated_by is None
+    except PacketTooLarge:
+        reader.truncated_by = "max_bytes"
+    except driver_error as exc:
+        _stop_mysql_statement(connection, thread_id)
+        raise _driver_error(query, exc, driver_error) from exc
+    finally:
+        if not drained:
+            _stop_mysql_statement(connection, thread_id)
+        try:
+            cursor.close()
+        except Exception:
+            connection.invalidate()
+
+
+def _stop_mysql_statement(connection: Connection, thread_id: int) -> None:
+    """End the connection's statement for real: KILL the connection from another one, drop ours, and check the
+    server's process list until the thread is gone (MariaDB may keep running a statement it marked killed)."""
+    connection.invalidate()
     killer = connection.engine.raw_connection()  # a connection of its own: the source engines do not pool
     try:
         with killer.cursor() as cursor:
-            cursor.execute(f"KILL QUERY {thread_id}")
+            try:
+                cursor.execute(f"KILL CONNECTION {int(thread_id)}")
+            except Exception:  # noqa: BLE001 - already gone
+                return
+            deadline = time.monotonic() + _KILL_CONFIRM_S
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %s", (thread_id,))
+                if not cursor.fetchone()[0]:
+                    return
+                time.sleep(0.05)
+            log.warning(
+                "a killed statement is still running on the tenant's server", extra={"source_thread_id": thread_id}
+            )
     finally:
         killer.close()
 
 
-class _RowReader:
-    """Fetches rows in batches sized to the bytes left, keeping columns, types and the reason reading stopped."""
-
-    def __init__(self, *, max_rows: int, max_bytes: int) -> None:
-        self.max_rows, self.max_bytes = max_rows, max_bytes
-        self.columns: list[str] = []
-        self.rows: list[list[Any]] = []
-        self.types: list[set[str]] = []
-        self.truncated_by: Literal["max_rows", "max_bytes"] | None = None
-        self._bytes = 0
-
-    def read(self, cursor: Any) -> None:
-        self.columns = [str(d[0]) for d in cursor.description or []]
-        self.types = [set() for _ in self.columns]
-        batch = _FIRST_BATCH
-        while True:
-            wanted = min(batch, self.max_rows + 1 - len(self.rows))
-            fetched = cursor.fetchmany(wanted)
-            for row in fetched:
-                if len(self.rows) == self.max_rows:
-                    self.truncated_by = "max_rows"
-                    return
-                size = sum(encoded_size(json_value(v)) + 1 for v in row) + 2
-                if self._bytes + size > self.max_bytes:
-                    self.truncated_by = "max_bytes"
-                    return
-                self._bytes += size
-                self.rows.append(list(row))
-                for seen, value in zip(self.types, row, strict=False):
-                    if (kind := value_type(value)) is not None:
-                        seen.add(kind)
-            if len(fetched) < wanted:
-                return
-            average = max(1, self._bytes // max(1, len(self.rows)))
-            batch = max(1, min(_MAX_BATCH, (self.max_bytes - self._bytes) // average))
+def _run_sqlite(engine: Engine, query: ValidatedQuery, reader: RowReader, limits: SourceLimits) -> None:
+    job = {
+        "path": engine.url.database,
+        "sql": query.sql,
+        "tables": [table for _, table in query.sources],
+        "ctes": list(query.ctes),
+        "functions": sorted(SQLITE_FUNCTIONS),
+        "max_rows": reader.max_rows,
+        "max_bytes": reader.max_bytes,
+        "max_memory": reader.max_memory,
+        "max_value_bytes": limits.max_value_bytes,
+        "max_pattern_chars": MAX_PATTERN_CHARS,
+        "timeout_s": limits.statement_timeout_s,
+        "connect_timeout_s": limits.connect_timeout_s,
+    }
+    runner = sqlite_runner(limits.ask_memory_bytes)
+    try:
+        reply = runner.run(job, timeout_s=limits.statement_timeout_s, max_reply_bytes=2 * reader.max_memory + 65536)
+    except sqlite3.Error as exc:
+        raise _driver_error(query, exc, sqlite3.Error) from exc
+    if "error" in reply:
+        error_class = getattr(sqlite3, str(reply.get("name")), sqlite3.OperationalError)
+        if not (isinstance(error_class, type) and issubclass(error_class, sqlite3.Error)):
+            error_class = sqlite3.OperationalError
+        error = error_class(reply["error"])
+        error.sqlite_errorcode = reply.get("code")
+        raise _driver_error(query, error, sqlite3.Error) from None
+    reader.columns, reader.rows = list(reply["columns"]), [list(r) for r in reply["rows"]]
+    reader.types = [set(t) for t in reply["types"]]
+    reader.truncated_by = reply["truncated_by"]
 
 
 def _as_sent(engine: Engine, sql: str) -> str:
@@ -177,7 +224,7 @@ def explain_validated(engine: Engine, query: ValidatedQuery, *, dialect: Dialect
     last_cost = None
     with engine.connect() as connection:
         if dialect is Dialect.postgresql:
-            guard_postgresql(connection, query, SourceLimits())
+            guard_postgresql(connection, SourceLimits())
         rows = connection.exec_driver_sql(_as_sent(engine, prefix + query.sql)).all()
         if mysql:
             # MariaDB's JSON plan has no cost; the optimizer's estimate for the statement just planned is here.
@@ -237,6 +284,7 @@ def run_read_query(
     model: SemanticModel,
     max_rows: int,
     max_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+    limits: SourceLimits | None = None,
 ) -> QueryResult:
     """Validate ``sql`` against the tenant's model, then run it; raises QueryRejected before touching the source."""
     return execute_validated(
@@ -244,4 +292,5 @@ def run_read_query(
         validate_query(sql, dialect=dialect, model=model, max_rows=max_rows),
         max_rows=max_rows,
         max_bytes=max_bytes,
+        limits=limits,
     )

@@ -18,6 +18,14 @@ COLUMN_TYPES = (
 )  # fmt: skip
 
 
+# The longest decimal written as a bare JSON number; longer ones are strings (Python's json refuses integers of more
+# than 4,300 digits, and no client's float holds more than 17 significant ones anyway).
+MAX_NUMBER_CHARS = 1000
+# JSON has no NaN or infinities: they are written as these strings, JavaScript's and PostgreSQL's own names.
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+_LONGEST_INT = 10**MAX_NUMBER_CHARS
+
+
 class ExactDecimal(str):
     """A decimal kept exactly: written into JSON as a bare number, not as a string (see ``rows_json``)."""
 
@@ -25,23 +33,32 @@ class ExactDecimal(str):
 
 
 def json_value(value: Any) -> Any:
-    """``value`` as a JSON-ready Python value; decimals stay exact, bytes become base64, times ISO 8601 text."""
+    """``value`` as a JSON-ready Python value; decimals stay exact, bytes become base64, times ISO 8601 text.
+    NaN and infinities, anywhere in the value, become the strings "NaN", "Infinity" and "-Infinity", and decimals
+    longer than ``MAX_NUMBER_CHARS`` become strings, so every answer is strict JSON."""
     if value is None or isinstance(value, (bool, int, str)):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LONGEST_INT:
+            return str(value)
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)  # JSON has no NaN or Infinity
+        return value if math.isfinite(value) else _NON_FINITE[str(value)]
     if isinstance(value, Decimal):
         if not value.is_finite():
-            return str(value)
-        return ExactDecimal(format(value, "f"))
+            return "NaN" if value.is_nan() else ("-Infinity" if value.is_signed() else "Infinity")
+        if abs(value.adjusted()) > MAX_NUMBER_CHARS:
+            return str(value)  # scientific notation: its plain form would be longer than a number may be
+        text = format(value, "f")
+        return text if len(text) > MAX_NUMBER_CHARS else ExactDecimal(text)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, timedelta):
         return _iso_duration(value)
-    if isinstance(value, (dict, list)):
-        return json.loads(json.dumps(value, default=str))
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
     return str(value)  # uuid.UUID, ipaddress, ranges: their text form
 
 
@@ -100,7 +117,9 @@ def rows_json(rows: Sequence[Sequence[Any]]) -> str:
     """The rows as a JSON array, exact decimals written as bare numbers."""
     parts = []
     for row in rows:
-        cells = [str(v) if isinstance(v, ExactDecimal) else json.dumps(v, ensure_ascii=False) for v in row]
+        cells = [
+            str(v) if isinstance(v, ExactDecimal) else json.dumps(v, ensure_ascii=False, allow_nan=False) for v in row
+        ]
         parts.append("[" + ",".join(cells) + "]")
     return "[" + ",".join(parts) + "]"
 

@@ -124,7 +124,7 @@ ALLOWED_FUNCTIONS: dict[str, frozenset[str]] = {
 SYNTAX_FUNCTIONS: tuple[type[exp.Func], ...] = (
     exp.Cast, exp.TryCast, exp.Case, exp.If, exp.Extract, exp.StrPosition, exp.Substring, exp.Trim, exp.Overlay,
     exp.Coalesce, exp.Count, exp.Collate, exp.Convert, exp.CurrentDate, exp.CurrentTime, exp.CurrentTimestamp,
-    exp.Localtime, exp.Localtimestamp,
+    exp.Localtime, exp.Localtimestamp, exp.Unnest,
 )  # fmt: skip
 
 # Schemas that hold the server's own catalogs, settings and other sessions' activity.

@@ -1,9 +1,15 @@
-"""Hostile SQL written by an LLM, through the real ask route, on real sources (PostgreSQL as a superuser, MariaDB as
-root, a SQLite file): every statement is refused, none reaches the database, and nothing about the source changes."""
+"""Hostile SQL written by an LLM, through the real ask route, on real sources that hold canaries outside the tenant's
+model: PostgreSQL as a superuser with standard_conforming_strings off on the database (a schema "PUBLIC", a schema
+whose name Python lowercases to one of the model's, a child table of a model table, a materialized view shadowing a
+model table on the search path), MariaDB as root with lower_case_table_names=0 (the model's database name in capitals,
+a table created after the sync in other case), a SQLite file (a table created after the sync). Every hostile
+statement is refused and none reaches the database; every containment statement is refused or reads no canary; and
+nothing about the source changes."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +24,10 @@ from hugdata.config import Settings
 from hugdata.query import ask as ask_module
 from hugdata.query.log import QueryLogEntry
 from hugdata.tenants.data_sources import DataSourceSpec
+from tests.api.canaries import canaries, canary_reads, late_canaries
 from tests.helpers import ADMIN_TOKEN, catalogued
 from tests.llm import ScriptedLlm, scripted_llm
-from tests.query.hostile_sql import hostile_for
+from tests.query.hostile_sql import CANARY, containment_for, hostile_for
 from tests.sources import demo_source, source_fingerprint
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -37,8 +44,9 @@ def llm_url() -> Iterator[str]:
 def shop(
     request: pytest.FixtureRequest, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
 ) -> Iterator[DataSourceSpec]:
-    with demo_source(request.param, "demo-shop", tmp_path) as spec:
+    with demo_source(request.param, "demo-shop", tmp_path) as plain, canaries(plain) as spec:
         catalogued(clean_platform, settings.resolved_dagster_home, "hostile-shop", spec)
+        late_canaries(spec)
         yield spec
 
 
@@ -80,3 +88,33 @@ def test_hostile_sql_from_the_llm_is_refused_never_runs_and_changes_nothing(
     ScriptedLlm.by_question["how many orders"] = "SELECT COUNT(*) AS n FROM orders"
     answer = api.post("/v1/projects/hostile-shop/ask", json={"question": "how many orders"}, headers=ADMIN)
     assert answer.status_code == 200 and answer.json()["rows"] == [[1500]] and len(executed) == 1
+
+
+def test_containment_statements_are_refused_or_read_no_canary_and_change_nothing(
+    shop: DataSourceSpec, api: TestClient
+) -> None:
+    family = "mysql" if shop.dialect.value == "mariadb" else shop.dialect.value
+    statements = containment_for(family, database=shop.database or "")
+    assert len(statements) >= 5
+    # The canaries are there to be read: the raw statements would read them.
+    assert canary_reads(shop) > 0
+    before = source_fingerprint(shop, SHOP_TABLES)
+    answered = []
+    for i, statement in enumerate(statements):
+        ScriptedLlm.by_question[f"contained {i}"] = statement.sql
+        response = api.post("/v1/projects/hostile-shop/ask", json={"question": f"contained {i}"}, headers=ADMIN)
+        assert response.status_code in (200, 422), (statement, response.text)
+        assert CANARY not in response.text, (statement, response.text[:500])
+        if response.status_code == 200:
+            json.loads(response.text, parse_constant=_no_constants)  # strict JSON, whatever the values
+            answered.append(response.json()["sql"])
+    assert source_fingerprint(shop, SHOP_TABLES) == before
+    assert canary_reads(shop) > 0  # still there, unchanged: the check above read no canary because none was read
+    if shop.dialect.value == "postgresql":
+        # What ran names the model's tables exactly: ONLY public.customers, the kiosk schema's invoices.
+        assert any('FROM ONLY "public"."customers"' in sql for sql in answered)
+        assert any('FROM ONLY "kiosk"."invoices"' in sql for sql in answered)
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")

@@ -25,7 +25,7 @@ from tests.sources import demo_source
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 BIG_TEXT = {
-    "sqlite": "SELECT id, printf('%.*c', 200000, 'x') AS big FROM orders",
+    "sqlite": "SELECT id, printf('%.200000c', 'x') AS big FROM orders",
     "postgresql": "SELECT id, repeat('x', 200000) AS big FROM orders",
     "mariadb": "SELECT id, REPEAT('x', 200000) AS big FROM orders",
 }

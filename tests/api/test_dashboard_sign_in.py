@@ -23,11 +23,17 @@ def _projects(client: TestClient, *ids: str) -> None:
         assert client.post("/v1/projects", json=project_body(project_id), headers=ADMIN).status_code == 201
 
 
-def _link(client: TestClient, project_id: str | None) -> str:
+def _issued(client: TestClient, project_id: str | None) -> str:
     path = f"/v1/projects/{project_id}/dashboard-links" if project_id else "/v1/dashboard-links"
     response = client.post(path, headers=ADMIN)
     assert response.status_code == 201, response.text
-    return response.json()["url"]
+    return str(response.json()["url"])
+
+
+def _link(client: TestClient, project_id: str | None) -> str:
+    """The link as the test client opens it: its path and token (its host is the configured public URL)."""
+    issued = urlsplit(_issued(client, project_id))
+    return f"{issued.path}?{issued.query}"
 
 
 def test_a_dashboard_link_opens_one_projects_session_once(client: TestClient, clean_platform: ApiRuntime) -> None:
@@ -105,3 +111,21 @@ def test_only_an_admin_mints_links_and_production_cookies_are_secure(
         opened = browser.get(_link(client, None), follow_redirects=False)
         assert opened.headers["location"] == "/app/admin"
         assert "secure" in opened.headers["set-cookie"].lower()
+
+
+def test_a_dashboard_link_names_the_configured_public_url_whatever_the_host_header(
+    clean_platform: ApiRuntime,
+) -> None:
+    settings = clean_platform.settings.model_copy(update={"public_url": "https://hugdata.example.com"})
+    runtime = dataclasses.replace(clean_platform, settings=settings)
+    with TestClient(create_app(runtime=runtime)) as client:
+        _projects(client, "dl-h")
+        forged = client.post("/v1/projects/dl-h/dashboard-links", headers={**ADMIN, "Host": "evil.example"})
+        assert forged.status_code == 201
+        link = urlsplit(forged.json()["url"])
+        assert (link.scheme, link.netloc, link.path) == ("https", "hugdata.example.com", "/app/session")
+        admin = urlsplit(_issued(client, None))
+        assert admin.netloc == "hugdata.example.com"
+    with TestClient(create_app(runtime=clean_platform)) as client:
+        local = urlsplit(_issued(client, None))  # no public URL configured: the local listening address
+    assert local.netloc == f"{clean_platform.settings.api_host}:{clean_platform.settings.api_port}"

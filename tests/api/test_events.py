@@ -199,7 +199,7 @@ def test_a_stopping_server_ends_its_streams_cleanly_and_exits_at_once(two_projec
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hugdata.api.app:create_app", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "hugdata.cli", "api", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning"], env=dict(os.environ), start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -81,7 +81,7 @@ def test_two_api_processes_share_one_search_limit(clean_platform: ApiRuntime, se
             port = sock.getsockname()[1]
         env = {**os.environ, "HUGDATA_QUOTA_SEARCH_PER_MINUTE": json.dumps(TIGHT)}
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "hugdata.api.app:create_app", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "hugdata.cli", "api", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning"], env=env, start_new_session=True,
         )  # fmt: skip
         try:

@@ -378,3 +378,93 @@ HOSTILE: list[Hostile] = [
 def hostile_for(family: str) -> list[Hostile]:
     """The statements aimed at one dialect family, and those aimed at all."""
     return [h for h in HOSTILE if h.family in ("any", family)]
+
+
+# Reads that the old check resolved to a table of the model while the server read something else: another schema
+# or database spelled in another case, a relation the model does not list shadowing one it does, a child table's
+# rows, a literal the server lexes differently, functions in the shape of column names. Run against sources that hold
+# canaries outside the model (tests/api/test_ask_containment.py): each is refused, or runs and reads no canary.
+# "{db}" is the MariaDB database of the model, "{DB}" the same name in capitals (another database there).
+CANARY = "hd-canary-"
+KELVIN_KIOSK = "\u212aiosk"  # Python lowercases it to "kiosk", a schema of the model; PostgreSQL does not
+CONTAINMENT: list[Hostile] = [
+    *_h(
+        "postgresql",
+        "case folding",
+        'SELECT * FROM "PUBLIC".customers',
+        'SELECT email FROM "PUBLIC"."customers" ORDER BY id',
+        f'SELECT * FROM "{KELVIN_KIOSK}".invoices',
+        f"SELECT * FROM {KELVIN_KIOSK}.invoices",
+        f'SELECT amount FROM "{KELVIN_KIOSK}"."invoices"',
+        'SELECT * FROM "Customers"',
+    ),
+    *_h(
+        "postgresql",
+        "search_path shadowing and relations the model does not list",
+        "SELECT * FROM invoices",
+        "SELECT amount FROM invoices ORDER BY id",
+        "SELECT * FROM public.invoices",
+        "SELECT last_value FROM hd_canary_seq",
+        "SELECT * FROM hd_secret.tokens",
+        "SELECT * FROM tokens",
+        "SELECT i.amount FROM invoices i JOIN customers c ON c.id = i.id",
+    ),
+    *_h(
+        "postgresql",
+        "inheritance",
+        "SELECT * FROM customers",
+        "SELECT email FROM customers WHERE email LIKE 'hd-canary%'",
+        "SELECT count(*), max(email) FROM customers",
+        "SELECT * FROM hd_secret.customers_child",
+        "SELECT * FROM customers_child",
+    ),
+    *_h(
+        "postgresql",
+        "lexing with standard_conforming_strings off",
+        "SELECT 'x\\' AS a, ' UNION SELECT pg_read_file($$/etc/hostname$$) UNION SELECT rolname||$$:$$||"
+        "coalesce(rolpassword,$$-$$) FROM pg_authid --' AS b FROM customers",
+        "SELECT 'x\\' AS a, ' UNION SELECT secret FROM hd_secret.tokens --' AS b FROM customers",
+        "SELECT 'x\\' AS a, ' UNION SELECT email FROM \"PUBLIC\".customers --' AS b FROM customers",
+        "SELECT 'x\\' AS a, ' UNION SELECT NULL WHERE pg_sleep(3) IS NULL --' AS b FROM customers",
+    ),
+    *_h(
+        "postgresql",
+        "functions shaped as columns",
+        "SELECT user FROM customers",
+        "SELECT current_role AS r FROM customers",
+        "SELECT s.pg_typeof, s.row_to_json FROM (SELECT 1 AS a) s",
+        "SELECT c.row_to_json FROM customers c",
+        "SELECT to_json(c) FROM customers c",
+        "SELECT c FROM customers c",
+        "SELECT to_jsonb(x) FROM (SELECT * FROM customers) x, customers y WHERE to_json(y) IS NOT NULL",
+    ),
+    *_h(
+        "mysql",
+        "case folding with lower_case_table_names=0",
+        "SELECT * FROM {DB}.customers",
+        "SELECT * FROM `{DB}`.customers",
+        "SELECT email FROM `{DB}`.`customers`",
+        "SELECT * FROM Customers",
+        "SELECT * FROM `Customers`",
+        "SELECT * FROM {db}.Customers",
+        "SELECT c.email FROM {DB}.customers c JOIN customers d ON d.id = c.id",
+    ),
+    *_h(
+        "sqlite",
+        "a table created after the last sync",
+        "SELECT * FROM hd_canary",
+        'SELECT * FROM "HD_CANARY"',
+        "SELECT * FROM main.hd_canary",
+        "SELECT secret FROM hd_canary UNION SELECT email FROM customers",
+        "WITH x AS (SELECT * FROM hd_canary) SELECT * FROM x",
+    ),
+]
+
+
+def containment_for(family: str, *, database: str = "") -> list[Hostile]:
+    """The containment statements for one family, with the MariaDB database names filled in."""
+    return [
+        Hostile(h.family, h.what, h.sql.replace("{db}", database).replace("{DB}", database.upper()))
+        for h in CONTAINMENT
+        if h.family in ("any", family)
+    ]

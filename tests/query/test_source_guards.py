@@ -1,6 +1,6 @@
 """The second wall: even SQL that got past the validator (forged here on purpose) runs inside the source's own
-guards: PostgreSQL's read-only transaction with a search path of the model's schemas and lock and statement limits,
-MariaDB's read-only session and statement limit."""
+guards: PostgreSQL's read-only transaction with a search path of the built-in catalog only and lock and statement
+limits, MariaDB's read-only session and statement limit."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import psycopg
 import pytest
 from sqlalchemy.exc import DBAPIError
 
+from hugdata.catalog.introspect import introspect_schema
+from hugdata.catalog.semantic import build_semantic_model
 from hugdata.query.execute import execute_validated
-from hugdata.query.validation import ValidatedQuery
+from hugdata.query.validation import ValidatedQuery, validate_query
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import SourceLimits, open_source_engine
@@ -36,10 +38,15 @@ def sales() -> Iterator[DataSourceSpec]:
                              database=database, username=MACHINE_PG["user"])  # fmt: skip
 
 
-def test_unqualified_names_resolve_in_the_models_own_schema(sales: DataSourceSpec) -> None:
+def test_a_forged_unqualified_name_resolves_in_no_tenant_schema(sales: DataSourceSpec) -> None:
     engine = open_source_engine(sales)
-    result = execute_validated(engine, _forged("SELECT sum(total) FROM orders", ("sales", "orders")), max_rows=5)
-    assert result.rows == [[30]]
+    # The search path holds only the built-in catalog: a name the validator did not qualify reaches no table.
+    with pytest.raises(DBAPIError, match='relation "orders" does not exist'):
+        execute_validated(engine, _forged("SELECT sum(total) FROM orders", ("sales", "orders")), max_rows=5)
+    model = build_semantic_model(introspect_schema(engine, dialect="postgresql"))
+    validated = validate_query("SELECT sum(total) FROM orders", dialect=Dialect.postgresql, model=model, max_rows=5)
+    assert 'FROM ONLY "sales"."orders" AS orders' in validated.sql
+    assert execute_validated(engine, validated, max_rows=5).rows == [[30]]
     engine.dispose()
 
 
@@ -59,7 +66,7 @@ def test_a_locked_table_is_given_up_on_after_the_lock_timeout(sales: DataSourceS
         holder.execute("LOCK TABLE sales.orders IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         with pytest.raises(DBAPIError) as failed:
-            execute_validated(engine, _forged("SELECT * FROM orders", ("sales", "orders")), max_rows=5,
+            execute_validated(engine, _forged("SELECT * FROM sales.orders", ("sales", "orders")), max_rows=5,
                               limits=SourceLimits(lock_timeout_s=1, statement_timeout_s=20))  # fmt: skip
         waited = time.monotonic() - started
     engine.dispose()

@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select, update
@@ -21,12 +20,11 @@ from tests.webhooks.receiver import webhook_receiver
 
 @contextmanager
 def api_process() -> Iterator[subprocess.Popen[bytes]]:
-    """The API as deployed: its own uvicorn process, configured by the test session's environment."""
+    """The API as deployed: its own `hugdata api` process, configured by the test session's environment."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    uvicorn = Path(sys.executable).parent / "uvicorn"
-    argv = [str(uvicorn), "hugdata.api.app:create_app", "--factory", "--port", str(port), "--log-level", "warning"]
+    argv = [sys.executable, "-m", "hugdata.cli", "api", "--port", str(port), "--log-level", "warning"]
     proc = subprocess.Popen(argv, env=dict(os.environ))
     try:
         deadline = time.monotonic() + 60

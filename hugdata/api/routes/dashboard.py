@@ -68,12 +68,10 @@ class SessionRead(BaseModel):
     expires_at: datetime
 
 
-def _mint(
-    request: Request, runtime: ApiRuntime, session: Any, project_id: str | None, body: LinkCreate | None
-) -> LinkIssued:
+def _mint(runtime: ApiRuntime, session: Any, project_id: str | None, body: LinkCreate | None) -> LinkIssued:
     ttl = timedelta(seconds=body.ttl_s) if body and body.ttl_s else runtime.settings.dashboard_link_ttl
     minted = mint_link(session, project_id=project_id, ttl=ttl, now=utcnow())
-    base = str(request.base_url).rstrip("/")
+    base = runtime.settings.resolved_public_url  # never the request's Host: a forged one would point elsewhere
     return LinkIssued(url=f"{base}{APP_PATH}/session?token={minted.token}", project_id=project_id,
                       expires_at=minted.expires_at)  # fmt: skip
 
@@ -81,7 +79,6 @@ def _mint(
 @router.post("/v1/projects/{project_id}/dashboard-links", response_model=LinkIssued,
              status_code=status.HTTP_201_CREATED, responses=_ERRORS)  # fmt: skip
 def create_project_dashboard_link(
-    request: Request,
     caller: AdminOnly,  # before the project: a project key learns nothing of which projects exist
     project: CurrentProject,
     session: SessionDep,
@@ -89,7 +86,7 @@ def create_project_dashboard_link(
     body: LinkCreate | None = None,
 ) -> LinkIssued:
     """A one-time link that signs a browser in to this project's dashboard (and nothing else)."""
-    issued = _mint(request, runtime, session, project.id, body)
+    issued = _mint(runtime, session, project.id, body)
     write_audit(session, runtime, caller, "dashboard.link", project.id, {"expires_at": issued.expires_at.isoformat()})
     session.commit()
     return issued
@@ -98,10 +95,10 @@ def create_project_dashboard_link(
 @router.post("/v1/dashboard-links", response_model=LinkIssued, status_code=status.HTTP_201_CREATED,
              responses=_ERRORS)  # fmt: skip
 def create_admin_dashboard_link(
-    request: Request, caller: AdminOnly, session: SessionDep, runtime: RuntimeDep, body: LinkCreate | None = None
+    caller: AdminOnly, session: SessionDep, runtime: RuntimeDep, body: LinkCreate | None = None
 ) -> LinkIssued:
     """A one-time link that signs a browser in to the admin view (every project)."""
-    issued = _mint(request, runtime, session, None, body)
+    issued = _mint(runtime, session, None, body)
     write_audit(session, runtime, caller, "dashboard.link", None, {"expires_at": issued.expires_at.isoformat()})
     session.commit()
     return issued

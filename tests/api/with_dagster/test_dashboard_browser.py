@@ -8,6 +8,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -42,7 +43,9 @@ class Dashboard:
         path = f"/v1/projects/{project_id}/dashboard-links" if project_id else "/v1/dashboard-links"
         response = httpx.post(f"{self.url}{path}", headers=ADMIN, timeout=30)
         assert response.status_code == 201, response.text
-        return str(response.json()["url"])
+        # The link names the configured public URL; this server listens on a port of its own.
+        issued = urlsplit(response.json()["url"])
+        return f"{self.url}{issued.path}?{issued.query}"
 
     def open(self, page: object, section: str | None = None) -> None:
         """Sign ``page`` in through a fresh link (it lands on the shop's Overview), then follow a nav link."""
