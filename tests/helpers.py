@@ -18,6 +18,7 @@ from hugdata.tenants.registry import register_project
 
 if TYPE_CHECKING:
     from hugdata.api.runtime import ApiRuntime
+    from hugdata.config import Settings
 
 ADMIN_TOKEN = "test-admin-" + "x" * 32
 CANARY_PASSWORD = "s3cret-canary-pw"
@@ -131,16 +132,18 @@ def wait_until(predicate: Callable[[], object], timeout_s: float = 150, what: st
 
 
 @contextmanager
-def served(app: object) -> Iterator[str]:
-    """``app`` served by a real uvicorn on a free loopback port; yields its base URL."""
+def served(app: object, settings: Settings | None = None) -> Iterator[str]:
+    """``app`` served by a real uvicorn on a free loopback port, as `hugdata api` serves it (``settings``' request
+    limits, default ones without); yields its base URL."""
     import threading
 
     import uvicorn
 
     from hugdata.api.serve import server_config
-    from hugdata.config import Settings
+    from hugdata.config import Settings as DefaultSettings
 
-    server = uvicorn.Server(server_config(app, settings=Settings(), host="127.0.0.1", port=0, log_level="warning"))
+    config = server_config(app, settings=settings or DefaultSettings(), host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

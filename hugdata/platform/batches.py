@@ -9,7 +9,15 @@ ends with its own run, its own status and its own error message.
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from dagster import AssetExecutionContext, DagsterInstance, DagsterRun, Failure, RunRequest
+from dagster import (
+    AssetExecutionContext,
+    DagsterExecutionInterruptedError,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    Failure,
+    RunRequest,
+)
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from hugdata.config import get_settings
@@ -99,8 +107,8 @@ def for_each_project(
     """``work(project_id)`` for every project of the run, in partition order, each under its project lock.
 
     A single-project run raises what ``work`` raises (so the asset's RetryPolicy applies; the last attempt's failure
-    is the cause itself). A batch keeps going past a
-    failing project and fails afterwards, without retries: its projects are then re-run one by one.
+    is the cause itself), unless the run is being cancelled: then it fails without retries. A batch keeps going past
+    a failing project and fails afterwards, without retries: its projects are then re-run one by one.
     """
     keys = context.partition_keys
     if len(keys) == 1:
@@ -109,9 +117,21 @@ def for_each_project(
                 if not held:
                     raise Failure(f"project {keys[0]}: another run kept working on it for {PROJECT_LOCK_WAIT_S:.0f} s")
                 return {keys[0]: work(keys[0])}
-        except Failure as failure:
+        except (Exception, KeyboardInterrupt, DagsterExecutionInterruptedError) as failure:
+            if _being_cancelled(context):
+                # The cancel reached the step (as an interrupt, or as the error of an interrupted query). Dagster
+                # answers an interrupt with the retry policy, which would run the step again, to success, on a run
+                # already shown as cancelling: fail it for good instead.
+                raise Failure(f"project {keys[0]}: the run was cancelled", allow_retries=False) from failure
+            if not isinstance(failure, Exception):
+                raise  # an interrupt of a run that goes on (a pod moved): Dagster retries the step
             policy = context.op_def.retry_policy
-            if failure.allow_retries and policy is not None and context.retry_number >= policy.max_retries:
+            if (
+                isinstance(failure, Failure)
+                and failure.allow_retries
+                and policy is not None
+                and context.retry_number >= policy.max_retries
+            ):
                 # Out of retries: fail with the cause itself, not Dagster's "Exceeded max_retries" summary.
                 raise Failure(
                     description=f"{failure.description} (after {policy.max_retries + 1} attempts)",
@@ -139,6 +159,11 @@ def for_each_project(
             allow_retries=False,
         )
     return done
+
+
+def _being_cancelled(context: AssetExecutionContext) -> bool:
+    run = context.instance.get_run_by_id(context.run_id)
+    return run is not None and run.status in (DagsterRunStatus.CANCELING, DagsterRunStatus.CANCELED)
 
 
 def project_failure_message(project_id: str, exc: BaseException) -> str:

@@ -71,7 +71,11 @@ def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyRepor
                 results.append(GoldenResult(golden.id, golden.question, "stale", None, stale[golden.id][:300]))
                 continue
             try:
-                expected = run_read_query(engine, golden.expected_sql, dialect=dialect, model=model, max_rows=MAX_ROWS)
+                # Under the same limits as any ask: the reference SQL is tenant-written too.
+                expected = run_read_query(
+                    engine, golden.expected_sql, dialect=dialect, model=model, max_rows=MAX_ROWS,
+                    max_bytes=ctx.policy.max_result_bytes, limits=ctx.limits,
+                )  # fmt: skip
             except (QueryRejected, SQLAlchemyError) as exc:
                 results.append(GoldenResult(golden.id, golden.question, "reference_failed", None, type(exc).__name__))
                 continue

@@ -33,15 +33,17 @@ def check_call_costs(tree: exp.Expression, read: str) -> None:
         elif isinstance(node, (exp.Replace, exp.RegexpReplace)):
             _short_literal(node.expression, node, "the text replaced")
             _short_literal(node.args.get("replacement"), node, "the replacement")
-        elif isinstance(node, (exp.RegexpLike, exp.RegexpInstr, exp.RegexpSubstr, exp.RegexpExtract, exp.Glob)):
+        elif isinstance(node, (exp.RegexpLike, exp.RegexpInstr, exp.RegexpSubstr, exp.RegexpExtract)):
             _short_literal(node.expression, node, "the pattern")
-        elif isinstance(node, (exp.Like, exp.ILike)):
-            pattern = _short_literal(node.expression, node, "the LIKE pattern")
-            # Both engines backtrack: text between two '%' is searched again from every place the first matched,
-            # so '%a%b' costs the square of the text's length. One '%', or two with the second last, stay linear.
-            wildcards = pattern.count("%")
-            if wildcards > 2 or (wildcards == 2 and not pattern.endswith("%")):
-                raise _costly(node, "a LIKE pattern may hold one '%', or two when the second ends it ('%word%')")
+        elif isinstance(node, (exp.Like, exp.ILike, exp.Glob)):
+            wildcard = "*" if isinstance(node, exp.Glob) else "%"
+            pattern = _short_literal(node.expression, node, "the pattern")
+            # Both engines backtrack: text between two wildcards is searched again from every place the first
+            # matched, so '%a%b' costs the square of the text's length. One, or two with the second last, stay linear.
+            wildcards = pattern.count(wildcard)
+            if wildcards > 2 or (wildcards == 2 and not pattern.endswith(wildcard)):
+                example = f"{wildcard}word{wildcard}"
+                raise _costly(node, f"a pattern may hold one '{wildcard}', or two when the second ends it ({example})")
         elif isinstance(node, (exp.Repeat, exp.Pad, exp.Space)):
             builders += 1
             length = node.args.get("times") or (node.this if isinstance(node, exp.Space) else node.expression)

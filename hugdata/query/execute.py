@@ -31,7 +31,7 @@ from hugdata.query.sql_policy import is_mysql_family, sqlglot_dialect
 from hugdata.query.sqlite_runner import sqlite_runner
 from hugdata.query.validation import ValidatedQuery, validate_query
 from hugdata.tenants.models import Dialect
-from hugdata.tenants.source_engines import PacketTooLarge, SourceLimits
+from hugdata.tenants.source_engines import BoundedMySQLConnection, PacketTooLarge, SourceLimits
 
 log = logging.getLogger(__name__)
 _PERCENT_STYLES = ("format", "pyformat")
@@ -144,6 +144,9 @@ def _run_mysql(connection: Connection, query: ValidatedQuery, reader: RowReader)
 def _stop_mysql_statement(connection: Connection, thread_id: int) -> None:
     """End the connection's statement for real: KILL the connection from another one, drop ours, and check the
     server's process list until the thread is gone (MariaDB may keep running a statement it marked killed)."""
+    raw = connection.connection.driver_connection
+    if isinstance(raw, BoundedMySQLConnection):
+        raw.abandon_result()
     connection.invalidate()
     killer = connection.engine.raw_connection()  # a connection of its own: the source engines do not pool
     try:

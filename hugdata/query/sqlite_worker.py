@@ -126,10 +126,10 @@ def read_frame(stream: BinaryIO) -> Any:
 
 def main(memory_bytes: int) -> None:
     # Everything this process will import is imported: from here on it may grow by the ask's budget and no more.
-    in_use = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # (Its address space now, not ru_maxrss: Linux carries the parent's peak across exec.)
     with open("/proc/self/statm") as statm:
         mapped = int(statm.read().split()[0]) * resource.getpagesize()
-    limit = max(mapped, in_use) + memory_bytes
+    limit = mapped + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while (job := read_frame(source)) is not None:

@@ -79,10 +79,17 @@ class BoundedMySQLConnection(pymysql.connections.Connection):  # type: ignore[mi
     def _read_bytes(self, num_bytes: int) -> bytes:
         limit = self.read_limit
         if limit is not None and num_bytes > limit:
+            self.abandon_result()
             self._force_close()  # the rest of the packet stays unread: the stream cannot be used again
             raise PacketTooLarge(f"a row of {num_bytes:,} bytes is over the answer's limit of {limit:,} bytes")
         data: bytes = super()._read_bytes(num_bytes)
         return data
+
+    def abandon_result(self) -> None:
+        """Read nothing more of the unbuffered result in flight, neither on close nor when it is collected: its
+        statement was killed, or the stream is closed."""
+        if self._result is not None:
+            self._result.unbuffered_active = False
 
 
 def _bounded_mysql_connection(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BoundedMySQLConnection:

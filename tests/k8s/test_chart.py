@@ -351,3 +351,22 @@ def test_tracing_values_reach_the_api_only_when_switched_on() -> None:
     )
     assert settings.tracing_enabled and settings.tracing_sample_ratio == 0.25
     assert settings.tracing_endpoint == "http://otel:4318/v1/traces"
+
+
+def test_the_api_builds_dashboard_links_from_the_public_url_the_chart_gives_it() -> None:
+    def public_url(values: dict[str, Any] | None) -> str | None:
+        [api] = [c for name, _, c in containers(render(values)) if name.endswith("-api")]
+        return {e["name"]: e.get("value") for e in api["env"]}.get("HUGDATA_PUBLIC_URL")
+
+    assert public_url(None) is None  # no Ingress, no address: the API falls back to its own
+    assert public_url(DEV_CLUSTER_VALUES) == "https://api.hugdata.example.com"  # the Ingress host, with TLS
+    assert public_url({"ingress": {"enabled": True}}) == "http://api.hugdata.example.com"
+    given = public_url({**DEV_CLUSTER_VALUES, "api": {"publicUrl": "https://data.example.org"}})
+    assert given == "https://data.example.org" and Settings(public_url=given).resolved_public_url == given
+    assert helm.lint(str(CHART), {"api": {"publicUrl": "data.example.org/x?y"}}, strict=True)["errors"]
+
+
+def test_the_api_container_runs_hugdata_api_with_its_request_limits() -> None:
+    [api] = [c for name, _, c in containers(render(PRODUCTION_VALUES)) if name.endswith("-api")]
+    command = api.get("command", []) + api.get("args", [])
+    assert command[:2] == ["hugdata", "api"] and "--no-access-log" in command

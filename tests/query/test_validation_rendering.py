@@ -118,6 +118,7 @@ _SEARCHES = [
     ("SELECT id FROM customers WHERE email LIKE email", "literal string"),
     ("SELECT id FROM customers WHERE email LIKE '%a%b%c%d%'", "one '%'"),
     ("SELECT id FROM customers WHERE email LIKE '%a%b'", "one '%'"),
+    ("SELECT id FROM customers WHERE email GLOB '*a*b'", "one '*'"),
     ("SELECT replace(email, email, 'x') FROM customers", "literal string"),
 ]
 _BUILDERS = [  # MySQL's and MariaDB's own; SQLite has none of them

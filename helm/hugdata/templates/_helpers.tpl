@@ -94,6 +94,10 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
   value: {{ printf "postgresql+psycopg://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user (include "hugdata.postgresHost" .) .Values.postgres.port .Values.postgres.hugdataDatabase | quote }}
 - name: HUGDATA_DAGSTER_DATABASE_URL
   value: {{ printf "postgresql+psycopg2://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user (include "hugdata.postgresHost" .) .Values.postgres.port .Values.postgres.dagsterDatabase | quote }}
+{{- with (include "hugdata.publicUrl" .) }}
+- name: HUGDATA_PUBLIC_URL
+  value: {{ . | quote }}
+{{- end }}
 - name: HUGDATA_DAGSTER_GRAPHQL_URL
   value: {{ printf "http://%s-webserver:%v/graphql" (include "hugdata.fullname" .) .Values.webserver.port | quote }}
 - name: HUGDATA_RUNS_MAX_CONCURRENT
@@ -196,4 +200,15 @@ helm.sh/hook-delete-policy: before-hook-creation
 - name: instance
   configMap:
     name: {{ include "hugdata.fullname" . }}-instance
+{{- end -}}
+
+
+{{/* Where browsers reach the API: api.publicUrl, else the Ingress host (https when it has a TLS Secret); empty when
+neither is set. Dashboard links are built from it, never from a request's Host header. */}}
+{{- define "hugdata.publicUrl" -}}
+{{- if .Values.api.publicUrl -}}
+{{- .Values.api.publicUrl -}}
+{{- else if .Values.ingress.enabled -}}
+{{- printf "%s://%s" (ternary "https" "http" (ne .Values.ingress.tlsSecret "")) .Values.ingress.host -}}
+{{- end -}}
 {{- end -}}
