@@ -202,8 +202,8 @@ def test_the_sqlite_answer_worker_cannot_grow_past_the_ask_budget(docs: str, api
 
 @pytest.mark.parametrize("docs", ["postgresql"], indirect=True)
 def test_postgresql_rows_keep_their_order_and_types_under_the_budget(docs: str, api: TestClient) -> None:
-    status, text = _ask(api, "ordered", "SELECT g AS n, g * 1.5 AS half, now()::date AS d FROM generate_series(1, 500) g "
-                                        "ORDER BY g DESC")  # fmt: skip
+    sql = "SELECT g AS n, g * 1.5 AS half, now()::date AS d FROM generate_series(1, 500) g ORDER BY g DESC"
+    status, text = _ask(api, "ordered", sql)
     body = _strict(text)
     assert status == 200 and [row[0] for row in body["rows"]] == list(range(500, 0, -1))
     assert body["column_types"] == ["integer", "decimal", "date"] and body["columns"] == ["n", "half", "d"]

@@ -32,9 +32,10 @@ def _tables(sql: str, read: str) -> list[exp.Table]:
     return list(sqlglot.parse_one(sql, read=read).find_all(exp.Table))
 
 
-@pytest.mark.parametrize(
-    ("dialect", "read"), [(Dialect.postgresql, "postgres"), (Dialect.mariadb, "mysqlfamily"), (Dialect.sqlite, "sqlite")]
-)
+READS = [(Dialect.postgresql, "postgres"), (Dialect.mariadb, "mysqlfamily"), (Dialect.sqlite, "sqlite")]
+
+
+@pytest.mark.parametrize(("dialect", "read"), READS)
 def test_every_table_is_sent_as_its_entitys_quoted_qualified_name(
     model: SemanticModel, dialect: Dialect, read: str
 ) -> None:

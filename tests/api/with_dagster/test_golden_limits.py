@@ -58,6 +58,7 @@ def test_a_cancelled_accuracy_run_stops_its_endless_golden_question_and_is_not_r
     run_id = run.json()["run_id"]
     instance = open_instance(settings.resolved_dagster_home)
     try:
+
         def accuracy_started() -> bool:
             starts = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_START).records
             return any(r.event_log_entry.step_key == "model_accuracy" for r in starts)
