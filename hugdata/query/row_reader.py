@@ -10,7 +10,7 @@ from typing import Any, Literal
 from hugdata.query.results import encoded_size, json_value, value_type
 
 TruncatedBy = Literal["max_rows", "max_bytes"]
-FIRST_BATCH = 64
+FIRST_BATCH = 8  # small: a server computes every row a fetch asks for, even past the budget
 MAX_BATCH = 500
 # What a value costs in memory beyond its JSON text: a Python object and a list slot (a Decimal is ~100 bytes).
 VALUE_OVERHEAD_BYTES = 48
