@@ -59,8 +59,9 @@ def open_source_engine(spec: DataSourceSpec, limits: SourceLimits = SourceLimits
             "write_timeout": limits.statement_timeout_s + 5,
         },
     )
-    event.listen(engine, "do_connect", _bounded_mysql_connection)
-    event.listen(engine, "connect", _mysql_session_guard(limits))
+    # The session is pinned as the connection opens, before SQLAlchemy's dialect first reads the server's settings
+    # (it takes ANSI_QUOTES from sql_mode for its own statements).
+    event.listen(engine, "do_connect", _guarded_mysql_connection(limits))
     return engine
 
 
@@ -92,8 +93,15 @@ class BoundedMySQLConnection(pymysql.connections.Connection):  # type: ignore[mi
             self._result.unbuffered_active = False
 
 
-def _bounded_mysql_connection(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BoundedMySQLConnection:
-    return BoundedMySQLConnection(*cargs, **cparams)
+def _guarded_mysql_connection(limits: SourceLimits) -> Any:
+    guard = _mysql_session_guard(limits)
+
+    def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BoundedMySQLConnection:
+        connection = BoundedMySQLConnection(*cargs, **cparams)
+        guard(connection)
+        return connection
+
+    return connect
 
 
 def _server_url(driver: str, spec: DataSourceSpec) -> URL:
@@ -123,7 +131,7 @@ def neutral_sql_mode(current: str) -> str:
 
 
 def _mysql_session_guard(limits: SourceLimits) -> Any:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: Any) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SELECT VERSION(), @@SESSION.sql_mode")
             version, mode = (str(v) for v in cursor.fetchone())

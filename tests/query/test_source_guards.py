@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import psycopg
+import pymysql
 import pytest
 from sqlalchemy.exc import DBAPIError
 
@@ -88,3 +89,32 @@ def test_mariadb_runs_tenant_sql_in_a_read_only_session_with_a_time_limit() -> N
         assert time.monotonic() - started < 10
         assert classify_source_error(slow.value, spec).kind is SourceErrorKind.timeout
         engine.dispose()
+
+
+def test_mariadb_sessions_drop_the_sql_modes_that_change_how_sql_is_read() -> None:
+    """A server whose default sql_mode reads backslashes literally and double quotes as names would read sqlglot's
+    rendering differently; each session of the platform drops those flags and keeps the rest."""
+    admin = pymysql.connect(**MACHINE_MARIADB, autocommit=True)
+    with admin, admin.cursor() as cursor:
+        cursor.execute("SELECT @@GLOBAL.sql_mode")
+        saved = cursor.fetchone()[0]
+        cursor.execute("SET GLOBAL sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,PIPES_AS_CONCAT,ONLY_FULL_GROUP_BY'")
+        try:
+            with machine_mariadb_database(["CREATE TABLE t (id INT PRIMARY KEY, s TEXT)",
+                                           "INSERT INTO t VALUES (1, 'one')"]) as database:  # fmt: skip
+                spec = DataSourceSpec(dialect=Dialect.mariadb, host=MACHINE_MARIADB["host"],
+                                      port=MACHINE_MARIADB["port"], database=database,
+                                      username=MACHINE_MARIADB["user"])  # fmt: skip
+                engine = open_source_engine(spec)
+                with engine.connect() as conn:
+                    assert conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar() == "ONLY_FULL_GROUP_BY"
+                model = build_semantic_model(introspect_schema(engine, dialect="mysql"))
+                # sqlglot reads (and writes) a backslash as an escape and double quotes as a string, as the
+                # session now does: the values come back as the check saw them.
+                sql = "SELECT 'a\\\\b' AS p, \"quoted\" AS q, 'it\\'s' AS r FROM t"
+                validated = validate_query(sql, dialect=Dialect.mariadb, model=model, max_rows=5)
+                rows = execute_validated(engine, validated, max_rows=5).rows
+                engine.dispose()
+        finally:
+            cursor.execute("SET GLOBAL sql_mode = %s", (saved,))
+    assert rows == [["a\\b", "quoted", "it's"]]
