@@ -241,18 +241,23 @@ class Settings(BaseSettings):
     def _no_placeholders_in_production(self) -> Settings:
         if self.environment != "production":
             return self
-        missing = [
-            name
-            for name in ("database_url", "dagster_database_url", "admin_token", "encryption_keys")
-            if getattr(self, name) is None
-        ]
+        missing = [name for name in ("database_url", "dagster_database_url") if getattr(self, name) is None]
         if missing:
             raise ValueError(f"production needs HUGDATA_{', HUGDATA_'.join(m.upper() for m in missing)}")
+        # Each process gets only the secrets it reads (the API all of them, a run pod the encryption keys): the ones
+        # it has must not be placeholders; the API checks that it has its own (missing_api_secrets).
         for name in ("admin_token", "encryption_keys"):
-            value = getattr(self, name).get_secret_value()
-            if value.lower() in PLACEHOLDER_SECRETS or len(value) < 24:
+            secret = getattr(self, name)
+            value = secret.get_secret_value() if secret is not None else None
+            if value is not None and (value.lower() in PLACEHOLDER_SECRETS or len(value) < 24):
                 raise ValueError(f"HUGDATA_{name.upper()} is a placeholder or too short for production")
         return self
+
+    def missing_api_secrets(self) -> list[str]:
+        """The variables the API cannot serve without in production (empty in development, where they are generated)."""
+        if self.environment != "production":
+            return []
+        return [f"HUGDATA_{name.upper()}" for name in ("admin_token", "encryption_keys") if getattr(self, name) is None]
 
     @property
     def resolved_state_dir(self) -> Path:

@@ -49,11 +49,24 @@ def test_production_settings_are_read_from_the_environment(monkeypatch: pytest.M
     assert with_local_secrets(settings) is settings
 
 
-@pytest.mark.parametrize("missing", ["database_url", "admin_token", "encryption_keys"])
-def test_production_refuses_missing_secrets(missing: str) -> None:
+@pytest.mark.parametrize("missing", ["database_url", "dagster_database_url"])
+def test_production_refuses_missing_database_urls(missing: str) -> None:
     values = {k: v for k, v in PRODUCTION.items() if k != missing}
     with pytest.raises(ValidationError, match=f"HUGDATA_{missing.upper()}"):
         Settings(**values)
+
+
+@pytest.mark.parametrize("missing", ["admin_token", "encryption_keys"])
+def test_a_process_may_lack_the_secrets_it_does_not_read_but_the_api_refuses_to_start_without_its_own(
+    missing: str,
+) -> None:
+    from hugdata.api.runtime import build_runtime
+
+    settings = Settings(**{k: v for k, v in PRODUCTION.items() if k != missing})  # a run pod, a daemon
+    assert settings.missing_api_secrets() == [f"HUGDATA_{missing.upper()}"]
+    with pytest.raises(RuntimeError, match=f"HUGDATA_{missing.upper()}"):
+        build_runtime(settings)  # before it connects to anything
+    assert Settings(**PRODUCTION).missing_api_secrets() == []
 
 
 def test_production_refuses_placeholder_admin_token() -> None:

@@ -54,6 +54,8 @@ class ApiRuntime:
 
 def build_runtime(settings: Settings) -> ApiRuntime:
     """Connect to the platform databases and the Dagster instance described by ``settings``."""
+    if missing := settings.missing_api_secrets():
+        raise RuntimeError(f"the API needs {', '.join(missing)} in production")
     databases = resolve_platform_databases(settings)
     engine = make_engine(
         databases.hugdata_url, pool_size=settings.db_pool_size, connect_timeout_s=settings.db_connect_timeout_s

@@ -22,10 +22,15 @@ BATCH_LABEL = "hugdata.io/batch"
 
 # Sized from the measured single-run footprint (Python + Dagster + the int8 model: ~450 MB resident, one busy core
 # while embedding); enterprise schemas are larger, so their runs get more room and a higher CPU ceiling.
+# Every run's scratch space is bounded too: a pod past its ephemeral-storage limit is evicted alone.
+_SCRATCH = {"requests": {"ephemeral-storage": "256Mi"}, "limits": {"ephemeral-storage": "2Gi"}}
 TIER_RESOURCES: dict[Tier, dict[str, dict[str, str]]] = {
-    Tier.free: {"requests": {"cpu": "250m", "memory": "768Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
-    Tier.standard: {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
-    Tier.enterprise: {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "4", "memory": "4Gi"}},
+    tier: {part: {**sizes[part], **_SCRATCH[part]} for part in ("requests", "limits")}
+    for tier, sizes in {
+        Tier.free: {"requests": {"cpu": "250m", "memory": "768Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+        Tier.standard: {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+        Tier.enterprise: {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "4", "memory": "4Gi"}},
+    }.items()
 }
 
 

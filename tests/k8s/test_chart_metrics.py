@@ -68,7 +68,8 @@ def _rules_file(tmp_path: Path) -> Path:
 def test_promtool_accepts_every_rule(tmp_path: Path) -> None:
     checked = subprocess.run([PROMTOOL, "check", "rules", str(_rules_file(tmp_path))], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "10 rules found" in checked.stdout  # 7 + a missing platform or TLS Secret + the certificate's expiry
+    # 7 + a missing platform, TLS or run Secret (run pods read theirs in its namespace) + the certificate's expiry
+    assert "11 rules found" in checked.stdout
 
 
 def test_the_rules_carry_the_selector_labels_prometheus_picks_them_by() -> None:
@@ -77,7 +78,11 @@ def test_the_rules_carry_the_selector_labels_prometheus_picks_them_by() -> None:
     names = [r["alert"] for g in rule["spec"]["groups"] for r in g["rules"] if r["alert"] != "HugdataSecretMissing"]
     assert len(names) == len(set(names)) == 8
     watched = [r["labels"]["secret"] for g in rule["spec"]["groups"] for r in g["rules"] if "secret" in r["labels"]]
-    assert watched == ["hd-hugdata-secrets", "api-tls"]
+    assert watched == ["hd-hugdata-secrets", "api-tls", "hd-hugdata-run"]
+    runs = render({**ON, "runs": {"namespace": "hugdata-runs"}})
+    [missing_run] = [r for g in _one(runs, "PrometheusRule")["spec"]["groups"] for r in g["rules"]
+                     if r["labels"].get("secret") == "hd-hugdata-run"]  # fmt: skip
+    assert 'namespace="hugdata-runs",secret="hd-hugdata-run"' in missing_run["expr"]
 
 
 @needs_promtool
@@ -100,8 +105,9 @@ def test_the_alerts_fire_on_the_series_they_watch(tmp_path: Path) -> None:
                      "values": "3600x30"},
                     {"series": 'hugdata_catalogs_stale{job="hd-hugdata-exporter"}', "values": "1x90"},
                     {"series": 'hugdata_projects{job="hd-hugdata-exporter"}', "values": "1000x90"},
-                    # The TLS Secret exists, the platform Secret does not; the certificate expires on day 7.
+                    # The TLS and run Secrets exist, the platform Secret does not; the certificate expires on day 7.
                     {"series": 'kube_secret_info{namespace="hugdata",secret="api-tls"}', "values": "1x90"},
+                    {"series": 'kube_secret_info{namespace="hugdata",secret="hd-hugdata-run"}', "values": "1x90"},
                     {"series": 'certmanager_certificate_expiration_timestamp_seconds{namespace="hugdata",name="api"}',
                      "values": "604800x90"},
                 ],
@@ -124,10 +130,11 @@ def test_the_alerts_fire_on_the_series_they_watch(tmp_path: Path) -> None:
                     {"eval_time": "80m", "alertname": "HugdataCatalogsStale", "exp_alerts": []},
                     {"eval_time": "10m", "alertname": "HugdataSecretMissing",
                      "exp_alerts": [{"exp_labels": {"severity": "critical", "secret": "hd-hugdata-secrets",
-                                                    "namespace": "hugdata"}, "exp_annotations": {
+                                                    "namespace": "hugdata", "secret_namespace": "hugdata"},
+                                     "exp_annotations": {
                          "summary": "A Secret the platform reads is missing",
-                         "description": "Secret hd-hugdata-secrets is not in namespace hugdata: new pods cannot "
-                                        "start and the API cannot decrypt tenants' credentials."}}]},
+                         "description": "Secret hd-hugdata-secrets is not in namespace hugdata: new pods or run pods "
+                                        "cannot start and the platform cannot decrypt tenants' credentials."}}]},
                     {"eval_time": "80m", "alertname": "HugdataCertificateExpiring",
                      "exp_alerts": [{"exp_labels": {"severity": "warning"}, "exp_annotations": {
                          "summary": "The API's TLS certificate expires soon",

@@ -39,8 +39,12 @@ SECRET = f"{RELEASE}-hugdata-secrets"
 LAUNCHER_ACCOUNT = f"{RELEASE}-hugdata"
 
 
-def _secret_data(release: Release, namespace: str) -> dict[str, str]:
-    secret = release.core().read_namespaced_secret(SECRET, namespace)
+RUN_SECRET = f"{RELEASE}-hugdata-run"
+RUN_KEYS = ("postgresql-password", "encryption-keys")
+
+
+def _secret_data(release: Release, namespace: str, name: str = SECRET) -> dict[str, str]:
+    secret = release.core().read_namespaced_secret(name, namespace)
     return {k: base64.b64decode(v).decode() for k, v in (secret.data or {}).items()}
 
 
@@ -57,9 +61,9 @@ def test_the_chart_installs_into_restricted_namespaces_and_its_hook_migrates(rel
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() >= "0011"
     engine.dispose()
-    # Run Jobs read the platform Secret in their own namespace: the chart put a copy there.
-    assert _secret_data(release, RUNS) == _secret_data(release, NAMESPACE)
-    assert "postgresql-password" in _secret_data(release, RUNS)  # the key the run pods are given
+    # Run Jobs read the run Secret in their own namespace: the keys runs use, the same values as the platform's.
+    platform, run = _secret_data(release, NAMESPACE), _secret_data(release, RUNS, RUN_SECRET)
+    assert set(run) <= {*RUN_KEYS, "llm-api-key"} and all(run[k] == platform[k] for k in RUN_KEYS)
 
 
 def test_the_launcher_may_do_exactly_what_dagster_k8s_calls(release: Release) -> None:
@@ -102,7 +106,10 @@ def test_an_upgrade_reruns_the_hook_and_keeps_generated_secrets(release: Release
         raise AssertionError(f"{failed}\n{release.kubelet.report()}") from None
     hooks = [p for (_, n), p in release.kubelet.pods.items() if "migrations" in n]
     assert len(hooks) == hooks_before + 1 and hooks[-1].exit_codes == [0]
-    assert _secret_data(release, NAMESPACE) == before and _secret_data(release, RUNS) == before
+    assert _secret_data(release, NAMESPACE) == before
+    assert {k: v for k, v in _secret_data(release, RUNS, RUN_SECRET).items() if k in RUN_KEYS} == {
+        k: before[k] for k in RUN_KEYS
+    }
     deployment = k8s.AppsV1Api(release.kubelet.api).read_namespaced_deployment(f"{RELEASE}-hugdata-api", NAMESPACE)
     assert deployment.spec.replicas == 2
 
@@ -265,7 +272,7 @@ def _launcher_as_the_chart_configures_it(release: Release, instance: DagsterInst
     return launcher
 
 
-def test_with_existing_secrets_the_hook_still_finds_its_config_and_runs_get_a_copy(release: Release) -> None:
+def test_with_existing_secrets_the_hook_still_finds_its_config_and_runs_get_their_keys(release: Release) -> None:
     core = release.core()
     namespace, runs = "hugdata-ext", "hugdata-ext-runs"
     core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace, labels=RESTRICTED)))
@@ -287,5 +294,5 @@ def test_with_existing_secrets_the_hook_still_finds_its_config_and_runs_get_a_co
     hooks = [p for (ns, name), p in release.kubelet.pods.items() if ns == namespace and "migrations" in name]
     assert [p.exit_codes for p in hooks] == [[0]]
     assert not [s for s in core.list_namespaced_secret(namespace).items if s.metadata.name.startswith("ext-")]
-    copied = core.read_namespaced_secret("ops-hugdata", runs)
-    assert base64.b64decode(copied.data["admin-token"]).decode() == keys["admin-token"]
+    copied = _secret_data(release, runs, "ext-hugdata-run")
+    assert copied == {k: keys[k] for k in RUN_KEYS}  # only what runs read: no admin token in the run namespace

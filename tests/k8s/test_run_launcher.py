@@ -111,12 +111,8 @@ def test_tenant_run_becomes_a_job_labelled_and_sized_by_its_tier(
     # Every secret arrives by reference only: no literal value holds one, and no Secret is poured in whole.
     assert "envFrom" not in container
     secret_refs = {e["name"] for e in container["env"] if "valueFrom" in e}
-    assert {
-        "DAGSTER_PG_PASSWORD",
-        "HUGDATA_DB_PASSWORD",
-        "HUGDATA_ADMIN_TOKEN",
-        "HUGDATA_ENCRYPTION_KEYS",
-    } <= secret_refs
+    assert {"DAGSTER_PG_PASSWORD", "HUGDATA_DB_PASSWORD", "HUGDATA_ENCRYPTION_KEYS"} <= secret_refs
+    assert "HUGDATA_ADMIN_TOKEN" not in secret_refs  # run pods read only what runs use
 
 
 @pytest.mark.k8s

@@ -28,6 +28,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "hugdata.fullname" .)) -}}
 {{- end -}}
 
+{{/* The Secret run pods read in every run namespace: runs.existingSecret, or the chart's own copy. */}}
+{{- define "hugdata.runSecretName" -}}
+{{- .Values.runs.existingSecret | default (printf "%s-run" (include "hugdata.fullname" .)) -}}
+{{- end -}}
+
+{{/* The migrations hook's own copy of the database password, when the chart keeps the password itself. */}}
+{{- define "hugdata.migrationsSecretName" -}}
+{{- printf "%s-migrations" (include "hugdata.fullname" .) -}}
+{{- end -}}
+
 {{- define "hugdata.postgresSecretName" -}}
 {{- .Values.postgres.existingSecret | default (include "hugdata.secretName" .) -}}
 {{- end -}}
@@ -68,10 +78,22 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Environment of every platform container, run pods included: settings by value, secrets only by reference.
-The database URLs are assembled by Kubernetes from the password variable, so no password is written into a
-manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets it on run pods itself. */}}
+{{/* Environment of every platform container, run pods included: settings by value, secrets only by reference, and
+of those only the ones its workload reads (scope: api, code-server, platform for the daemon, webserver, exporter and
+migrations, run for tenant run pods). The database URLs are assembled by Kubernetes from the password variable, so no
+password is written into a manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets it on run
+pods itself. */}}
 {{- define "hugdata.platformEnv" -}}
+{{- $root := .root -}}
+{{- $scope := .scope -}}
+{{- $passwordSecret := include "hugdata.postgresSecretName" $root -}}
+{{- $keysSecret := include "hugdata.secretName" $root -}}
+{{- if eq $scope "run" }}
+{{- $passwordSecret = include "hugdata.runSecretName" $root -}}
+{{- $keysSecret = include "hugdata.runSecretName" $root -}}
+{{- else if and (eq $scope "migrations") (not $root.Values.postgres.existingSecret) }}
+{{- $passwordSecret = include "hugdata.migrationsSecretName" $root -}}
+{{- end -}}
 - name: HUGDATA_ENVIRONMENT
   value: production
 - name: HUGDATA_STATE_DIR
@@ -83,21 +105,42 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
 - name: HUGDATA_DB_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "hugdata.postgresSecretName" . }}
-      key: {{ .Values.postgres.passwordKey }}
+      name: {{ $passwordSecret }}
+      key: {{ $root.Values.postgres.passwordKey }}
 - name: DAGSTER_PG_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "hugdata.postgresSecretName" . }}
-      key: {{ .Values.postgres.passwordKey }}
+      name: {{ $passwordSecret }}
+      key: {{ $root.Values.postgres.passwordKey }}
 - name: HUGDATA_DATABASE_URL
-  value: {{ printf "postgresql+psycopg://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user (include "hugdata.postgresHost" .) .Values.postgres.port .Values.postgres.hugdataDatabase | quote }}
+  value: {{ printf "postgresql+psycopg://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" $root.Values.postgres.user (include "hugdata.postgresHost" $root) $root.Values.postgres.port $root.Values.postgres.hugdataDatabase | quote }}
 - name: HUGDATA_DAGSTER_DATABASE_URL
-  value: {{ printf "postgresql+psycopg2://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" .Values.postgres.user (include "hugdata.postgresHost" .) .Values.postgres.port .Values.postgres.dagsterDatabase | quote }}
-{{- with (include "hugdata.publicUrl" .) }}
+  value: {{ printf "postgresql+psycopg2://%s:$(HUGDATA_DB_PASSWORD)@%s:%v/%s" $root.Values.postgres.user (include "hugdata.postgresHost" $root) $root.Values.postgres.port $root.Values.postgres.dagsterDatabase | quote }}
+{{- with (include "hugdata.publicUrl" $root) }}
 - name: HUGDATA_PUBLIC_URL
   value: {{ . | quote }}
 {{- end }}
+{{ include "hugdata.settingsEnv" $root }}
+{{- if has $scope (list "api" "code-server" "run") }}
+- name: HUGDATA_ENCRYPTION_KEYS
+  valueFrom: {secretKeyRef: {name: {{ $keysSecret }}, key: encryption-keys}}
+{{- end }}
+{{- if has $scope (list "api" "run") }}
+- name: HUGDATA_EMBEDDING_API_KEY
+  valueFrom: {secretKeyRef: {name: {{ $keysSecret }}, key: llm-api-key, optional: true}}
+{{- end }}
+{{- if eq $scope "api" }}
+- name: HUGDATA_ADMIN_TOKEN
+  valueFrom: {secretKeyRef: {name: {{ $keysSecret }}, key: admin-token}}
+- name: HUGDATA_WEBHOOK_SECRET
+  valueFrom: {secretKeyRef: {name: {{ $keysSecret }}, key: webhook-secret}}
+- name: HUGDATA_METRICS_TOKEN
+  valueFrom: {secretKeyRef: {name: {{ $keysSecret }}, key: metrics-token, optional: true}}
+{{- end }}
+{{- end -}}
+
+{{/* Settings every platform container gets by value. */}}
+{{- define "hugdata.settingsEnv" -}}
 - name: HUGDATA_DAGSTER_GRAPHQL_URL
   value: {{ printf "http://%s-webserver:%v/graphql" (include "hugdata.fullname" .) .Values.webserver.port | quote }}
 - name: HUGDATA_RUNS_MAX_CONCURRENT
@@ -136,16 +179,6 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
   value: {{ . | quote }}
 {{- end }}
 {{- end }}
-- name: HUGDATA_ADMIN_TOKEN
-  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: admin-token}}
-- name: HUGDATA_ENCRYPTION_KEYS
-  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: encryption-keys}}
-- name: HUGDATA_WEBHOOK_SECRET
-  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: webhook-secret}}
-- name: HUGDATA_METRICS_TOKEN
-  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: metrics-token, optional: true}}
-- name: HUGDATA_EMBEDDING_API_KEY
-  valueFrom: {secretKeyRef: {name: {{ include "hugdata.secretName" . }}, key: llm-api-key, optional: true}}
 {{- end -}}
 
 {{- define "hugdata.env" -}}
@@ -171,9 +204,7 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
 {{- end -}}
 
 {{- define "hugdata.runVolumes" -}}
-- {name: tmp, emptyDir: {}}
-- {name: state, emptyDir: {}}
-- {name: dagster-home, emptyDir: {}}
+{{ include "hugdata.scratchVolumes" . }}
 {{- end -}}
 
 {{/* Every namespace run Jobs may use: runs.namespace, and the per-tenant ones listed. */}}
@@ -185,21 +216,18 @@ manifest. DAGSTER_HOME is not here: the Deployments add it, and dagster-k8s sets
 {{- toJson $namespaces -}}
 {{- end -}}
 
-{{/* Objects the pre-install/pre-upgrade migrations hook needs are hooks too, created first: Helm creates a
-release's ordinary objects only after its pre-install hooks have run. */}}
-{{- define "hugdata.hookFirst" -}}
-helm.sh/hook: pre-install,pre-upgrade
-helm.sh/hook-weight: {{ .weight | quote }}
-helm.sh/hook-delete-policy: before-hook-creation
-{{- end -}}
-
 {{- define "hugdata.volumes" -}}
-- {name: tmp, emptyDir: {}}
-- {name: state, emptyDir: {}}
-- {name: dagster-home, emptyDir: {}}
+{{ include "hugdata.scratchVolumes" . }}
 - name: instance
   configMap:
     name: {{ include "hugdata.fullname" . }}-instance
+{{- end -}}
+
+{{/* The writable emptyDirs on a read-only root, each with a size limit: a pod filling one is evicted alone. */}}
+{{- define "hugdata.scratchVolumes" -}}
+- {name: tmp, emptyDir: {sizeLimit: {{ .Values.scratch.tmp }}}}
+- {name: state, emptyDir: {sizeLimit: {{ .Values.scratch.state }}}}
+- {name: dagster-home, emptyDir: {sizeLimit: {{ .Values.scratch.dagsterHome }}}}
 {{- end -}}
 
 
@@ -211,4 +239,20 @@ neither is set. Dashboard links are built from it, never from a request's Host h
 {{- else if .Values.ingress.enabled -}}
 {{- printf "%s://%s" (ternary "https" "http" (ne .Values.ingress.tlsSecret "")) .Values.ingress.host -}}
 {{- end -}}
+{{- end -}}
+
+{{/* "true" when Helm talks to a cluster (install, upgrade, --dry-run=server); empty for helm template and GitOps
+renders, where lookup sees nothing. */}}
+{{- define "hugdata.online" -}}
+{{- if lookup "v1" "Namespace" "" .Release.Namespace -}}true{{- end -}}
+{{- end -}}
+
+{{/* A digest of every secret value the platform's pods read: in their pod template, so a rotated secret (in values,
+or in an existing Secret when Helm can read it) rolls them at the next upgrade. */}}
+{{- define "hugdata.secretsChecksum" -}}
+{{- $seen := dict "values" (dict "secrets" .Values.secrets "password" .Values.postgres.password) -}}
+{{- range $name := list (include "hugdata.secretName" .) (include "hugdata.postgresSecretName" .) | uniq -}}
+{{- $_ := set $seen $name ((get ((lookup "v1" "Secret" $.Release.Namespace $name) | default dict) "data") | default dict) -}}
+{{- end -}}
+{{- toJson $seen | sha256sum -}}
 {{- end -}}
