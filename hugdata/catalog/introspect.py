@@ -134,6 +134,9 @@ def introspect_schema(
     tables: list[TableInfo] = []
     with engine.connect() as conn:
         inspector = inspect(conn)
+        # A foreign key into the default schema comes back without its schema (PostgreSQL leaves out what the search
+        # path finds): it names that schema, never the child's own.
+        default_schema = "main" if dialect == "sqlite" else inspector.default_schema_name
         for schema in _selected_schemas(inspector, dialect, include, exclude):
             reflect_schema = None if dialect == "sqlite" else schema
             views = set(inspector.get_view_names(schema=reflect_schema))
@@ -168,7 +171,7 @@ def introspect_schema(
                             ForeignKeyInfo(
                                 name=fk.get("name"),
                                 columns=list(fk["constrained_columns"]),
-                                referred_schema=fk.get("referred_schema") or schema,
+                                referred_schema=fk.get("referred_schema") or default_schema or schema,
                                 referred_table=fk["referred_table"],
                                 referred_columns=list(fk["referred_columns"]),
                             )

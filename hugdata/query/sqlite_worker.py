@@ -44,11 +44,35 @@ class PlainValues(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a plain value")
 
 
-def authorizer(job: dict[str, Any]) -> Callable[[int, str | None, str | None, str | None, str | None], int]:
-    """Permits exactly: SELECT, reads of the resolved tables (their views, their FTS/R-tree shadow tables), the query's
-    own CTEs, the JSON table functions, and allowed functions. Anything else (PRAGMA, ATTACH, writes, sqlite_master)
-    is denied."""
-    tables = {str(t).lower() for t in job["tables"]}
+def view_reads(connection: sqlite3.Connection, tables: list[str]) -> set[str]:
+    """Every table and view the model's views among ``tables`` read, nested views included, as SQLite itself
+    resolves them: each is prepared once under an authorizer that only records what it reads."""
+    reads: set[str] = set()
+
+    def record(action: int, arg1: str | None, _arg2: str | None, _db: str | None, source: str | None) -> int:
+        if action == sqlite3.SQLITE_READ:
+            reads.update(name.lower() for name in (arg1, source) if name)  # the table, and the (nested) view reading it
+        return sqlite3.SQLITE_OK
+
+    views = {name.lower() for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    for table in tables:
+        if table.lower() in views:
+            connection.set_authorizer(record)
+            try:
+                quoted = '"' + table.replace('"', '""') + '"'
+                connection.execute(f"SELECT * FROM main.{quoted} LIMIT 0").fetchall()
+            finally:
+                connection.set_authorizer(None)
+    return reads
+
+
+def authorizer(
+    job: dict[str, Any], behind_views: set[str] = frozenset()  # type: ignore[assignment]
+) -> Callable[[int, str | None, str | None, str | None, str | None], int]:
+    """Permits exactly: SELECT, reads of the resolved tables (and of what their views read), their FTS/R-tree shadow
+    tables, the query's own CTEs, the JSON table functions, and allowed functions. Anything else (PRAGMA, ATTACH,
+    writes, sqlite_master) is denied."""
+    tables = {str(t).lower() for t in job["tables"]} | set(behind_views)
     shadows = {t + suffix for t in tables for suffix in SHADOW_SUFFIXES}
     ctes = {str(c).lower() for c in job["ctes"]}
     functions = frozenset(job["functions"])
@@ -91,9 +115,10 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         for table in job["tables"]:
             quoted = '"' + str(table).replace('"', '""') + '"'
             connection.execute(f"SELECT 1 FROM main.{quoted} LIMIT 0").fetchall()
+        behind_views = view_reads(connection, [str(t) for t in job["tables"]])
         deadline = time.monotonic() + job["timeout_s"]
         connection.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
-        connection.set_authorizer(authorizer(job))
+        connection.set_authorizer(authorizer(job, behind_views))
         reader = RowReader(max_rows=job["max_rows"], max_bytes=job["max_bytes"], max_memory=job["max_memory"])
         cursor = connection.execute(job["sql"])
         reader.read(cursor, one_at_a_time=True)

@@ -162,3 +162,26 @@ def test_mariadb_session_is_read_only_even_for_a_user_allowed_to_write() -> None
         engine = open_source_engine(_maria_spec(database, username=database, password="pw-0f-reader"))
         with engine.connect() as conn, pytest.raises(DBAPIError, match="READ ONLY"):
             conn.execute(text("INSERT INTO customers VALUES (9, 'z@x')"))
+
+
+def test_a_foreign_key_into_the_default_schema_keeps_that_schema() -> None:
+    """PostgreSQL leaves out the schema of a referred table the search path finds (public): the key still points
+    there, never at a table of the child's own schema that does not exist."""
+    ddl = (
+        "CREATE TABLE public.departments (id INT PRIMARY KEY, name TEXT);"
+        "CREATE SCHEMA hr; CREATE TABLE hr.employees (id INT PRIMARY KEY, department_id INT "
+        "REFERENCES public.departments (id));"
+        "CREATE SCHEMA pay; CREATE TABLE pay.departments (id INT PRIMARY KEY);"
+        "CREATE TABLE hr.payslips (id INT PRIMARY KEY, department_id INT REFERENCES pay.departments (id))"
+    )
+    with machine_postgres_database(ddl) as database:
+        spec = DataSourceSpec(dialect=Dialect.postgresql, host=MACHINE_PG["host"], port=MACHINE_PG["port"],
+                              database=database, username=MACHINE_PG["user"])  # fmt: skip
+        engine = open_source_engine(spec)
+        snapshot = introspect_schema(engine, dialect="postgresql")
+        engine.dispose()
+    keys = {t.qualified_name: t.foreign_keys for t in snapshot.tables}
+    [to_public] = keys["hr.employees"]
+    assert (to_public.referred_schema, to_public.referred_table) == ("public", "departments")
+    [to_pay] = keys["hr.payslips"]
+    assert (to_pay.referred_schema, to_pay.referred_table) == ("pay", "departments")
