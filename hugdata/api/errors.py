@@ -63,7 +63,10 @@ def _tenant_error(_: Request, exc: Exception) -> JSONResponse:
             headers={"Retry-After": str(exc.retry_after_s)},
         )
     code = next((c for kind, c in _TENANT_STATUS.items() if isinstance(exc, kind)), 400)
-    return JSONResponse({"detail": str(exc)}, status_code=code)
+    body = {"detail": str(exc)}
+    if hint := getattr(exc, "admin_hint", None):
+        body["admin_hint"] = hint  # for the platform's operator; the detail is what a tenant's user may read
+    return JSONResponse(body, status_code=code)
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -192,3 +192,6 @@ class Readiness(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+    admin_hint: str | None = Field(
+        default=None, description="what the platform's operator can change (a setting), apart from the user's text"
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -14,6 +14,7 @@ from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
+from hugdata.explain.reading import answers_every_word, explain
 from hugdata.lineage.store import query_source_key, record_lineage
 from hugdata.memory.paraphrases import (
     REUSE_THRESHOLD,
@@ -66,6 +67,7 @@ class AskResult:
     tokens: int = 0
     answered_by: str = "llm"
     reused_from: dict[str, Any] | None = None
+    explanation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,9 @@ def ask(
         else:
             validated, tries, tokens = _write_valid_sql(ctx, question, ranking, dialect, model, max_rows, entry)
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
+        explained = explain(validated.sql, dialect=dialect, model=model, question=question,
+                            row_cap=max_rows + 1 if validated.limit_added else None)  # fmt: skip
+        result.explanation = asdict(explained)
         if execute:
             try:
                 rows = execute_validated(
@@ -212,9 +217,13 @@ def _reusable(
     if not may_reuse(pair.question, question, pair.similarity, values=column_values(model)):
         return None
     try:
-        return validate_query(pair.sql, dialect=dialect, model=model, max_rows=max_rows), pair
+        validated = validate_query(pair.sql, dialect=dialect, model=model, max_rows=max_rows)
     except QueryRejected:
         return None
+    # "How many employees per office?" is near "How many employees?", but that SQL leaves "office" unanswered.
+    if not answers_every_word(question, pair.sql, past_question=pair.question, dialect=dialect, model=model):
+        return None
+    return validated, pair
 
 
 def _plan_offline(
@@ -235,9 +244,11 @@ def _plan_offline(
         examples = suggested_questions(model, ranking.tables, dialect)
         offer = f" It can answer, for example: {'; '.join(repr(q) for q in examples)}." if examples else ""
         raise QuestionNotAnswered(
-            f"the offline planner declined: {declined}.{offer} Other questions need an LLM endpoint: set "
-            "HUGDATA_LLM_BASE_URL and HUGDATA_LLM_MODEL",
+            f"this question could not be answered: {declined}.{offer} This project has no language model "
+            "configured, so only simple questions are answered.",
             outcome="declined",
+            admin_hint="configure an OpenAI-compatible endpoint (HUGDATA_LLM_BASE_URL, HUGDATA_LLM_MODEL) to answer "
+            "other questions",
         ) from None
     except SQLAlchemyError as exc:
         error = classify_source_error(exc, source.spec)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.explain.reading import explain
 from hugdata.query.planner_facts import additive, is_fact, money_measure
 from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, column_ref, join_path
 from hugdata.query.planner_terms import (
@@ -59,7 +60,13 @@ def plan_question(
         raise PlannerDeclined(f"questions with {', '.join(map(repr, declined))} need an LLM")
     mentions = find_mentions(tokens, model)
     planner = _Planner(tokens, mentions, model, hints, values)
-    return planner.read().to_sql(dialect)
+    sql = planner.read().to_sql(dialect)
+    # The words it placed must be words its SQL answers: a mention it dropped ("discontinued" with no filter, "per
+    # office" with no grouping) would make the answer another question's.
+    unaccounted = explain(sql, dialect=dialect, model=model, question=question).unaccounted
+    if unaccounted:
+        raise PlannerDeclined(f"the offline planner could not place {', '.join(map(repr, unaccounted))} in its answer")
+    return sql
 
 
 class _Planner:

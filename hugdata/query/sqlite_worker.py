@@ -67,7 +67,8 @@ def view_reads(connection: sqlite3.Connection, tables: list[str]) -> set[str]:
 
 
 def authorizer(
-    job: dict[str, Any], behind_views: set[str] = frozenset()  # type: ignore[assignment]
+    job: dict[str, Any],
+    behind_views: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> Callable[[int, str | None, str | None, str | None, str | None], int]:
     """Permits exactly: SELECT, reads of the resolved tables (and of what their views read), their FTS/R-tree shadow
     tables, the query's own CTEs, the JSON table functions, and allowed functions. Anything else (PRAGMA, ATTACH,

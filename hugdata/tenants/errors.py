@@ -37,9 +37,10 @@ class QuestionNotAnswered(TenantError):
     ``outcome`` says which, for metrics: `declined` (the planner cannot answer it), `refused` (every SQL written
     for it was refused) or `failed` (the source could not run it)."""
 
-    def __init__(self, message: str, *, outcome: str = "failed") -> None:
+    def __init__(self, message: str, *, outcome: str = "failed", admin_hint: str | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
+        self.admin_hint = admin_hint
 
 
 class InvalidGoldenQuestion(TenantError):

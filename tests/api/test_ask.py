@@ -121,6 +121,12 @@ def test_without_an_llm_the_offline_planner_answers_simple_questions(
         expected = db.execute("SELECT COUNT(*) FROM orders WHERE status IN ('cancelled', 'refunded')").fetchone()[0]
     assert body["answered_by"] == "offline_planner" and body["rows"] == [[expected]] and body["tokens"] == 0
     assert body["chart"]["mark"]["type"] == "text"  # a single number
+    # The answer explains itself: each part of its SQL, with the words of the question it answers.
+    explanation = body["explanation"]
+    parts = {p["kind"]: p for p in explanation["parts"]}
+    assert explanation["unaccounted"] == [] and explanation["text"].startswith("The number of")
+    assert "orders" in parts["source"]["words"] and {"cancelled", "refunded"} <= set(parts["filter"]["words"])
+    assert "cancelled" in parts["filter"]["sql"]
     [entry] = _log(clean_platform)
     assert entry.valid and entry.executed and entry.sql == body["sql"]
 
@@ -132,7 +138,8 @@ def test_without_an_llm_a_question_beyond_the_planner_says_one_is_needed(
         "/v1/projects/ask-shop/ask", json={"question": "Which customers have never ordered?"}, headers=ADMIN
     )
     detail = response.json()["detail"]
-    assert response.status_code == 422 and "need an LLM endpoint" in detail
+    assert response.status_code == 422 and "no language model configured" in detail
+    assert "HUGDATA_" not in detail and "HUGDATA_LLM_BASE_URL" in response.json()["admin_hint"]
     assert "'never'" in detail  # what it could not place
     # ... and what it can answer instead: every suggestion is answered
     suggestions = re.findall(r"'([^']+\?|[^']+ per month)'", detail.split("for example:", 1)[1])

@@ -52,6 +52,21 @@ class ReusedFrom(BaseModel):
     similarity: float = Field(description="cosine similarity of the two questions' embeddings")
 
 
+class ExplanationPartRead(BaseModel):
+    kind: Literal["measure", "column", "source", "join", "filter", "group", "order", "limit"]
+    sql: str = Field(description="the SQL fragment this part reads")
+    text: str = Field(description="what it does, in plain words")
+    words: list[str] = Field(description="the words of the question it answers, as written")
+
+
+class ExplanationRead(BaseModel):
+    text: str = Field(description="the whole reading of the SQL, in plain words")
+    parts: list[ExplanationPartRead]
+    unaccounted: list[str] = Field(
+        description="content words of the question no part answers: the SQL may answer another question"
+    )
+
+
 class AskResponse(BaseModel):
     project_id: str
     question: str
@@ -80,6 +95,11 @@ class AskResponse(BaseModel):
     )
     reused_from: ReusedFrom | None = Field(
         default=None, description="the past question whose SQL was reused (validated again and run fresh)"
+    )
+    explanation: ExplanationRead | None = Field(
+        default=None,
+        description="a reading of the SQL from its parsed tree, whoever wrote it: what it computes, from which tables, "
+        "filtered, grouped, ordered and limited how, and which words of the question each part answers",
     )
     cached: bool = Field(
         default=False, description="true when answered from the project's memory of the same question (no new query)"
