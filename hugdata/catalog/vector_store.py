@@ -160,15 +160,24 @@ def _vectors_by_hash(session: Session, hashes: list[str]) -> dict[str, Any]:
 
 # Exact scan of one project's rows through the (project_id, doc_key) primary key: per-tenant sets are small, and
 # measured here it beat a global HNSW index with iterative scans on both speed and recall (bench/search.py).
+# With metrics_last, metric documents come after every other kind: a catalog search is for tables and columns first
+# (a metric document repeats its table's words and crowded them out of the top ten).
 _SEARCH_SQL = (
     "SELECT doc_key, kind, title, content, tables, column_name, embedding <=> %(q)s AS distance "
     "FROM schema_documents WHERE project_id = %(project_id)s AND model_id = %(model_id)s "
-    "AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[])) ORDER BY distance LIMIT %(k)s"
+    "AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[])) "
+    "ORDER BY (%(metrics_last)s AND kind = 'metric'), distance LIMIT %(k)s"
 )
 
 
 def _search_params(
-    project_id: str, query_vector: Sequence[float], model_id: str, k: int, kinds: Sequence[str] | None
+    project_id: str,
+    query_vector: Sequence[float],
+    model_id: str,
+    k: int,
+    kinds: Sequence[str] | None,
+    *,
+    metrics_last: bool = False,
 ) -> dict[str, Any]:
     return {
         "q": np.asarray(query_vector, dtype=np.float32),
@@ -176,6 +185,7 @@ def _search_params(
         "model_id": model_id,
         "kinds": list(kinds) if kinds else None,
         "k": k,
+        "metrics_last": metrics_last,
     }
 
 
@@ -245,9 +255,10 @@ def search_documents_scoped(
     kinds: Sequence[str] | None = None,
 ) -> list[SearchHit]:
     """``search_documents`` on a connection whose role is subject to row-level security: the project setting and
-    the search go to the server together (psycopg's pipeline mode), so the scoping costs no extra round trip."""
+    the search go to the server together (psycopg's pipeline mode), so the scoping costs no extra round trip.
+    Unless ``kinds`` asks for metrics alone, metric documents come after the others."""
     raw = _vector_ready_connection(connection)
-    params = _search_params(project_id, query_vector, model_id, k, kinds)
+    params = _search_params(project_id, query_vector, model_id, k, kinds, metrics_last=list(kinds or []) != ["metric"])
     try:
         with raw.pipeline():
             raw.execute(_SCOPE_SQL, params)

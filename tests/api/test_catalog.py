@@ -82,6 +82,24 @@ def test_search_ranks_the_relevant_table_first(client: TestClient, two_catalogs:
     assert results == sorted(results, key=lambda r: -r["score"])
 
 
+def test_search_lists_tables_and_columns_before_metric_documents_unless_metrics_are_asked_for(
+    client: TestClient, two_catalogs: dict
+) -> None:
+    def search(body: dict) -> list[dict]:
+        response = client.post("/v1/projects/demo-shop/search", json=body, headers=two_catalogs["demo-shop"])
+        assert response.status_code == 200, response.text
+        return list(response.json()["results"])
+
+    # "total order amount" is nearest to the revenue metric's own document; the tables and columns still come first.
+    results = search({"query": "total order amount revenue per month", "k": 100})
+    kinds = [r["kind"] for r in results]
+    assert "metric" in kinds and "table" in kinds
+    assert kinds.index("metric") > max(i for i, k in enumerate(kinds) if k != "metric")
+    metrics = search({"query": "total order amount revenue per month", "k": 3, "kinds": ["metric"]})
+    assert metrics and all(r["kind"] == "metric" for r in metrics)
+    assert metrics == sorted(metrics, key=lambda r: -r["score"])
+
+
 def test_search_reports_quota_embedding_and_database_time_in_server_timing(
     client: TestClient, two_catalogs: dict
 ) -> None:

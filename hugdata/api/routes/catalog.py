@@ -52,7 +52,11 @@ class SearchRequest(BaseModel):
 
     query: str = Field(min_length=1, max_length=2000)
     k: int = Field(default=10, ge=1, le=100)
-    kinds: list[DocumentKind] | None = Field(default=None, description=f"any of {', '.join(DOCUMENT_KINDS)}")
+    kinds: list[DocumentKind] | None = Field(
+        default=None,
+        description=f"any of {', '.join(DOCUMENT_KINDS)}; unless only metric is asked for, metric documents come "
+        "after tables, columns and relationships",
+    )
 
 
 class SearchResponse(BaseModel):
