@@ -14,7 +14,7 @@ from sqlglot import exp
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
 from hugdata.explain.reading import explain
 from hugdata.query.planner_facts import additive, is_fact, money_measure
-from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, column_ref, join_path
+from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, column_ref, join_path, label_columns
 from hugdata.query.planner_terms import (
     AGGREGATE_CUES,
     COMPARISONS,
@@ -286,7 +286,20 @@ class _Planner:
         same = next((m for m in choices if m.entity.name == reading.fact.name), None)
         chosen = same or min(choices, key=lambda m: self._hops(reading.fact, m.entity))
         assert chosen.column is not None
+        named = self._named_by(chosen.entity, chosen.column)
+        if named is not None:
+            reading.group_entity = named  # "per country" over country_id: the countries' names, not their ids
+            return
         reading.group_column = (chosen.entity, chosen.column)
+
+    def _named_by(self, entity: Entity, column: ColumnSemantics) -> Entity | None:
+        """The entity a key column points at, when that entity has a name to show instead of the key."""
+        for rel in self.model.relationships:
+            if rel.from_entity == entity.name and rel.from_columns == [column.name] and rel.to_entity != entity.name:
+                target = self.model.entity(rel.to_entity)
+                if target is not None and label_columns(target):
+                    return target
+        return None
 
     def _time_column(self, entity: Entity) -> ColumnSemantics | None:
         named = [
