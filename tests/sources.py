@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import psycopg
 import pymysql
 import pytest
-from sqlalchemy import URL, create_engine
+from sqlalchemy import URL, Engine, create_engine
 
+from hugdata.catalog.semantic import SemanticModel
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.demo.servers import copy_sqlite_database
 from hugdata.tenants.data_sources import DataSourceSpec
@@ -194,3 +196,15 @@ def source_fingerprint(spec: DataSourceSpec, tables: list[str]) -> dict[str, obj
         cur.execute(f"CHECKSUM TABLE {', '.join(tables)}")
         rows = {name: checksum for name, checksum in cur.fetchall()}
     return {"files": files, "server": server, "rows": rows}
+
+
+def sqlite_catalog(path: Path, script: str) -> tuple[Engine, SemanticModel]:
+    """A SQLite file at ``path`` made by ``script``, its read-only source engine, and the model its catalog infers."""
+    from hugdata.catalog.introspect import introspect_schema
+    from hugdata.catalog.semantic import build_semantic_model
+    from hugdata.tenants.source_engines import open_source_engine
+
+    with sqlite3.connect(path) as db:
+        db.executescript(script)
+    engine = open_source_engine(DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
+    return engine, build_semantic_model(introspect_schema(engine, dialect="sqlite"))

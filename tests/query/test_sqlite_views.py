@@ -3,40 +3,34 @@ views it may read read themselves, as SQLite resolves them, and nothing else."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
-from hugdata.catalog.introspect import introspect_schema
-from hugdata.catalog.semantic import SemanticModel, build_semantic_model
+from hugdata.catalog.semantic import SemanticModel
 from hugdata.query.execute import execute_validated, run_read_query
 from hugdata.query.validation import ValidatedQuery
-from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
-from hugdata.tenants.source_engines import open_source_engine
+from tests.sources import sqlite_catalog
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, SemanticModel]:
-    path = Path(tmp_path_factory.mktemp("views")) / "views.sqlite"
-    with sqlite3.connect(path) as db:
-        db.executescript(
-            "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, country TEXT);"
-            "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id), total REAL);"
-            "CREATE TABLE secrets (token TEXT);"
-            "INSERT INTO customers VALUES (1, 'ada', 'DE'), (2, 'bob', 'FR');"
-            "INSERT INTO orders VALUES (1, 1, 10), (2, 1, 5), (3, 2, 7);"
-            "INSERT INTO secrets VALUES ('hd-canary-view');"
-            "CREATE VIEW customer_totals AS SELECT c.name, SUM(o.total) AS total FROM customers c "
-            "JOIN orders o ON o.customer_id = c.id GROUP BY c.name;"
-            "CREATE VIEW big_customers AS SELECT name FROM customer_totals WHERE total > 8;"
-            "CREATE VIEW places AS SELECT name FROM customers UNION SELECT country FROM customers;"
-        )
-    engine = open_source_engine(DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
-    model = build_semantic_model(introspect_schema(engine, dialect="sqlite"))
+    engine, model = sqlite_catalog(
+        Path(tmp_path_factory.mktemp("views")) / "views.sqlite",
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, country TEXT);"
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id), total REAL);"
+        "CREATE TABLE secrets (token TEXT);"
+        "INSERT INTO customers VALUES (1, 'ada', 'DE'), (2, 'bob', 'FR');"
+        "INSERT INTO orders VALUES (1, 1, 10), (2, 1, 5), (3, 2, 7);"
+        "INSERT INTO secrets VALUES ('hd-canary-view');"
+        "CREATE VIEW customer_totals AS SELECT c.name, SUM(o.total) AS total FROM customers c "
+        "JOIN orders o ON o.customer_id = c.id GROUP BY c.name;"
+        "CREATE VIEW big_customers AS SELECT name FROM customer_totals WHERE total > 8;"
+        "CREATE VIEW places AS SELECT name FROM customers UNION SELECT country FROM customers;",
+    )
     model = model.model_copy(update={"entities": [e for e in model.entities if e.table != "secrets"]})
     return engine, model
 

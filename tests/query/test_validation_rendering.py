@@ -2,7 +2,6 @@
 names matched by the server's folding rules; PostgreSQL's functions in disguise refused; costs bounded where the
 engine cannot interrupt a call; SQLite's JSON, FTS and recursive queries accepted and run."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from hugdata.query.validation import QueryRejected, RejectionReason, validate_qu
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import open_source_engine
+from tests.sources import sqlite_catalog
 
 
 @pytest.fixture(scope="module")
@@ -172,16 +172,13 @@ def test_sqlite_printf_widths_are_bounded(model: SemanticModel) -> None:
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, SemanticModel]:
-    path = Path(tmp_path_factory.mktemp("docs")) / "docs.sqlite"
-    with sqlite3.connect(path) as db:
-        db.executescript(
-            "CREATE TABLE orders (id INTEGER PRIMARY KEY, tags TEXT, status TEXT);"
-            "INSERT INTO orders VALUES (1, '[\"a\", \"b\"]', 'paid'), (2, '[\"c\"]', 'new');"
-            "CREATE VIRTUAL TABLE notes USING fts5(body);"
-            "INSERT INTO notes VALUES ('hello world'), ('other words');"
-        )
-    engine = open_source_engine(DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
-    return engine, build_semantic_model(introspect_schema(engine, dialect="sqlite"))
+    return sqlite_catalog(
+        Path(tmp_path_factory.mktemp("docs")) / "docs.sqlite",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, tags TEXT, status TEXT);"
+        "INSERT INTO orders VALUES (1, '[\"a\", \"b\"]', 'paid'), (2, '[\"c\"]', 'new');"
+        "CREATE VIRTUAL TABLE notes USING fts5(body);"
+        "INSERT INTO notes VALUES ('hello world'), ('other words');",
+    )
 
 
 @pytest.mark.parametrize(
