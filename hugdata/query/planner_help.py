@@ -3,6 +3,7 @@ before it is offered, so a suggestion never leads to another decline."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from hugdata.catalog.semantic import Entity, SemanticModel
@@ -16,8 +17,17 @@ MAX_SUGGESTIONS = 3
 
 def _plural(label: str) -> str:
     *head, last = label.split() or [label]
-    forms = sorted(plural_forms(singular(last)) - {singular(last)}, key=len)
-    return " ".join([*head, forms[0] if forms else last])
+    one = singular(last)
+    if one != last.lower():
+        return label  # already plural
+    if re.search(r"(s|x|z|ch|sh)$", one):
+        many = one + "es"  # classes, boxes, addresses
+    elif re.search(r"[^aeiou]y$", one):
+        many = one[:-1] + "ies"  # categories
+    else:
+        many = one + "s"
+    # Only a form the schema's own vocabulary reads back as this word: what the planner will place.
+    return " ".join([*head, many if many in plural_forms(one) else last])
 
 
 def _candidates(entity: Entity) -> list[str]:
@@ -49,7 +59,9 @@ def suggested_questions(model: SemanticModel, hints: Sequence[str], dialect: Dia
             continue
         for question in _candidates(entity):
             try:
+                # As an ask would plan it (retrieval's hints vary with the question): with and without the table.
                 plan_question(question, model, dialect=dialect, hints=[name])
+                plan_question(question, model, dialect=dialect)
             except PlannerDeclined:
                 continue
             if question not in suggestions:
