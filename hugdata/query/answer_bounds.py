@@ -15,6 +15,7 @@ from typing import Any
 
 import pymysql.connections
 
+from hugdata.query.identifiers import quoted
 from hugdata.query.row_reader import VALUE_OVERHEAD_BYTES
 from hugdata.tenants.source_engines import BoundedMySQLConnection
 
@@ -31,10 +32,6 @@ def _structured(type_code: int) -> bool:
     return info is not None and (type_code == info.array_oid or info.name in _STRUCTURED_NAMES)
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def postgres_bounded_sql(sql: str, description: Sequence[Any], *, budget_bytes: int) -> str:
     """``sql`` wrapped so that once the rows so far cost more than ``budget_bytes`` every value comes as NULL and
     the last column (``OVER_BUDGET_COLUMN``) is true; the other columns keep their names, types and order."""
@@ -47,9 +44,10 @@ def postgres_bounded_sql(sql: str, description: Sequence[Any], *, budget_bytes: 
         )
         or "0"
     )
+    names = [quoted(str(d.name)).sql(dialect="postgres") for d in description]
     values = ", ".join(
-        f"CASE WHEN w.{OVER_BUDGET_COLUMN} THEN NULL ELSE w.{c} END AS {_quoted(str(d.name))}"
-        for c, d in zip(inner, description, strict=True)
+        f"CASE WHEN w.{OVER_BUDGET_COLUMN} THEN NULL ELSE w.{c} END AS {name}"
+        for c, name in zip(inner, names, strict=True)
     )
     # No PARTITION or ORDER in the window: PostgreSQL adds no sort, so the rows keep the query's own order.
     return (

@@ -11,7 +11,6 @@ import io
 import os
 import select
 import sqlite3
-import struct
 import subprocess
 import sys
 import threading
@@ -19,9 +18,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from hugdata.query.sqlite_worker import PlainValues, write_frame
+from hugdata.query.sqlite_worker import FRAME_LENGTH, PlainValues, write_frame
 
-_LENGTH = struct.Struct(">Q")
 # Past the query's own deadline (enforced inside the worker where SQLite can be interrupted), how long the worker
 # gets before it is killed: a single VM step is the only thing that can outlast the progress handler.
 KILL_GRACE_S = 1.0
@@ -54,7 +52,7 @@ class _Worker:
         assert self.process.stdin is not None and self.process.stdout is not None
         write_frame(self.process.stdin, job)
         stdout = self.process.stdout.fileno()
-        (length,) = _LENGTH.unpack(self._read(stdout, _LENGTH.size, deadline))
+        (length,) = FRAME_LENGTH.unpack(self._read(stdout, FRAME_LENGTH.size, deadline))
         if length > max_reply_bytes:
             raise sqlite3.OperationalError(f"the answer's process sent {length:,} bytes, more than an answer may be")
         reply: dict[str, Any] = PlainValues(io.BytesIO(self._read(stdout, length, deadline))).load()

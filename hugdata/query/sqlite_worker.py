@@ -21,7 +21,8 @@ from typing import Any, BinaryIO
 
 from hugdata.query.row_reader import RowReader
 
-_LENGTH = struct.Struct(">Q")
+# Both ends of the pipe: each frame is this 8-byte big-endian length, then that many bytes of pickle.
+FRAME_LENGTH = struct.Struct(">Q")
 # A virtual table (FTS, R-tree, the eponymous JSON functions) is set up by its first use on a connection with an
 # internal write to the schema table that the authorizer would refuse: each one the query may read is met once first.
 _TABLE_FUNCTIONS = ("json_each", "json_tree")
@@ -30,10 +31,15 @@ SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config", "_segment
                    "_node", "_parent", "_rowid")  # fmt: skip
 
 
+def quoted_name(name: str) -> str:
+    """``name`` as a double-quoted SQLite identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def write_frame(stream: BinaryIO, value: Any) -> None:
     """One length-prefixed pickle on ``stream``."""
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(payload)) + payload)
+    stream.write(FRAME_LENGTH.pack(len(payload)) + payload)
     stream.flush()
 
 
@@ -59,8 +65,7 @@ def view_reads(connection: sqlite3.Connection, tables: list[str]) -> set[str]:
         if table.lower() in views:
             connection.set_authorizer(record)
             try:
-                quoted = '"' + table.replace('"', '""') + '"'
-                connection.execute(f"SELECT * FROM main.{quoted} LIMIT 0").fetchall()
+                connection.execute(f"SELECT * FROM main.{quoted_name(table)} LIMIT 0").fetchall()
             finally:
                 connection.set_authorizer(None)
     return reads
@@ -114,8 +119,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         for function in _TABLE_FUNCTIONS:
             connection.execute(f"SELECT count(*) FROM {function}('[]')").fetchall()
         for table in job["tables"]:
-            quoted = '"' + str(table).replace('"', '""') + '"'
-            connection.execute(f"SELECT 1 FROM main.{quoted} LIMIT 0").fetchall()
+            connection.execute(f"SELECT 1 FROM main.{quoted_name(str(table))} LIMIT 0").fetchall()
         behind_views = view_reads(connection, [str(t) for t in job["tables"]])
         deadline = time.monotonic() + job["timeout_s"]
         connection.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
@@ -143,10 +147,10 @@ def _error(exc: sqlite3.Error) -> dict[str, Any]:
 
 def read_frame(stream: BinaryIO) -> Any:
     """The next length-prefixed pickle of plain values on ``stream``; None at its end."""
-    header = stream.read(_LENGTH.size)
-    if len(header) < _LENGTH.size:
+    header = stream.read(FRAME_LENGTH.size)
+    if len(header) < FRAME_LENGTH.size:
         return None
-    (length,) = _LENGTH.unpack(header)
+    (length,) = FRAME_LENGTH.unpack(header)
     return PlainValues(io.BytesIO(stream.read(length))).load()
 
 
