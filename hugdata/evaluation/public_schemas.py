@@ -16,21 +16,26 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from hugdata.evaluation.unseen_schemas import UNSEEN_SCHEMAS, build_unseen_database
+
 PUBLIC_SCHEMAS = ("chinook", "tpch", "tpcds")
+EVERY_SCHEMA = PUBLIC_SCHEMAS + UNSEEN_SCHEMAS
 SCALE = 0.01  # TPC-H: 60k line items; TPC-DS: 29k store sales, and every dimension
 
 
 def public_database(name: str, folder: Path) -> Path:
     """The SQLite file of one public schema under ``folder``, built on first use."""
-    if name not in PUBLIC_SCHEMAS:
-        raise ValueError(f"unknown public schema {name!r}; choose from {PUBLIC_SCHEMAS}")
+    if name not in EVERY_SCHEMA:
+        raise ValueError(f"unknown public schema {name!r}; choose from {EVERY_SCHEMA}")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.sqlite"
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    if name == "chinook":
+    if name in UNSEEN_SCHEMAS:
+        build_unseen_database(name, partial)
+    elif name == "chinook":
         # Django configures itself once per process: the build gets a process of its own.
         subprocess.run([sys.executable, "-m", "hugdata.evaluation.chinook", str(partial)], check=True)
     else:
