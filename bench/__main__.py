@@ -19,6 +19,7 @@ from bench import (
     retrieval,
     search,
     steady_state,
+    trust,
 )
 
 BENCHMARKS = {
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "load": load.main,
     "dashboard": dashboard.main,
     "steady_state": steady_state.main,
+    "trust": trust.main,
 }
 
 

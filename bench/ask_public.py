@@ -33,9 +33,9 @@ from tests.llm import ScriptedLlm, scripted_llm
 MAX_ROWS = 1000
 
 
-def _questions(schema: str) -> list[Question]:
+def _questions(schema: str, questions: dict[str, list[Question]]) -> list[Question]:
     half = os.environ.get("BENCH_HALF", "both")
-    return [q for q in PUBLIC_QUESTIONS[schema] if half == "both" or q.held_out == (half == "held_out")]
+    return [q for q in questions[schema] if half == "both" or q.held_out == (half == "held_out")]
 
 
 def _expected(tenant: PublicTenant, sql: str) -> list[list[Any]]:
@@ -51,7 +51,7 @@ _LLM_ENV = ("HUGDATA_LLM_BASE_URL", "HUGDATA_LLM_MODEL", "HUGDATA_LLM_API_KEY")
 
 
 @contextmanager
-def _api(bench: BenchPlatform, llm: dict[str, str]) -> Iterator[httpx.Client]:
+def api_with_llm(bench: BenchPlatform, llm: dict[str, str]) -> Iterator[httpx.Client]:
     """The API served with exactly the LLM settings in ``llm`` (none: the offline planner answers)."""
     saved = {k: os.environ.pop(k) for k in _LLM_ENV if k in os.environ}
     os.environ.update(llm)
@@ -69,10 +69,17 @@ def _ask(http: httpx.Client, tenant: PublicTenant, question: Question) -> httpx.
     return http.post(f"/v1/projects/{tenant.project_id}/ask", json=body)
 
 
-def _run(http: httpx.Client, tenants: list[PublicTenant], *, oracle: bool) -> list[dict[str, Any]]:
+def run_questions(
+    http: httpx.Client,
+    tenants: list[PublicTenant],
+    *,
+    oracle: bool,
+    questions: dict[str, list[Question]] = PUBLIC_QUESTIONS,
+) -> list[dict[str, Any]]:
+    """Ask every question of each tenant's schema; each outcome is right, wrong or not_answered."""
     outcomes = []
     for tenant in tenants:
-        for question in _questions(tenant.schema):
+        for question in _questions(tenant.schema, questions):
             sql = reference_sql_for(question.sql, tenant.dialect)
             if oracle:
                 ScriptedLlm.by_question = {question.question: f"```sql\n{sql}\n```"}
@@ -96,7 +103,8 @@ def _run(http: httpx.Client, tenants: list[PublicTenant], *, oracle: bool) -> li
     return outcomes
 
 
-def _summary(rows: list[dict[str, Any]], *, oracle: bool) -> dict[str, Any]:
+def summarize(rows: list[dict[str, Any]], *, oracle: bool) -> dict[str, Any]:
+    """Outcomes grouped per schema, dialect and half, and over all schemas per half."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         half = "held_out" if row["held_out"] else "tuning"
@@ -128,22 +136,22 @@ def public_ask_report() -> dict[str, Any]:
         os.environ.update(bench.env)
         get_settings.cache_clear()
         instance = open_instance(bench.settings.resolved_dagster_home)
-        with _api(bench, {}) as http:
+        with api_with_llm(bench, {}) as http:
             tenants = register_public_tenants(http, instance)
-            planner = _run(http, tenants, oracle=False)
+            planner = run_questions(http, tenants, oracle=False)
         instance.dispose()
-        with scripted_llm() as llm_url, _api(bench, {_LLM_ENV[0]: llm_url, _LLM_ENV[1]: "reference-sql"}) as http:
-            oracle = _run(http, tenants, oracle=True)
+        with scripted_llm() as llm_url, api_with_llm(bench, {_LLM_ENV[0]: llm_url, _LLM_ENV[1]: "reference-sql"}) as http:
+            oracle = run_questions(http, tenants, oracle=True)
         if "HUGDATA_LLM_BASE_URL" in configured:
-            with _api(bench, configured) as http:
-                llm = _run(http, tenants, oracle=False)
+            with api_with_llm(bench, configured) as http:
+                llm = run_questions(http, tenants, oracle=False)
     report: dict[str, Any] = {}
     if llm:
-        report["llm"] = {"model": configured.get("HUGDATA_LLM_MODEL"), **_summary(llm, oracle=False)}
+        report["llm"] = {"model": configured.get("HUGDATA_LLM_MODEL"), **summarize(llm, oracle=False)}
     return report | {
-        "oracle": _summary(oracle, oracle=True),
+        "oracle": summarize(oracle, oracle=True),
         "oracle_misses": [r for r in oracle if r["outcome"] != "right"],
-        "planner": _summary(planner, oracle=False),
+        "planner": summarize(planner, oracle=False),
         "planner_wrong": [r for r in planner if r["outcome"] == "wrong"],
         "planner_declined": [
             {k: r.get(k) for k in ("schema", "dialect", "held_out", "question", "detail")}

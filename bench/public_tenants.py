@@ -34,9 +34,9 @@ class PublicTenant:
     source: DataSourceSpec
 
 
-def chosen_schemas() -> list[str]:
-    wanted = [s for s in os.environ.get("BENCH_SCHEMAS", ",".join(PUBLIC_SCHEMAS)).split(",") if s]
-    return [s for s in PUBLIC_SCHEMAS if s in wanted]
+def chosen_schemas(among: tuple[str, ...] = PUBLIC_SCHEMAS) -> list[str]:
+    wanted = [s for s in os.environ.get("BENCH_SCHEMAS", ",".join(among)).split(",") if s]
+    return [s for s in among if s in wanted]
 
 
 def chosen_dialects() -> list[Dialect]:
@@ -57,11 +57,13 @@ def source_for(schema: str, dialect: Dialect) -> tuple[Path, DataSourceSpec]:
     return path, server_copy(schema, path, dialect)
 
 
-def register_public_tenants(http: httpx.Client, instance: DagsterInstance) -> list[PublicTenant]:
-    """Register and catalog every chosen schema on every chosen dialect through the API and Dagster."""
+def register_public_tenants(
+    http: httpx.Client, instance: DagsterInstance, *, among: tuple[str, ...] = PUBLIC_SCHEMAS
+) -> list[PublicTenant]:
+    """Register and catalog every chosen schema (of ``among``) on every chosen dialect through the API and Dagster."""
     tenants = []
     for dialect in chosen_dialects():
-        for schema in chosen_schemas():
+        for schema in chosen_schemas(among):
             path, source = source_for(schema, dialect)
             project_id = f"eval-{schema}-{dialect.value}"
             body = {
