@@ -140,7 +140,10 @@ def public_ask_report() -> dict[str, Any]:
             tenants = register_public_tenants(http, instance)
             planner = run_questions(http, tenants, oracle=False)
         instance.dispose()
-        with scripted_llm() as llm_url, api_with_llm(bench, {_LLM_ENV[0]: llm_url, _LLM_ENV[1]: "reference-sql"}) as http:
+        with (
+            scripted_llm() as llm_url,
+            api_with_llm(bench, {_LLM_ENV[0]: llm_url, _LLM_ENV[1]: "reference-sql"}) as http,
+        ):
             oracle = run_questions(http, tenants, oracle=True)
         if "HUGDATA_LLM_BASE_URL" in configured:
             with api_with_llm(bench, configured) as http:

@@ -18,9 +18,9 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from urllib.parse import urlsplit
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg

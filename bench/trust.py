@@ -91,7 +91,9 @@ def _reuse(models: dict[str, SemanticModel]) -> dict[str, Any]:
     def reused(schema: str, past: str, sql: str, new: str) -> bool:
         return answers_every_word(new, sql, past_question=past, dialect=Dialect.sqlite, model=models[schema])
 
-    wrong = [new for schema, past, sql, new in UNSEEN_NEAR_MISSES if schema in models and reused(schema, past, sql, new)]
+    wrong = [
+        new for schema, past, sql, new in UNSEEN_NEAR_MISSES if schema in models and reused(schema, past, sql, new)
+    ]
     asked = [p for p in UNSEEN_PARAPHRASES if p[0] in models]
     kept = [new for schema, past, sql, new in asked if reused(schema, past, sql, new)]
     return {
@@ -113,9 +115,10 @@ def main() -> None:
             planner = run_questions(http, tenants, oracle=False, questions=UNSEEN_QUESTIONS)
             search = _search_recall(http, tenants)
         instance.dispose()
-        with scripted_llm() as llm_url, api_with_llm(
-            bench, {"HUGDATA_LLM_BASE_URL": llm_url, "HUGDATA_LLM_MODEL": "reference-sql"}
-        ) as http:
+        with (
+            scripted_llm() as llm_url,
+            api_with_llm(bench, {"HUGDATA_LLM_BASE_URL": llm_url, "HUGDATA_LLM_MODEL": "reference-sql"}) as http,
+        ):
             oracle = run_questions(http, tenants, oracle=True, questions=UNSEEN_QUESTIONS)
     schemas = sorted({t.schema for t in tenants})
     models = _models(schemas)
