@@ -24,6 +24,9 @@ from hugdata.catalog.schema import ColumnProfile, SchemaSnapshot, TableInfo, Val
 log = logging.getLogger(__name__)
 
 SAMPLE_ROWS = 200
+# A key-less table's first column unique in the sample is checked over the whole table up to this many rows: a
+# sample of a child table's first rows (a year of batting lines) often looks unique when the column is not.
+MAX_UNIQUENESS_ROWS = 2_000_000
 MAX_PROFILED_TABLES = 500
 MAX_VALUE_CHECKS = 500
 MAX_CATEGORY_VALUES = 20
@@ -55,16 +58,17 @@ def profile_source(engine: Engine, snapshot: SchemaSnapshot) -> SchemaSnapshot:
         if index >= MAX_PROFILED_TABLES:
             tables.append(info)
             continue
-        sample = _sample_table(engine, info)
         updates: dict[str, Any] = {}
-        if sample is not None:
-            samples[info.qualified_name] = sample
-            updates["profile"] = sample.profiles
         if info.row_estimate is not None and info.row_estimate_source is None:
             updates["row_estimate_source"] = "count" if snapshot.dialect == "sqlite" else "statistics"
         elif info.row_estimate is None and info.kind == "table" and snapshot.dialect == "postgresql":
             updates.update(_pg_row_estimate(engine, info))
-        tables.append(info.model_copy(update=updates))
+        info = info.model_copy(update=updates)
+        sample = _sample_table(engine, info)
+        if sample is not None:
+            samples[info.qualified_name] = sample
+            info = info.model_copy(update={"profile": sample.profiles})
+        tables.append(info)
     profiled = snapshot.model_copy(update={"tables": tables})
     candidates = relationship_candidates(profiled)[:MAX_VALUE_CHECKS]
     checks = [check for c in candidates if (check := _value_check(engine, profiled, c, samples)) is not None]
@@ -81,12 +85,7 @@ def _skip_or_raise(exc: SQLAlchemyError, what: str) -> None:
 
 
 def _sampled_columns(info: TableInfo) -> list[str]:
-    first = info.columns[0].name if info.columns else None
-    return [
-        c.name
-        for c in info.columns
-        if c.type in _PROFILED_TYPES and (c.type == "text" or is_key_like(c.name) or c.name == first)
-    ]
+    return [c.name for c in info.columns if c.type in _PROFILED_TYPES]
 
 
 def _table_clause(info: TableInfo, names: Sequence[str]) -> Any:
@@ -126,14 +125,39 @@ def _sample_table(engine: Engine, info: TableInfo) -> _Sample | None:
                 for value in values:
                     counts[str(value)] += 1
                 shown = sorted(texts, key=lambda t: (-counts[t], t))
+        unique = None
+        if position == 0 and name == info.columns[0].name and not info.primary_key and values:
+            unique = _whole_column_unique(engine, info, name) if len(distinct) == len(values) else False
         sample.profiles.append(
             ColumnProfile(
-                name=name, sampled=len(values), distinct=len(distinct), numeric_text=numeric_text, values=shown
+                name=name,
+                sampled=len(values),
+                distinct=len(distinct),
+                numeric_text=numeric_text,
+                values=shown,
+                unique=unique,
             )
         )
-        if is_key_like(name) or name == names[0]:
-            sample.key_values[name] = sorted(distinct, key=str)
+        # Any sampled column may turn out to refer to another table's identifying column of the same name.
+        sample.key_values[name] = sorted(distinct, key=str)
     return sample
+
+
+def _whole_column_unique(engine: Engine, info: TableInfo, name: str) -> bool | None:
+    """Whether ``name`` holds no value twice in the whole table; None for a table too large to scan."""
+    if info.row_estimate is None or info.row_estimate > MAX_UNIQUENESS_ROWS:
+        return None
+    key = column(name)
+    source = table(info.name, key, schema=info.schema_name)
+    try:
+        with engine.connect() as conn:
+            present, distinct = conn.execute(
+                select(func.count(key), func.count(func.distinct(key))).select_from(source)
+            ).one()
+    except SQLAlchemyError as exc:
+        _skip_or_raise(exc, f"uniqueness of {info.qualified_name}.{name} not checked")
+        return None
+    return int(present) == int(distinct)
 
 
 _PG_COUNT_CAP = 100_000

@@ -46,6 +46,9 @@ class ColumnProfile(_Frozen):
     distinct: int
     numeric_text: bool = Field(default=False, description="text whose every sampled value is a number")
     values: list[str] = Field(default_factory=list, description="the distinct values, when few (a category)")
+    unique: bool | None = Field(
+        default=None, description="whether every value of the whole table is distinct; None when not checked"
+    )
 
 
 class ValueCheck(_Frozen):

@@ -73,7 +73,8 @@ def _rdata(package: str, item: str) -> Any:
 def _column_type(values: Sequence[object]) -> str:
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, int) for v in present):
-        return "INTEGER"
+        # PostgreSQL's and MySQL's INTEGER stop at 2**31: trading volumes and provider ids do not.
+        return "BIGINT" if any(abs(v) >= 2**31 for v in present) else "INTEGER"  # type: ignore[arg-type]
     if present and all(isinstance(v, int | float) for v in present):
         return "REAL"
     return "TEXT"
