@@ -81,8 +81,8 @@ def _column_type(values: Sequence[object]) -> str:
 
 
 def _plain(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None  # NaN is R's missing value; an infinite ERA (no outs) has no portable spelling
     if hasattr(value, "item"):  # numpy scalars
         return _plain(value.item())  # type: ignore[union-attr]
     if isinstance(value, bool):
@@ -139,7 +139,7 @@ def _csv_value(value: str) -> object:
         return None
     for kind in (int, float):
         try:
-            return kind(value)
+            return _plain(kind(value))
         except ValueError:
             continue
     return value

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.query.bridges import bridges_between
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
@@ -61,6 +62,20 @@ def join_path(
     return None
 
 
+def bridge_path(model: SemanticModel, start: Entity, goal: Entity) -> list[tuple[str, str, str, str]] | None:
+    """Join steps from ``start`` through the one bridge table that refers to both ``start`` and ``goal``
+    (``item`` <- ``item_tag`` -> ``tag``): a many-to-many path. It fans out, so only a count of distinct
+    ``start`` rows may be taken over it. None when no bridge, or more than one, joins them."""
+    found = bridges_between(model, start.name, goal.name)
+    if len(found) != 1:
+        return None
+    bridge = found[0]
+    return [
+        (start.name, bridge.left.to_columns[0], bridge.table, bridge.left.from_columns[0]),
+        (bridge.table, bridge.right.from_columns[0], goal.name, bridge.right.to_columns[0]),
+    ]
+
+
 def label_columns(entity: Entity) -> list[ColumnSemantics]:
     """The columns a person reads to tell rows apart: names and titles, else a description, else an email, else
     the key."""
@@ -84,16 +99,18 @@ def label_columns(entity: Entity) -> list[ColumnSemantics]:
 class QueryPlan:
     def __init__(self, reading: Reading, model: SemanticModel) -> None:
         self.reading, self.model = reading, model
+        self.distinct_key: str | None = None  # set when a count crosses a many-to-many bridge
 
     def to_sql(self, dialect: Dialect) -> str:
         r = self.reading
         query = exp.select().from_(_table(r.fact.name).as_("t0"))
         aliases = {r.fact.name: "t0"}
         target = r.group_entity or (r.group_column[0] if r.group_column else None)
+        self.distinct_key = None
         if target is not None and target.name != r.fact.name:
             path = join_path(self.model, r.fact, target)
             if path is None:
-                raise PlannerDeclined(f"no known relationship joins {r.fact.table} to {target.table}")
+                path = self._through_bridge(target)
             for from_table, from_column, to_table, to_column in path:
                 alias = f"t{len(aliases)}"
                 aliases[to_table] = alias
@@ -119,17 +136,15 @@ class QueryPlan:
         elif r.aggregate is not None and r.order is None:
             query = query.select(value)
         elif r.order is not None:
-            assert r.measure is not None
-            query = query.select(
-                *[column_ref(c.name, "t0") for c in label_columns(r.fact)], column_ref(r.measure.name, "t0")
-            )
+            labels = [column_ref(c.name, "t0") for c in label_columns(r.fact)]
+            query = query.select(*labels, self._measure_ref(shown=True))
         else:
             query = query.select(exp.Star())
         if r.filters:
             query = query.where(exp.and_(*r.filters))
         if r.order is not None and r.time_bucket is None:
             sort = exp.alias_(value, "value") if r.aggregate else None
-            key = exp.column("value") if sort is not None else column_ref(r.measure.name, "t0")  # type: ignore[union-attr]
+            key = exp.column("value") if sort is not None else self._measure_ref()
             if sort is not None:
                 query.set("expressions", [*query.expressions[:-1], sort])
             query = query.order_by(exp.Ordered(this=key, desc=r.order == "desc"))
@@ -137,16 +152,46 @@ class QueryPlan:
             query = query.limit(r.limit)
         return query.sql(dialect=sqlglot_dialect(dialect))
 
+    def _through_bridge(self, target: Entity) -> list[tuple[str, str, str, str]]:
+        r = self.reading
+        path = bridge_path(self.model, r.fact, target)
+        if path is None:
+            raise PlannerDeclined(f"no known relationship joins {r.fact.table} to {target.table}")
+        if r.aggregate not in (None, "count") or r.group_entity is None and r.group_column is None:
+            # Over a many-to-many path a sum would count a row once per partner: only counting is safe.
+            raise PlannerDeclined(f"{r.fact.table} and {target.table} are linked many-to-many; only counts are safe")
+        if len(r.fact.primary_key) != 1:
+            raise PlannerDeclined(f"{r.fact.table} has no single key to count its rows once across {target.table}")
+        self.distinct_key = r.fact.primary_key[0]
+        return path
+
+    def _measure_ref(self, *, shown: bool = False) -> exp.Expression:
+        """The measure as a number: numbers stored as text sort as text ('99' above '280') unless cast; ``shown``
+        keeps the column's name on the cast."""
+        measure = self.reading.measure
+        assert measure is not None
+        ref = column_ref(measure.name, "t0")
+        if not measure.numeric_text:
+            return ref
+        return exp.alias_(_as_number(ref), measure.name) if shown else _as_number(ref)
+
     def _aggregate_expression(self) -> exp.Expression:
         r = self.reading
         if r.aggregate in (None, "count"):
+            if self.distinct_key is not None:
+                return exp.Count(this=exp.Distinct(expressions=[column_ref(self.distinct_key, "t0")]))
             return exp.Count(this=exp.Star())
         assert r.measure is not None
         ref: exp.Expression = column_ref(r.measure.name, "t0")
-        if r.measure.numeric_text and r.aggregate in ("sum", "avg"):
-            # Numbers stored as text: PostgreSQL refuses SUM(text) and MySQL would add up their prefixes.
-            ref = exp.Cast(this=ref, to=exp.DataType.build("double"))
+        if r.measure.numeric_text:
+            # Numbers stored as text: PostgreSQL refuses SUM(text), MySQL would add up their prefixes, and MAX
+            # compares text ('99' after '280').
+            ref = _as_number(ref)
         return {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[r.aggregate](this=ref)
+
+
+def _as_number(ref: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=ref, to=exp.DataType.build("double"))
 
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")

@@ -12,6 +12,7 @@ from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
 from hugdata.catalog.retrieval import TableRanking
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.query.bridges import Bridge, bridges_between
 from hugdata.query.sql_policy import SQLGLOT_DIALECT
 from hugdata.tenants.models import Dialect
 
@@ -124,7 +125,26 @@ def _join_lines(tables: Sequence[str], model: SemanticModel, dialect: Dialect) -
                 for a, b in zip(rel.from_columns, rel.to_columns, strict=False)
             )
             lines.append(f"- {pairs}" + (" (inferred)" if rel.source == "inferred" else ""))
+    ordered = sorted(chosen)
+    for i, one in enumerate(ordered):
+        for other in ordered[i + 1 :]:
+            for bridge in bridges_between(model, one, other):
+                lines.append(_bridge_line(bridge, model, dialect))
     return lines
+
+
+def _bridge_line(bridge: Bridge, model: SemanticModel, dialect: Dialect) -> str:
+    """``item`` and ``tag`` many-to-many through ``item_tag``: a count across it counts distinct rows."""
+
+    def side(entity_name: str, column: str) -> str:
+        entity = model.entity(entity_name)
+        table = _qualified(entity, dialect) if entity is not None else entity_name
+        return f"{table}.{sql_name(column, dialect)}"
+
+    left, right = bridge.left, bridge.right
+    inward = f"{side(left.to_entity, left.to_columns[0])} = {side(bridge.table, left.from_columns[0])}"
+    outward = f"{side(bridge.table, right.from_columns[0])} = {side(right.to_entity, right.to_columns[0])}"
+    return f"- many-to-many: {inward} and {outward}; count DISTINCT rows across it"
 
 
 def _metric_lines(tables: Sequence[str], model: SemanticModel) -> list[str]:

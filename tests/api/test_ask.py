@@ -84,6 +84,16 @@ def test_a_correct_answer_runs_with_a_limit_and_a_chart(
     )
 
 
+def test_a_model_answer_that_leaves_words_out_is_returned_with_them_flagged(api: TestClient, shop: Path) -> None:
+    ScriptedLlm.answers = ["SELECT country_code, COUNT(*) AS customers FROM main.customers GROUP BY country_code"]
+    question = "How many premium customers are there per country?"
+    response = api.post("/v1/projects/ask-shop/ask", json={"question": question}, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # Not refused: the model wrote it and it runs; the word no part of its SQL answers is named for the reader.
+    assert body["answered_by"] == "llm" and body["rows"] and body["explanation"]["unaccounted"] == ["premium"]
+
+
 def test_a_refused_answer_goes_back_with_its_error_and_the_correction_runs(
     api: TestClient, shop: Path, clean_platform: ApiRuntime
 ) -> None:

@@ -76,3 +76,24 @@ def test_names_are_written_as_each_dialect_needs() -> None:
     assert sql_name("country", Dialect.postgresql) == "country"
     text = build_prompt("q", RANKING, MODEL, dialect=Dialect.postgresql, token_budget=3000).messages[1]["content"]
     assert '"Total" numeric' in text and '"order" text' in text
+
+
+def test_a_bridge_table_is_noted_as_a_many_to_many_join() -> None:
+    model = build_semantic_model(
+        SchemaSnapshot(
+            dialect="postgresql",
+            tables=[
+                _table("item", _col("name", "text")),
+                _table("tag", _col("label", "text")),
+                _table("item_tag", _col("item_id"), _col("tag_id"), fks=(("item_id", "item"), ("tag_id", "tag"))),
+            ],
+        )
+    )
+    ranking = TableRanking(tables=["public.item", "public.tag", "public.item_tag"], hits=[], scores={})
+    text = build_prompt("items per tag", ranking, model, dialect=Dialect.postgresql, token_budget=3000).messages[1][
+        "content"
+    ]
+    assert (
+        "- many-to-many: public.item.id = public.item_tag.item_id and public.item_tag.tag_id = public.tag.id; "
+        "count DISTINCT rows across it"
+    ) in text
