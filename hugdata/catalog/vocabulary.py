@@ -27,8 +27,11 @@ ABBREVIATIONS = {
     "bal": "balance",
     "cnt": "count",
     "cust": "customer",
+    "arr": "arrival",
+    "dep": "departure",
     "dept": "department",
     "desc": "description",
+    "dest": "destination",
     "dob": "date of birth",
     "dom": "day of month",
     "dow": "day of week",
@@ -36,10 +39,13 @@ ABBREVIATIONS = {
     "ext": "extended",
     "mgr": "manager",
     "mkt": "market",
+    "mfr": "manufacturer",
     "moy": "month of year",
     "pct": "percent",
     "qoy": "quarter of year",
     "qty": "quantity",
+    "sched": "scheduled",
+    "temp": "temperature",
     "txn": "transaction",
 }
 
@@ -77,6 +83,12 @@ class CompoundSplitter:
         # A schema word may itself be a compound (``invoiceline`` is a table name): only English words stay whole.
         if len(word) >= _MIN_COMPOUND and word.isalpha() and word not in english_words():
             pieces = self._fewest_pieces(word) or [word]
+        # A run-together key (``yearid``, ``playerid``): the thing it names, then "id".
+        if pieces == [word] and word.endswith("id") and len(word) >= _MIN_PIECE + 2 and word not in english_words():
+            stem = word[:-2]
+            stem_pieces = [stem] if stem in self._known else self._fewest_pieces(stem)
+            if stem_pieces:
+                pieces = [*stem_pieces, "id"]
         self._cache[word] = pieces
         return pieces
 

@@ -9,8 +9,8 @@ _ABBREVIATIONS = {"id": "ID", "sku": "SKU", "url": "URL", "ip": "IP", "utc": "UT
 
 
 def words(identifier: str) -> list[str]:
-    """``customerId`` and ``customer_id`` -> ``["customer", "id"]``."""
-    return [w for w in re.split(r"[_\s\-]+", _CAMEL.sub("_", identifier).lower()) if w]
+    """``customerId``, ``customer_id`` and R's ``customer.id`` -> ``["customer", "id"]``."""
+    return [w for w in re.split(r"[_\s\-.]+", _CAMEL.sub("_", identifier).lower()) if w]
 
 
 def humanize(identifier: str) -> str:

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from hugdata.catalog.semantic import Entity, SemanticModel
 from hugdata.catalog.words import singular, words
-from hugdata.query.planner_terms import NUMBER_WORDS, Token, tokenize
+from hugdata.query.planner_terms import NUMBER_WORDS, SIZE_ADJECTIVES, Token, tokenize
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
@@ -43,6 +43,12 @@ _CUES = {
     "day": {"day", "daily", "date"},
     "like": {"contain", "containing", "start", "starting", "end", "ending", "like", "named", "called", "with"},
 }  # fmt: skip
+def _size_words(node: exp.Expression, direction: str) -> set[str]:
+    """"oldest" for the greatest age, "heaviest" for the greatest weight: adjectives that name their column."""
+    named = {w for column in node.find_all(exp.Column) for w in words(column.name)}
+    return {adj for adj, (noun, way) in SIZE_ADJECTIVES.items() if way == direction and noun in named}
+
+
 _AGGREGATES = {exp.Count: "count", exp.Sum: "sum", exp.Avg: "avg", exp.Max: "max", exp.Min: "min"}
 # Words that ask for a count: a plain word elsewhere, but an answer without a count does not answer "how many".
 _COUNT_WORDS = frozenset({"many", "count"})
@@ -228,6 +234,8 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
         elif aggregate:
             if aggregate in ("max", "min") and reader.involves_time(node):
                 vocab |= _CUES["time_desc" if aggregate == "max" else "time_asc"]
+            if aggregate in ("max", "min"):
+                vocab |= _size_words(node, "desc" if aggregate == "max" else "asc")
             found.append((ExplanationPart("measure", reader.label(projection),
                                           f"{_READS[aggregate]} {reader.label(node.this if node.this else node)}"),
                           vocab | _CUES[aggregate]))  # fmt: skip
@@ -279,6 +287,7 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
             if reader.involves_time(ordered):
                 vocab |= _CUES[f"time_{direction}"]
             vocab |= {k for cls, kind in _AGGREGATES.items() if ordered.find(cls) for k in _CUES[kind]}
+            vocab |= _size_words(ordered, direction)
             text = f"{'highest' if direction == 'desc' else 'lowest'} {reader.label(ordered.this)} first"
             found.append((ExplanationPart("order", reader.label(ordered), text), vocab))
     limit = select.args.get("limit")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.catalog.words import words
 from hugdata.explain.reading import explain
 from hugdata.query.planner_facts import additive, is_fact, money_measure
 from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, column_ref, join_path, label_columns
@@ -25,6 +26,7 @@ from hugdata.query.planner_terms import (
     MONEY_WORDS,
     ORDER_CUES,
     PRICE_WORDS,
+    SIZE_ADJECTIVES,
     TIME_BUCKETS,
     TIME_EXTREMES,
     Mention,
@@ -311,10 +313,30 @@ class _Planner:
             return named[0].column
         return next((c for c in entity.columns if c.role == "time"), None)
 
+    def _size_adjective(self, reading: Reading) -> str | None:
+        """ "oldest", "heaviest" ... when the fact has the column they measure by: that column becomes the measure
+        (unless the question names one that is it) and the direction of the ranking is returned."""
+        for i, stem in enumerate(self.stems):
+            if i in self.named or stem not in SIZE_ADJECTIVES:
+                continue
+            noun, direction = SIZE_ADJECTIVES[stem]
+            if reading.measure is not None:
+                return direction if noun in _column_words(reading.measure) else None
+            column = next((c for c in reading.fact.columns if c.role == "measure" and noun in _column_words(c)), None)
+            if column is not None:
+                reading.measure = column
+                return direction
+        return None
+
     def _aggregate_and_order(self, reading: Reading, *, measure_named: bool = False) -> None:
         free = [s for i, s in enumerate(self.stems) if i not in self.named]
         aggregate = next((AGGREGATE_CUES[s] for s in free if s in AGGREGATE_CUES), None)
         order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
+        sized = self._size_adjective(reading)
+        if sized is not None:
+            measure_named, order = True, order or sized
+            if aggregate in (None, "max", "min"):  # "the oldest" is the greatest age; "heaviest average" stays avg
+                aggregate = "max" if sized == "desc" else "min"
         listing = self.stems[:1] in (["list"], ["show"])
         if listing and aggregate != "sum":
             aggregate = None  # "list orders with the highest ..." asks for rows
@@ -360,7 +382,7 @@ class _Planner:
                 raise PlannerDeclined(f"{reading.measure.name} per group could be a total or an average; say which")
             reading.aggregate = "sum"
         elif aggregate in ("max", "min"):
-            about_time = bool(TIME_EXTREMES & set(free))
+            about_time = bool(TIME_EXTREMES & set(free)) and sized is None
             column = self._time_column(reading.fact) if about_time else reading.measure
             if column is None:
                 raise PlannerDeclined(f"nothing in {reading.fact.table} to take the {aggregate} of")
@@ -445,13 +467,34 @@ class _Planner:
                 and self.stems[i - 1] in ("in", "during", "of")
             ):
                 time_column = self._time_column(reading.fact)
-                if time_column is None:
-                    raise PlannerDeclined(f"{reading.fact.table} has no date or time column for the year {token.text}")
                 year = int(token.number)
+                if time_column is None:
+                    year_column = self._year_column(reading.fact)
+                    if year_column is None:
+                        raise PlannerDeclined(
+                            f"{reading.fact.table} has no date, time or year column for the year {token.text}"
+                        )
+                    # A year kept as a number (or as text, as a spreadsheet import leaves it): equal to it.
+                    literal = exp.Literal.string(str(year)) if year_column.type == "text" else exp.Literal.number(year)
+                    reading.filters.append(exp.EQ(this=column_ref(year_column.name, "t0"), expression=literal))
+                    self.used.add(i)
+                    continue
                 ref = column_ref(time_column.name, "t0")
                 reading.filters.append(exp.GTE(this=ref, expression=exp.Literal.string(f"{year}-01-01")))
                 reading.filters.append(exp.LT(this=ref.copy(), expression=exp.Literal.string(f"{year + 1}-01-01")))
                 self.used.add(i)
+
+    @staticmethod
+    def _year_column(entity: Entity) -> ColumnSemantics | None:
+        """The one column that is just "year" (``year``, ``yearid``, ``fiscal_year`` is not): None when none, or
+        several, are."""
+        found = [
+            c
+            for c in entity.columns
+            if set((c.label or " ".join(words(c.name))).split()) - {"id", "key"} == {"year"}
+            and c.type in ("integer", "text")
+        ]
+        return found[0] if len(found) == 1 else None
 
     def _known_values(self, entity: Entity, column: ColumnSemantics) -> Sequence[str]:
         if self.values is None or column.type != "text":
@@ -482,3 +525,7 @@ class _Planner:
                 if len(literals) == 1
                 else exp.In(this=ref, expressions=literals)
             )
+
+
+def _column_words(column: ColumnSemantics) -> set[str]:
+    return set(words(column.name)) | set((column.label or "").split())

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.catalog.words import singular, words
 from hugdata.query.bridges import bridges_between
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
@@ -83,6 +84,11 @@ def label_columns(entity: Entity) -> list[ColumnSemantics]:
     named = [c for c in text if "name" in c.name.lower() or "title" in c.name.lower()]
     if named:
         return named[:2]
+    # A column named after the table's own thing (``bakers.baker``, ``baker_full``) is what its rows are called.
+    thing = singular(words(entity.table)[-1]) if words(entity.table) else ""
+    own = [c for c in text if c.role != "foreign_key" and thing and thing in {singular(w) for w in words(c.name)}]
+    if own:
+        return own[:2]
     described = [c for c in text if c.name.lower().endswith(("desc", "description", "label"))]
     if described:
         return described[:1]

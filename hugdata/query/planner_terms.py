@@ -23,7 +23,7 @@ _STOPWORD_TEXT = """
     there what which who whom when where how many much me show list give get find all each per by with whose
     that this those these and or from at as it its their they any please tell display return across every
     placed made exist exists currently overall ever recorded stored existing there's what's whats number count
-    value values"""
+    value values database dataset data"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 COUNT_CUES = frozenset({"many", "number", "count"})
 AGGREGATE_CUES = {
@@ -35,6 +35,13 @@ AGGREGATE_CUES = {
 ORDER_CUES = {
     "top": "desc", "most": "desc", "highest": "desc", "largest": "desc", "biggest": "desc", "expensive": "desc",
     "bottom": "asc", "least": "asc", "fewest": "asc", "lowest": "asc", "smallest": "asc", "cheapest": "asc",
+}  # fmt: skip
+# Adjectives that name their measure: "the oldest baker" ranks by an age column, "the heaviest animals" by weight.
+# Without such a column, "oldest" stays an extreme in time.
+SIZE_ADJECTIVES = {
+    "oldest": ("age", "desc"), "youngest": ("age", "asc"), "heaviest": ("weight", "desc"),
+    "lightest": ("weight", "asc"), "tallest": ("height", "desc"), "shortest": ("height", "asc"),
+    "longest": ("length", "desc"),
 }  # fmt: skip
 # "revenue", "spent" ... name no column, but mean the money measure of the table in question.
 MONEY_WORDS = frozenset(
@@ -128,7 +135,7 @@ def _column_phrases(column: ColumnSemantics) -> list[tuple[list[str], int]]:
         phrases.append((label, 2))  # "account balance" for c_acctbal, "billing country" for billingcountry
         full = label
     core = [w for w in full if w not in _GENERIC]
-    if core and core != full:
+    if core and core != full and not set(core) <= STOPWORDS:  # g_of is not a mention of "of"
         phrases.append((core, 2))  # country_code -> country, is_active -> active
     if len(core) > 1:
         phrases.extend(([w], 1) for w in core if w not in STOPWORDS and w not in AGGREGATE_CUES and w != "unit")
@@ -174,7 +181,7 @@ def _find(stems: list[str], phrase: list[str]) -> list[int]:
 # Words that steer the plan rather than name the schema.
 CUE_WORDS = (
     COUNT_CUES | AGGREGATE_CUES.keys() | ORDER_CUES.keys() | GROUP_CUES | TIME_BUCKETS.keys() | COMPARISONS.keys()
-    | MONEY_WORDS | {"than", "least", "top", "first"}
+    | MONEY_WORDS | SIZE_ADJECTIVES.keys() | {"than", "least", "top", "first"}
 )  # fmt: skip
 
 

@@ -1,0 +1,83 @@
+"""Tables as CSV imports leave them: a year kept as a number or as text, run-together keys (``yearid``), adjectives
+that name their column ("the oldest baker" by age), and rows named by a column named after the table's thing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from hugdata.catalog.introspect import introspect_schema
+from hugdata.catalog.profiling import profile_source
+from hugdata.catalog.semantic import build_semantic_model
+from hugdata.query.planner import PlannerDeclined, plan_question
+from hugdata.tenants.source_engines import open_source_engine
+from tests.sources import copied_source
+
+DIALECTS = ["sqlite", "postgresql", "mysql", "mariadb"]
+DDL = """
+CREATE TABLE bakers (series INTEGER, baker TEXT, age INTEGER, hometown TEXT);
+CREATE TABLE salaries (yearid INTEGER, teamid TEXT, salary INTEGER);
+CREATE TABLE surveys (record_id TEXT, year TEXT, sex TEXT, weight TEXT);
+CREATE TABLE shipments (shipped_at DATE, weight REAL);
+INSERT INTO bakers VALUES (1, 'Edd', 32, 'Bradford'), (1, 'Ruth', 31, 'Poynton'), (2, 'Mary', 45, 'London');
+INSERT INTO salaries VALUES (2019, 'BOS', 100), (2019, 'NYA', 300), (2020, 'BOS', 50);
+INSERT INTO surveys VALUES ('1', '1990', 'F', '40'), ('2', '1990', 'M', '7'), ('3', '1991', 'F', '12');
+INSERT INTO shipments VALUES ('2024-01-05', 2.5), ('2023-06-01', 9.0);
+"""
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("plain") / "plain.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(DDL)
+    return path
+
+
+def _answers(source: Path, dialect: str, questions: list[str]) -> list[list[tuple]]:
+    with copied_source(dialect, source) as spec:
+        engine = open_source_engine(spec)
+        try:
+            model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect=spec.dialect.value)))
+            with engine.connect() as conn:
+                return [
+                    [tuple(r) for r in conn.execute(text(plan_question(q, model, dialect=spec.dialect)))]
+                    for q in questions
+                ]
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_key_less_tables_answer_by_year_columns_adjectives_and_own_names(source: Path, dialect: str) -> None:
+    per_year, in_2019, females_1990, oldest = _answers(
+        source,
+        dialect,
+        [
+            "What is the average salary per year?",  # yearid reads as "year id"
+            "What is the total salary in 2019?",  # a year kept as a number
+            "How many surveys with sex F were recorded in 1990?",  # a year kept as text
+            "Who was the oldest baker?",  # by age, shown by the column named after the baker
+        ],
+    )
+    assert sorted((int(y), float(v)) for y, v in per_year) == [(2019, 200.0), (2020, 50.0)]
+    assert [int(v) for (v,) in in_2019] == [400]
+    assert [int(v) for (v,) in females_1990] == [1]
+    assert len(oldest) == 1 and "Mary" in oldest[0] and 45 in oldest[0]
+
+
+def test_oldest_without_an_age_column_is_about_time(source: Path) -> None:
+    [earliest] = _answers(source, "sqlite", ["When was the oldest shipment shipped?"])
+    assert earliest == [("2023-06-01",)]
+
+
+def test_a_year_with_no_year_column_to_hold_it_is_declined(source: Path) -> None:
+    with copied_source("sqlite", source) as spec:
+        engine = open_source_engine(spec)
+        model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect="sqlite")))
+        engine.dispose()
+    with pytest.raises(PlannerDeclined, match="year 2019"):
+        plan_question("How many bakers are there in 2019?", model, dialect=spec.dialect)
