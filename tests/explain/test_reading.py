@@ -68,3 +68,12 @@ def test_the_planner_declines_what_its_answer_would_leave_out(shop: SemanticMode
     with pytest.raises(PlannerDeclined) as declined:
         plan_question(question, shop, dialect=Dialect.sqlite)
     assert word in str(declined.value)
+
+
+def test_a_past_answer_narrower_than_the_new_question_is_not_reused(shop: SemanticModel) -> None:
+    # Every word of the new question is answered, but the past filter is not asked for: it would count paid only.
+    past, sql = "How many paid orders are there?", "SELECT COUNT(*) FROM orders WHERE status = 'paid'"
+    assert not answers_every_word("How many orders are there?", sql, past_question=past,
+                                  dialect=Dialect.sqlite, model=shop)  # fmt: skip
+    assert answers_every_word("What is the number of paid orders?", sql, past_question=past,
+                              dialect=Dialect.sqlite, model=shop)  # fmt: skip

@@ -81,3 +81,26 @@ def test_a_year_with_no_year_column_to_hold_it_is_declined(source: Path) -> None
         engine.dispose()
     with pytest.raises(PlannerDeclined, match="year 2019"):
         plan_question("How many bakers are there in 2019?", model, dialect=spec.dialect)
+
+
+def test_a_table_is_named_by_what_its_own_key_is_named_after(tmp_path: Path) -> None:
+    path = tmp_path / "league.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE people (playerid TEXT, namefirst TEXT);"
+            "CREATE TABLE awardsshareplayers (awardid TEXT, playerid TEXT, points INTEGER);"
+            "CREATE TABLE staff (id INTEGER PRIMARY KEY, name TEXT, manager_id INTEGER REFERENCES staff (id));"
+            "INSERT INTO people VALUES ('a1', 'Ann'), ('b1', 'Bo'), ('c1', 'Cy');"
+            "INSERT INTO awardsshareplayers VALUES ('MVP', 'a1', 3);"
+            "INSERT INTO staff VALUES (1, 'Di', NULL), (2, 'Ed', 1), (3, 'Flo', 1);"
+        )
+    with copied_source("sqlite", path) as spec:
+        engine = open_source_engine(spec)
+        model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect="sqlite")))
+        engine.dispose()
+    # People are the players: every other table refers to them by playerid; the award shares merely end in "players".
+    sql = plan_question("How many players are there?", model, dialect=spec.dialect)
+    assert "people" in sql and "awardsshareplayers" not in sql
+    # A role pointing at another key is not the table's name: managers are some staff, not all of them.
+    with pytest.raises(PlannerDeclined):
+        plan_question("How many managers are there?", model, dialect=spec.dialect)
