@@ -193,20 +193,12 @@ def _match(
     child_stripped = _stripped(column.name, prefixes[table.qualified_name])
     key_stripped = _stripped(key.name, prefixes[parent.qualified_name])
     rule: tuple[float, str] | None = None
+    needs_values = False
     if parent is not table and child_name == key.name.lower() and child_name not in _GENERIC:
-        if not is_key_like(column.name):
-            if not _compatible(column, key):
-                return None
-            return Candidate(
-                child=table.qualified_name,
-                child_column=column.name,
-                parent=parent.qualified_name,
-                parent_column=key.name,
-                confidence=0.8,
-                reason=f"same name as {parent.name}.{key.name}, which identifies its rows",
-                needs_values=True,
-            )
-        rule = (0.9, f"same key name as {parent.name}.{key.name}")
+        if is_key_like(column.name):
+            rule = (0.9, f"same key name as {parent.name}.{key.name}")
+        else:
+            rule, needs_values = (0.8, f"same name as {parent.name}.{key.name}, which identifies its rows"), True
     elif parent is not table and child_stripped == key_stripped and key_stripped not in _GENERIC:
         rule = (0.85, f"same key name as {parent.name}.{key.name} once the tables' column prefixes are stripped")
     elif key_stripped not in _GENERIC and child_stripped.endswith("_" + key_stripped):
@@ -228,6 +220,7 @@ def _match(
         parent_column=key.name,
         confidence=rule[0],
         reason=f"{rule[1]}; types match ({column.type} vs {key.type})",
+        needs_values=needs_values,
     )
 
 
