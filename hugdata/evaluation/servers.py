@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import URL, Engine, Index, MetaData, create_engine, inspect, text
@@ -20,6 +21,18 @@ from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
 
 _DEFAULTS = {Dialect.postgresql: "127.0.0.1:5432:postgres", Dialect.mariadb: "127.0.0.1:3306:root"}
+# On PostgreSQL the Lahman databank is spread over three schemas, as a warehouse keeps reference data, season
+# statistics and honours apart; the database's search path finds them all for unqualified reference SQL.
+PG_SCHEMAS: dict[str, dict[str, tuple[str, ...]]] = {
+    "lahman": {
+        "core": ("people", "teams", "teamsfranchises", "teamshalf", "parks", "schools", "homegames", "seriespost"),
+        "awards": ("allstarfull", "awardsmanagers", "awardsplayers", "awardssharemanagers", "awardsshareplayers",
+                   "halloffame"),
+        "stats": ("appearances", "batting", "battingpost", "collegeplaying", "fielding", "fieldingof",
+                  "fieldingofsplit", "fieldingpost", "managers", "managershalf", "pitching", "pitchingpost",
+                  "salaries"),
+    },
+}  # fmt: skip
 _ENV = {Dialect.postgresql: "HUGDATA_EVAL_PG", Dialect.mariadb: "HUGDATA_EVAL_MARIADB"}
 _DRIVERS = {Dialect.postgresql: "postgresql+psycopg", Dialect.mariadb: "mysql+pymysql"}
 _ADMIN_DATABASE = {Dialect.postgresql: "postgres", Dialect.mariadb: None}
@@ -54,19 +67,34 @@ def _row_counts_sqlite(path: Path) -> dict[str, int]:
         return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names if n != "sqlite_sequence"}
 
 
-def _row_counts(engine: Engine) -> dict[str, int]:
+def _row_counts(engine: Engine, schemas: Sequence[str | None] = (None,)) -> dict[str, int]:
     with engine.connect() as conn:
         quote = conn.dialect.identifier_preparer.quote
+        inspector = inspect(conn)
         return {
-            n: int(conn.execute(text(f"SELECT count(*) FROM {quote(n)}")).scalar_one())
-            for n in inspect(conn).get_table_names()
+            f"{s}.{n}" if s else n: int(
+                conn.execute(text(f"SELECT count(*) FROM {quote(s) + '.' if s else ''}{quote(n)}")).scalar_one()
+            )
+            for s in schemas
+            for n in inspector.get_table_names(schema=s)
         }
 
 
-def _index_key_columns(engine: Engine) -> None:
+def _spread_over_schemas(engine: Engine, database: str, placement: dict[str, tuple[str, ...]]) -> None:
+    """Move the copied tables from ``public`` into their schemas and put every schema on the search path."""
+    with engine.connect() as conn:
+        for schema, tables in placement.items():
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            for name in tables:
+                conn.execute(text(f'ALTER TABLE public."{name}" SET SCHEMA "{schema}"'))
+        path = ", ".join(f'"{s}"' for s in placement)
+        conn.execute(text(f'ALTER DATABASE "{database}" SET search_path TO {path}, public'))
+
+
+def _index_key_columns(engine: Engine, schema: str | None = None) -> None:
     """An index on every key-like column, as a production database has on its keys even where it declares no
     foreign key (TPC-DS declares none): without them MariaDB joins two fact-sized tables row by row."""
-    metadata = MetaData()
+    metadata = MetaData(schema=schema)
     metadata.reflect(engine)
     for table in metadata.tables.values():
         indexed = {c.name for ix in table.indexes for c in ix.columns} | {c.name for c in table.primary_key}
@@ -89,8 +117,14 @@ def server_copy(name: str, path: Path, dialect: Dialect) -> DataSourceSpec:
                 else bool(conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}).first())
             )
         target = _engine(server, database)
+        placement = PG_SCHEMAS.get(name, {}) if server is Dialect.postgresql else {}
+        schemas: list[str | None] = [*placement, "public"] if placement else [None]
         try:
-            if not exists or _row_counts(target) != _row_counts_sqlite(path):
+            home = {t: schema for schema, tables in placement.items() for t in tables}
+            expected = {
+                f"{home.get(n, 'public')}.{n}" if placement else n: c for n, c in _row_counts_sqlite(path).items()
+            }
+            if not exists or _row_counts(target, schemas) != expected:
                 target.dispose()
                 with admin.connect() as conn:
                     suffix = " WITH (FORCE)" if server is Dialect.postgresql else ""
@@ -98,7 +132,11 @@ def server_copy(name: str, path: Path, dialect: Dialect) -> DataSourceSpec:
                     conn.execute(text(f"CREATE DATABASE {quote(database)}"))
                 # Not analyzed afterwards, like a freshly restored database: row counts come from the fallback.
                 copy_sqlite_database(path, target)
-            _index_key_columns(target)
+                if placement:
+                    _spread_over_schemas(target, database, placement)
+                    target.dispose()  # new sessions take the database's search path
+            for schema in schemas:
+                _index_key_columns(target, schema)
         finally:
             target.dispose()
     finally:
