@@ -43,6 +43,13 @@ class ColumnSemantics(_Model):
     numeric_text: bool = Field(default=False, description="declared as text, every sampled value a number")
     money: bool = Field(default=False, description="a measure named like an amount of money (price, total, paid)")
     values: list[str] = Field(default_factory=list, description="sampled category values, most frequent first")
+    unique: bool | None = Field(
+        default=None,
+        description="every value distinct over the whole table (checked for a key-less table's first column)",
+    )
+    repeats: bool = Field(
+        default=False, description="most sampled rows repeat a value another row has: rows are not one per value"
+    )
 
 
 class Entity(_Model):
@@ -148,6 +155,9 @@ def infer_relationships(snapshot: SchemaSnapshot) -> list[Relationship]:
     ]
 
 
+_REPEAT_SAMPLE = 20
+
+
 def _role(table: TableInfo, column: ColumnInfo, foreign: set[str]) -> ColumnRole:
     if column.name in table.primary_key:
         return "key"
@@ -182,6 +192,8 @@ def _entity(table: TableInfo, relationships: list[Relationship], names: _Names) 
                 description=_column_description(table, column, role, outgoing, names),
                 label=names.column(table, column.name),
                 numeric_text=bool(profile and profile.numeric_text),
+                unique=profile.unique if profile else None,
+                repeats=bool(profile and profile.sampled >= _REPEAT_SAMPLE and profile.distinct * 2 <= profile.sampled),
                 money=role == "measure" and bool(MONEY_NAME_WORDS & set(names.column(table, column.name).split())),
                 values=list(profile.values) if profile and role == "dimension" else [],
             )

@@ -114,6 +114,7 @@ class _Planner:
         # Revenue is a sum of money: the measure counts as named even though no column name was used.
         money_meant = reading.measure is not None and measure_mention is None
         self._aggregate_and_order(reading, measure_named=measure_mention is not None or money_meant)
+        self._refuse_counting_observations(reading)
         self._filters(reading)
         self._values(reading)
         self._check_grouping(reading)
@@ -127,6 +128,26 @@ class _Planner:
                 f"the offline planner cannot place {', '.join(map(repr, leftover))} on the project's schema"
             )
         return QueryPlan(reading, self.model)
+
+    def _refuse_counting_observations(self, reading: Reading) -> None:
+        """"How many storms" over a table of storm observations: with no key, and names repeated on most rows, its
+        rows are not one per thing named, so counting them would answer another question."""
+        fact = reading.fact
+        if reading.aggregate != "count" or reading.measure is not None:
+            return
+        if not any(m.column is None and m.entity.name == fact.name for m in self.mentions):
+            return
+        if fact.primary_key or any(c.unique for c in fact.columns):
+            return
+        if any(r.to_entity == fact.name for r in self.model.relationships):
+            return  # other tables refer to its rows: they are things
+        labels = [c for c in label_columns(fact) if c.type == "text"]
+        if labels and all(c.repeats for c in labels):
+            names = " and ".join(c.name for c in labels)
+            raise PlannerDeclined(
+                f"{fact.table} has no key and most of its rows repeat a {names} another row has: its rows are "
+                f"records about fewer things, so counting them would not count what the question names"
+            )
 
     def _refuse_self_references(self) -> None:
         """A question like "who reports to whom" pairs rows of one table with rows of the same table: beyond a

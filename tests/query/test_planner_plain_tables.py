@@ -104,3 +104,27 @@ def test_a_table_is_named_by_what_its_own_key_is_named_after(tmp_path: Path) -> 
     # A role pointing at another key is not the table's name: managers are some staff, not all of them.
     with pytest.raises(PlannerDeclined):
         plan_question("How many managers are there?", model, dialect=spec.dialect)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_rows_that_repeat_a_name_are_not_counted_as_things(tmp_path: Path, dialect: str) -> None:
+    path = tmp_path / "storms.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE storms (name TEXT, year INTEGER, hour INTEGER, wind INTEGER);"
+                         "CREATE TABLE ships (id INTEGER PRIMARY KEY, name TEXT);")  # fmt: skip
+        db.executemany(
+            "INSERT INTO storms VALUES (?, 1990, ?, 40)", [(n, h) for n in ("Amy", "Bob", "Cy") for h in range(12)]
+        )
+        db.executemany("INSERT INTO ships VALUES (?, ?)", [(i, ("Ark", "Bee")[i % 2]) for i in range(1, 31)])
+    with copied_source(dialect, path) as spec:
+        engine = open_source_engine(spec)
+        try:
+            model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect=spec.dialect.value)))
+        finally:
+            engine.dispose()
+    # 36 observations of 3 storms: counting rows would say 36 storms.
+    with pytest.raises(PlannerDeclined, match="no key"):
+        plan_question("How many storms are there?", model, dialect=spec.dialect)
+    assert plan_question("What is the lowest wind of the storms?", model, dialect=spec.dialect)
+    # A keyed table's rows are its things, however often their names repeat.
+    assert "COUNT(*)" in plan_question("How many ships are there?", model, dialect=spec.dialect)
