@@ -7,6 +7,7 @@ import hugdata.dashboard.sessions  # noqa: F401
 import hugdata.events.store  # noqa: F401
 import hugdata.query.log  # noqa: F401
 import hugdata.query.quality_models  # noqa: F401
+import hugdata.semantic_layer.store  # noqa: F401
 import hugdata.tenants.asset_states  # noqa: F401
 import hugdata.tenants.audit  # noqa: F401
 import hugdata.tenants.run_cancellations  # noqa: F401

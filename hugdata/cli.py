@@ -152,6 +152,56 @@ def _dashboard_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def _semantic_layer(args: argparse.Namespace) -> int:
+    """Export a project's curated document as YAML, or import one (checked like the API's PUT)."""
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from hugdata.catalog.store import latest_semantic_model
+    from hugdata.db import make_engine, make_session_factory, resolve_platform_databases
+    from hugdata.semantic_layer.checks import check_document
+    from hugdata.semantic_layer.document import from_yaml, to_yaml
+    from hugdata.semantic_layer.store import current_layer, write_layer
+    from hugdata.tenants.audit import record
+    from hugdata.tenants.models import Dialect, Project
+
+    engine = make_engine(resolve_platform_databases(get_settings()).hugdata_url, pool_size=1)
+    try:
+        with make_session_factory(engine)() as session:
+            project = session.get(Project, args.project_id)
+            if project is None:
+                print(f"no project {args.project_id!r}", file=sys.stderr)
+                return 1
+            current = current_layer(session, project.id)
+            if args.sl_command == "export":
+                Path(args.file).write_text(to_yaml(current.document))
+                print(f"version {current.version} written to {args.file}")
+                return 0
+            try:
+                document = from_yaml(Path(args.file).read_text())
+            except (ValidationError, ValueError) as invalid:
+                print(f"{args.file}: {invalid}", file=sys.stderr)
+                return 1
+            latest = latest_semantic_model(session, project.id)
+            if latest is None:
+                print(f"project {project.id!r} has no semantic model yet", file=sys.stderr)
+                return 1
+            problems = check_document(document, latest[1], dialect=Dialect(project.data_source.dialect))
+            for problem in problems:
+                print(f"{args.file}: {problem.path}: {problem.message}", file=sys.stderr)
+            if problems:
+                return 1
+            stored = write_layer(session, project.id, document, if_match=current.etag, author="cli")
+            record(session, actor="cli", action="semantic_layer.write", project_id=project.id,
+                   ref_key=get_settings().fernet_keys()[0], detail={"version": stored.version})  # fmt: skip
+            session.commit()
+            print(f"version {stored.version} stored")
+            return 0
+    finally:
+        engine.dispose()
+
+
 def _web_build(args: argparse.Namespace) -> int:
     from hugdata.webapp.build import DashboardBuildFailed, build_dashboard
 
@@ -196,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     link = commands.add_parser("dashboard-link", help="print a one-time dashboard link (no project: the admin view)")
     link.add_argument("project_id", nargs="?", default=None)
     link.set_defaults(func=_dashboard_link)
+    layer = commands.add_parser("semantic-layer", help="a project's curated semantic layer as YAML")
+    layer_commands = layer.add_subparsers(dest="sl_command", required=True)
+    for name, what in (("export", "write the document in force to FILE"), ("import", "check FILE and store it")):
+        command = layer_commands.add_parser(name, help=what)
+        command.add_argument("project_id")
+        command.add_argument("file")
+        command.set_defaults(func=_semantic_layer)
     web = commands.add_parser("web", help="the tenant dashboard").add_subparsers(dest="w_command", required=True)
     web_build = web.add_parser("build", help="build web/ into web/dist (skipped when nothing changed)")
     web_build.add_argument("--force", action="store_true", help="build even when nothing changed")

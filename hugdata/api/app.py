@@ -31,6 +31,7 @@ from hugdata.api.routes import (
     projects,
     quality,
     runs,
+    semantic_layer,
 )
 from hugdata.api.runtime import (
     ApiRuntime,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(data_sources.router)
     app.include_router(catalog.router)
     app.include_router(lineage.router)
+    app.include_router(semantic_layer.router)
     app.include_router(ask.router)
     app.include_router(analytics.router)
     app.include_router(quality.router)

@@ -50,6 +50,11 @@ class ColumnSemantics(_Model):
     repeats: bool = Field(
         default=False, description="most sampled rows repeat a value another row has: rows are not one per value"
     )
+    synonyms: list[str] = Field(default_factory=list, description="other names the tenant uses (curated)")
+    value_synonyms: dict[str, str] = Field(
+        default_factory=dict, description="what people say -> the stored value (curated)"
+    )
+    unit: str | None = Field(default=None, description="the unit of its values (curated)")
 
 
 class Entity(_Model):
@@ -63,6 +68,8 @@ class Entity(_Model):
     primary_key: list[str]
     row_estimate: int | None
     columns: list[ColumnSemantics]
+    synonyms: list[str] = Field(default_factory=list, description="other names the tenant uses (curated)")
+    label_column: str | None = Field(default=None, description="the column that names a row (curated)")
 
     def columns_with(self, role: ColumnRole) -> list[str]:
         return [c.name for c in self.columns if c.role == role]
@@ -73,7 +80,7 @@ class Relationship(_Model):
     from_columns: list[str]
     to_entity: str
     to_columns: list[str]
-    source: Literal["declared", "inferred"]
+    source: Literal["declared", "inferred", "curated"]
     confidence: float = Field(ge=0, le=1)
     evidence: str
 
@@ -91,6 +98,7 @@ class SemanticModel(_Model):
     entities: list[Entity]
     relationships: list[Relationship]
     metrics: list[Metric]
+    instructions: list[str] = Field(default_factory=list, description="the tenant's business rules (curated)")
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)

@@ -43,8 +43,10 @@ _CUES = {
     "day": {"day", "daily", "date"},
     "like": {"contain", "containing", "start", "starting", "end", "ending", "like", "named", "called", "with"},
 }  # fmt: skip
+
+
 def _size_words(node: exp.Expression, direction: str) -> set[str]:
-    """"oldest" for the greatest age, "heaviest" for the greatest weight: adjectives that name their column."""
+    """ "oldest" for the greatest age, "heaviest" for the greatest weight: adjectives that name their column."""
     named = {w for column in node.find_all(exp.Column) for w in words(column.name)}
     return {adj for adj, (noun, way) in SIZE_ADJECTIVES.items() if way == direction and noun in named}
 
@@ -94,6 +96,7 @@ class _Reader:
         if entity is not None:
             found |= _stems(entity.table) | _stems(entity.label)
             found |= {w for thing in key_things(entity, self.model) for w in thing}  # "players" for people
+            found |= {w for synonym in entity.synonyms for w in _stems(synonym)}
         return found
 
     def column_vocab(self, node: exp.Expression, *, grouping: bool = False) -> set[str]:
@@ -104,11 +107,17 @@ class _Reader:
             if entity is not None and (len(self.aliases) > 1 or grouping):
                 # A column of a joined table, or a grouping key, stands for its table too: "per department".
                 found |= _stems(entity.table) | _stems(entity.label)
+                found |= {w for synonym in entity.synonyms for w in _stems(synonym)}
             candidates = [entity] if entity else list(self.aliases.values())
             for owner in candidates:
                 semantics = next((c for c in owner.columns if c.name.lower() == column.name.lower()), None)
                 if semantics is not None:
                     found |= _stems(semantics.label)
+                    found |= {w for synonym in semantics.synonyms for w in _stems(synonym)}
+                    # "cancelled" answers status = 'C' when the tenant said so.
+                    literals = {str(lit.this) for lit in node.find_all(exp.Literal)}
+                    found |= {w for said, value in semantics.value_synonyms.items() if value in literals
+                              for w in _stems(said)}  # fmt: skip
                     if column.table:
                         break
         for literal in node.find_all(exp.Literal):

@@ -130,7 +130,7 @@ class _Planner:
         return QueryPlan(reading, self.model)
 
     def _refuse_counting_observations(self, reading: Reading) -> None:
-        """"How many storms" over a table of storm observations: with no key, and names repeated on most rows, its
+        """ "How many storms" over a table of storm observations: with no key, and names repeated on most rows, its
         rows are not one per thing named, so counting them would answer another question."""
         fact = reading.fact
         if reading.aggregate != "count" or reading.measure is not None:
@@ -475,7 +475,12 @@ class _Planner:
                 continue
             value = self.tokens[value_at] if value_at < len(self.tokens) else None
             known = self._known_values(reading.fact, column)
-            if value is not None and value.position not in self.used and fits_value(value, column, known):
+            said = {k.lower(): v for k, v in column.value_synonyms.items()}
+            stored = said.get(value.text.strip("'\"").lower()) if value is not None else None
+            if value is not None and value.position not in self.used and stored is not None:
+                reading.filters.append(exp.EQ(this=ref, expression=exp.Literal.string(stored)))  # "Germany" = 'DE'
+                self.used.add(value.position)
+            elif value is not None and value.position not in self.used and fits_value(value, column, known):
                 reading.filters.append(exp.EQ(this=ref, expression=value_literal(value, known)))
                 self.used.add(value.position)
             elif column.type == "boolean":
@@ -526,13 +531,16 @@ class _Planner:
         """Leftover words that are values of one of the table's category columns: "cancelled or refunded" orders."""
         # Cue words count too: "paid" names money in "amount paid" but a status in "paid orders".
         open_words = [t for t in self.tokens if t.position not in self.used and not t.plain and t.number is None]
-        if not open_words or self.values is None:
+        curated = any(c.value_synonyms for c in reading.fact.columns)
+        if not open_words or (self.values is None and not curated):
             return
         matched: dict[str, tuple[ColumnSemantics, list[str]]] = {}
         for column in reading.fact.columns:
             if column.role != "dimension" or column.type != "text":
                 continue
             known = {v.lower(): v for v in self._known_values(reading.fact, column) if isinstance(v, str)}
+            # The tenant's words for stored values: "cancelled" for status 'C'.
+            known |= {said.lower(): value for said, value in column.value_synonyms.items()}
             for token in open_words:
                 value = known.get(token.text.strip("'\"").lower())
                 if value is not None and token.position not in self.used:

@@ -80,6 +80,10 @@ def bridge_path(model: SemanticModel, start: Entity, goal: Entity) -> list[tuple
 def label_columns(entity: Entity) -> list[ColumnSemantics]:
     """The columns a person reads to tell rows apart: names and titles, else a description, else an email, else
     the key."""
+    if entity.label_column is not None:  # the tenant said what names a row
+        chosen = [c for c in entity.columns if c.name == entity.label_column]
+        if chosen:
+            return chosen
     text = [c for c in entity.columns if c.type == "text" and not c.numeric_text]
     named = [c for c in text if "name" in c.name.lower() or "title" in c.name.lower()]
     if named:

@@ -157,6 +157,7 @@ def _column_phrases(column: ColumnSemantics) -> list[tuple[list[str], int]]:
         phrases.append((core, 2))  # country_code -> country, is_active -> active
     if len(core) > 1:
         phrases.extend(([w], 1) for w in core if w not in STOPWORDS and w not in AGGREGATE_CUES and w != "unit")
+    phrases.extend((_stems(synonym), 3) for synonym in column.synonyms)
     return phrases
 
 
@@ -168,6 +169,7 @@ def find_mentions(tokens: list[Token], model: SemanticModel) -> list[Mention]:
     for entity in model.entities:
         phrases = _entity_phrases(entity, distinctive.get(entity.name, []))
         phrases += [(thing, 2) for thing in key_things(entity, model)]
+        phrases += [(_stems(synonym), 3) for synonym in entity.synonyms]  # the tenant's own word for the table
         for phrase, strength in phrases:
             candidates.extend(Mention(i, i + len(phrase), entity, None, strength) for i in _find(stems, phrase))
         for column in entity.columns:

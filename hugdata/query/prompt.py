@@ -86,6 +86,12 @@ def _column_text(column: ColumnSemantics, entity: Entity, model: SemanticModel, 
         parts.append("(numbers as text: CAST before arithmetic)")
     if column.values:
         parts.append("values: " + "|".join(column.values[:_VALUES_SHOWN]))
+    if column.unit:
+        parts.append(f"unit: {column.unit}")
+    if column.synonyms:
+        parts.append("also called: " + "|".join(column.synonyms))
+    if column.value_synonyms:
+        parts.append("said as: " + "|".join(f"{k}={v}" for k, v in column.value_synonyms.items()))
     return " ".join(parts)
 
 
@@ -96,7 +102,7 @@ def table_block(
     columns only); returns the text and the columns it shows."""
     head = f"{_qualified(entity, dialect)}("
     what = entity.description.split(". ", 1)[0].split(": ", 1)[-1].rstrip(".")
-    tail = f") -- {what}"
+    tail = f") -- {what}" + (f"; also called {', '.join(entity.synonyms)}" if entity.synonyms else "")
     shown: list[str] = []
     pieces: list[str] = []
     length = len(head) + len(tail)
@@ -178,6 +184,7 @@ def build_prompt(
         context.columns.update((name, c) for c in shown)
     sections = ["Tables (most relevant first):\n" + ("\n".join(blocks) or "(no tables found)")]
     for title, lines in (
+        ("Business rules", [f"- {rule}" for rule in model.instructions]),
         ("Joins", _join_lines(context.tables, model, dialect)),
         ("Measures", _metric_lines(context.tables, model)),
         ("Answered before", _past_questions(ranking)),

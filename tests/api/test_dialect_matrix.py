@@ -117,6 +117,22 @@ def test_every_tenant_route_works_on_every_dialect(
     cancelled = api.post(f"/v1/projects/{project}/ask",
                          json={"question": "How many orders were cancelled or refunded?"}, headers=ADMIN)  # fmt: skip
     assert cancelled.status_code == 200 and 0 < cancelled.json()["rows"][0][0] < 1500
+    # The tenant teaches its own words (a table synonym, a value synonym, a metric in the dialect's SQL); the
+    # planner answers in them, with the same number.
+    orders = next(e["name"] for e in model["entities"] if e["table"] == "orders")
+    layer = api.get(f"/v1/projects/{project}/semantic-layer", headers=ADMIN)
+    curated = {"tables": {orders: {"synonyms": ["purchases"], "columns": {"status": {"value_synonyms": {
+        "voided": "cancelled"}}}}}, "metrics": [{"name": "paid revenue", "table": orders,
+        "expression": "SUM(total_amount)", "filters": ["status = 'paid'"]}]}  # fmt: skip
+    put = api.put(f"/v1/projects/{project}/semantic-layer", json=curated,
+                  headers={**ADMIN, "If-Match": layer.json()["etag"]})  # fmt: skip
+    assert put.status_code == 200 and put.json()["version"] == 1, put.text
+    voided = api.post(f"/v1/projects/{project}/ask", json={"question": "How many purchases were voided?"},
+                      headers=ADMIN)  # fmt: skip
+    direct = api.post(f"/v1/projects/{project}/ask", json={"question": "How many orders were cancelled?"},
+                      headers=ADMIN)  # fmt: skip
+    assert voided.status_code == 200, voided.text
+    assert voided.json()["rows"] == direct.json()["rows"] and voided.json()["explanation"]["unaccounted"] == []
     # An LLM's answer in the dialect's own SQL.
     ScriptedLlm.by_question["revenue per status"] = (
         "SELECT status, SUM(total_amount) AS revenue FROM orders GROUP BY status ORDER BY revenue DESC"
@@ -125,7 +141,6 @@ def test_every_tenant_route_works_on_every_dialect(
     assert revenue.status_code == 200, revenue.text
     assert len(revenue.json()["rows"]) == 5 and revenue.json()["column_types"][1] in ("decimal", "number")
     # Each answer's column lineage, resolved in the dialect's own SQL against the source's own schema names.
-    orders = next(e["name"] for e in model["entities"] if e["table"] == "orders")
     impact = api.get(f"/v1/projects/{project}/lineage/impact?column={orders}.total_amount", headers=ADMIN)
     assert impact.status_code == 200, impact.text
     assert [(q["question"], q["uses"]) for q in impact.json()["questions"]] == [
@@ -139,7 +154,7 @@ def test_every_tenant_route_works_on_every_dialect(
     _materialize(settings, project, job="analytics_refresh")
     runs = api.get(f"/v1/projects/{project}/golden-questions", headers=ADMIN).json()
     assert runs["accuracy_runs"][0]["accuracy"] == 1.0
-    assert api.get(f"/v1/projects/{project}/analytics", headers=ADMIN).json()["summary"]["questions"] == 3
+    assert api.get(f"/v1/projects/{project}/analytics", headers=ADMIN).json()["summary"]["questions"] == 5
     report = api.get(f"/v1/projects/{project}/optimizations", headers=ADMIN).json()
     explained = report["report"]["slowest_queries"]  # the source's EXPLAIN of the slowest logged queries
     assert explained and all("error" not in e for e in explained), explained

@@ -1,0 +1,2 @@
+"""The semantic layer a tenant curates over what inference finds: descriptions, synonyms, relationships, metrics
+and instructions (issue 30)."""

@@ -1,0 +1,149 @@
+"""GET/PUT /v1/projects/{id}/semantic-layer and its versions: the whole document replaced under If-Match, checked
+against the project's schema (every bad entry named by its path, nothing half-written), audited, and a project's
+key sees its own layer only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hugdata.api.runtime import ApiRuntime
+from hugdata.config import Settings
+from hugdata.semantic_layer.document import MAX_DOCUMENT_BYTES
+from tests.helpers import ADMIN_TOKEN, catalogued_shop
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+URL = "/v1/projects/sl-shop/semantic-layer"
+GOOD = {
+    "tables": {"main.orders": {"description": "One purchase.", "synonyms": ["purchases"], "label_column": "status",
+                               "columns": {"status": {"value_synonyms": {"voided": "cancelled"}, "unit": None}}}},
+    "relationships": [{"from_table": "main.product_reviews", "from_column": "customer_id",
+                       "to_table": "main.customers", "to_column": "id", "enabled": False}],
+    "metrics": [{"name": "paid revenue", "table": "main.orders", "expression": "SUM(total_amount)",
+                 "filters": ["status = 'paid'"], "time_column": "ordered_at", "grain": "month"}],
+    "instructions": ["Revenue counts paid orders only."],
+}  # fmt: skip
+
+
+@pytest.fixture
+def shop(clean_platform: ApiRuntime, settings: Settings, tmp_path: Path) -> Path:
+    return catalogued_shop(clean_platform, settings.resolved_dagster_home, tmp_path, "sl-shop")
+
+
+def _put(client: TestClient, body: object, etag: str | None, headers: dict[str, str] = ADMIN) -> object:
+    extra = {"If-Match": etag} if etag is not None else {}
+    return client.put(URL, json=body, headers={**headers, **extra})
+
+
+def test_a_curated_document_is_versioned_under_if_match(client: TestClient, shop: Path) -> None:
+    empty = client.get(URL, headers=ADMIN)
+    assert empty.status_code == 200 and empty.json()["version"] == 0 and empty.headers["ETag"] == empty.json()["etag"]
+    assert _put(client, GOOD, None).status_code == 428  # no If-Match: refused, nothing stored
+    first = _put(client, GOOD, empty.json()["etag"])
+    assert first.status_code == 200, first.text
+    assert first.json()["version"] == 1 and first.json()["document"]["tables"]["main.orders"]["synonyms"] == [
+        "purchases"
+    ]
+    # A writer holding the old ETag would overwrite what it never saw: 412, and version 1 stays.
+    assert _put(client, {"instructions": ["x"]}, empty.json()["etag"]).status_code == 412
+    second = _put(client, {**GOOD, "instructions": ["Fiscal year starts July 1."]}, first.json()["etag"])
+    assert second.json()["version"] == 2
+    versions = client.get(f"{URL}/versions", headers=ADMIN).json()["versions"]
+    assert [(v["version"], v["changed"], v["author"]) for v in versions] == [
+        (2, ["instructions"], "admin"),
+        (1, ["tables.main.orders", "relationships", "metrics", "instructions"], "admin"),
+    ]
+    audit = client.get("/v1/audit", params={"project_id": "sl-shop"}, headers=ADMIN).json()
+    assert [e["action"] for e in audit["items"]].count("semantic_layer.write") == 2
+
+
+BAD_ENTRIES = {
+    "tables": {
+        "main.bonuses": {},
+        "main.orders": {"synonyms": ["customers"], "hidden_columns": ["secret"], "columns": {"amount": {}}},
+    },
+    "relationships": [{"from_table": "main.orders", "from_column": "buyer", "to_table": "main.customers",
+                       "to_column": "id"}],
+    "metrics": [
+        {"name": "m", "table": "main.orders", "expression": "SUM(total_amount)"},
+        {"name": "M", "table": "main.orders", "expression": "COUNT(*)"},
+        {"name": "sleepy", "table": "main.orders", "expression": "pg_sleep(1)"},
+        {"name": "payroll", "table": "main.orders", "expression": "SUM((SELECT COUNT(*) FROM other_project.payroll))"},
+        {"name": "plain", "table": "main.orders", "expression": "total_amount"},
+    ],
+}  # fmt: skip
+EXPECTED_PROBLEMS = [
+    ("tables.main.bonuses", "no table"),
+    ("tables.main.orders.columns.amount", "no column"),
+    ("tables.main.orders.columns.secret", "no column"),
+    ("tables.main.orders.synonyms[0]", "already names"),
+    ("relationships[0].from_column", "no column"),
+    ("metrics[1].name", "twice"),
+    ("metrics[2].expression", "not allowed"),
+    ("metrics[3].expression", "not allowed"),
+    ("metrics[4].expression", "aggregates nothing"),
+]
+
+
+def test_every_bad_entry_is_named_by_its_path_in_one_422_and_nothing_is_stored(client: TestClient, shop: Path) -> None:
+    etag = client.get(URL, headers=ADMIN).json()["etag"]
+    response = _put(client, BAD_ENTRIES, etag)
+    assert response.status_code == 422, response.text
+    problems = response.json()["problems"]
+    for path, words in EXPECTED_PROBLEMS:
+        assert any(p["path"] == path and words in p["message"] for p in problems), (path, problems)
+    assert len(problems) == len(EXPECTED_PROBLEMS), problems  # the good metric "m" is not among them
+    # Entries that do not fit the document's form at all are named the same way.
+    malformed = _put(client, {"tables": {"main.orders": {"colour": "red"}}, "metrics": [
+        {"name": "m", "table": "main.orders", "expression": "SUM(x)", "grain": "fortnight"}]}, etag)  # fmt: skip
+    assert malformed.status_code == 422
+    assert {p["path"] for p in malformed.json()["problems"]} == {"tables.main.orders.colour", "metrics.0.grain"}
+    assert client.get(URL, headers=ADMIN).json()["version"] == 0
+
+
+def test_a_document_past_the_size_limit_is_a_413(client: TestClient, shop: Path) -> None:
+    etag = client.get(URL, headers=ADMIN).json()["etag"]
+    huge = {"instructions": ["x" * 1000] * (MAX_DOCUMENT_BYTES // 1000 + 1)}
+    response = _put(client, huge, etag)
+    assert response.status_code == 413 and str(MAX_DOCUMENT_BYTES) in response.json()["detail"]
+
+
+def test_a_project_key_curates_its_own_layer_and_never_sees_another(client: TestClient, shop: Path) -> None:
+    assert client.post("/v1/projects", json={"id": "sl-other", "name": "other", "data_source": {
+        "dialect": "sqlite", "path": str(shop)}}, headers=ADMIN).status_code == 201  # fmt: skip
+    own = {
+        "Authorization": "Bearer " + client.post("/v1/projects/sl-shop/keys", json={}, headers=ADMIN).json()["token"]
+    }
+    other = {
+        "Authorization": "Bearer " + client.post("/v1/projects/sl-other/keys", json={}, headers=ADMIN).json()["token"]
+    }
+    etag = client.get(URL, headers=own).json()["etag"]
+    written = _put(client, {"instructions": ["Exclude test accounts."]}, etag, own)
+    assert written.status_code == 200 and written.json()["version"] == 1
+    assert client.get(f"{URL}/versions", headers=own).json()["versions"][0]["author"].startswith("key:")
+    # Another project's key: the same 404 as for a project that does not exist, for reading and for writing.
+    for response in (client.get(URL, headers=other), _put(client, {}, etag, other),
+                     client.get(f"{URL}/versions", headers=other)):  # fmt: skip
+        assert response.status_code == 404 and "Exclude" not in response.text
+
+
+def test_the_cli_exports_and_imports_the_yaml_file(client: TestClient, shop: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from hugdata.cli import main as hugdata_cli
+
+    etag = client.get(URL, headers=ADMIN).json()["etag"]
+    assert _put(client, GOOD, etag).status_code == 200
+    exported = tmp_path / "layer.yaml"
+    assert hugdata_cli(["semantic-layer", "export", "sl-shop", str(exported)]) == 0
+    text = exported.read_text()
+    assert "purchases" in text and "paid revenue" in text
+    exported.write_text(text.replace("purchases", "baskets"))
+    assert hugdata_cli(["semantic-layer", "import", "sl-shop", str(exported)]) == 0
+    current = client.get(URL, headers=ADMIN).json()
+    assert current["version"] == 2 and current["document"]["tables"]["main.orders"]["synonyms"] == ["baskets"]
+    # A file naming a column the schema lacks is refused with its path; nothing is stored.
+    exported.write_text(text.replace("label_column: status", "label_column: colour"))
+    assert hugdata_cli(["semantic-layer", "import", "sl-shop", str(exported)]) == 1
+    assert "tables.main.orders.columns.colour" in capsys.readouterr().err
+    assert client.get(URL, headers=ADMIN).json()["version"] == 2
