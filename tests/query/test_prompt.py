@@ -97,3 +97,17 @@ def test_a_bridge_table_is_noted_as_a_many_to_many_join() -> None:
         "- many-to-many: public.item.id = public.item_tag.item_id and public.item_tag.tag_id = public.tag.id; "
         "count DISTINCT rows across it"
     ) in text
+
+
+def test_the_tenants_business_rules_and_words_reach_the_prompt() -> None:
+    from hugdata.semantic_layer.apply import curated_model
+    from hugdata.semantic_layer.document import from_yaml
+
+    curated = curated_model(MODEL, from_yaml(
+        "tables:\n  public.customer:\n    synonyms: [clients]\n    columns:\n      country:\n        unit: ISO code\n"
+        "instructions:\n- Fiscal year starts July 1.\n"))  # fmt: skip
+    text = build_prompt("total per country", RANKING, curated, dialect=Dialect.postgresql, token_budget=3000).messages[
+        1
+    ]["content"]
+    assert "Business rules:\n- Fiscal year starts July 1." in text
+    assert "also called clients" in text and "unit: ISO code" in text
