@@ -147,3 +147,35 @@ def test_the_cli_exports_and_imports_the_yaml_file(client: TestClient, shop: Pat
     assert hugdata_cli(["semantic-layer", "import", "sl-shop", str(exported)]) == 1
     assert "tables.main.orders.columns.colour" in capsys.readouterr().err
     assert client.get(URL, headers=ADMIN).json()["version"] == 2
+
+
+def test_an_entry_a_schema_change_breaks_is_kept_marked_stale_and_not_used(
+    client: TestClient, shop: Path, clean_platform: ApiRuntime, settings: Settings
+) -> None:
+    import sqlite3
+
+    from dagster import materialize
+
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.instance import open_instance
+
+    etag = client.get(URL, headers=ADMIN).json()["etag"]
+    curated = {"tables": {"main.customers": {"synonyms": ["clients"], "columns": {"country_code": {
+        "synonyms": ["land"]}}}}}  # fmt: skip
+    assert _put(client, curated, etag).status_code == 200
+    with sqlite3.connect(shop) as db:  # the tenant drops a column the layer talks about
+        db.execute("ALTER TABLE customers DROP COLUMN country_code")
+    instance = open_instance(settings.resolved_dagster_home)
+    try:
+        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
+        assert materialize(assets, partition_key="sl-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    finally:
+        instance.dispose()
+    layer = client.get(URL, headers=ADMIN).json()
+    # Nothing curated is dropped: the entry stays in the document, marked stale with why.
+    assert layer["document"]["tables"]["main.customers"]["columns"]["country_code"]["synonyms"] == ["land"]
+    assert [(e["path"], "no column" in e["message"]) for e in layer["stale"]] == [
+        ("tables.main.customers.columns.country_code", True)]  # fmt: skip
+    # The rest still works: "clients" names the customers in an ask.
+    asked = client.post("/v1/projects/sl-shop/ask", json={"question": "How many clients are there?"}, headers=ADMIN)
+    assert asked.status_code == 200 and asked.json()["rows"] == [[400]], asked.text

@@ -25,11 +25,21 @@ router = APIRouter(prefix="/v1/projects/{project_id}/semantic-layer", tags=["sem
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}}
 
 
+class StaleEntry(BaseModel):
+    path: str
+    message: str
+
+
 class SemanticLayerRead(BaseModel):
     project_id: str
     version: int = Field(description="0 before anything was curated")
     etag: str = Field(description="send it back as If-Match to replace this version")
     document: SemanticLayerDocument
+    stale: list[StaleEntry] = Field(
+        default_factory=list,
+        description="entries the current schema no longer fits (a column removed by a sync): kept in the document, "
+        "not used until fixed",
+    )
 
 
 class SemanticLayerVersion(BaseModel):
@@ -50,7 +60,15 @@ def read_semantic_layer(project: CurrentProject, session: SessionDep, response: 
     """The curated document in force, with its ETag (also in the ETag header)."""
     layer = current_layer(session, project.id)
     response.headers["ETag"] = layer.etag
-    return SemanticLayerRead(project_id=project.id, version=layer.version, etag=layer.etag, document=layer.document)
+    latest = latest_semantic_model(session, project.id)
+    stale = (
+        [StaleEntry(path=p.path, message=p.message)
+         for p in check_document(layer.document, latest[1], dialect=project.data_source.dialect)]
+        if latest is not None and layer.version > 0 else []
+    )  # fmt: skip
+    return SemanticLayerRead(
+        project_id=project.id, version=layer.version, etag=layer.etag, document=layer.document, stale=stale
+    )
 
 
 @router.put(
