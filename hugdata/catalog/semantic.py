@@ -94,11 +94,24 @@ class Metric(_Model):
     description: str
 
 
+class MetricDefinition(_Model):
+    """A business metric the tenant defined once: an aggregate over one table's columns, always with its filters."""
+
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+    entity: str
+    expression: str = Field(description="SQL in the project's dialect, columns unqualified")
+    filters: list[str] = Field(default_factory=list)
+    time_column: str | None = None
+    description: str | None = None
+
+
 class SemanticModel(_Model):
     entities: list[Entity]
     relationships: list[Relationship]
     metrics: list[Metric]
     instructions: list[str] = Field(default_factory=list, description="the tenant's business rules (curated)")
+    definitions: list[MetricDefinition] = Field(default_factory=list, description="the tenant's metrics (curated)")
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)

@@ -45,6 +45,15 @@ _CUES = {
 }  # fmt: skip
 
 
+def _shape(node: exp.Expression, read: str) -> str:
+    """``node`` as SQL without table qualifiers: t0.total_amount and total_amount compare equal."""
+    bare = node.copy()
+    for column in bare.find_all(exp.Column):
+        column.set("table", None)
+        column.set("db", None)
+    return bare.sql(dialect=read).lower()
+
+
 def _size_words(node: exp.Expression, direction: str) -> set[str]:
     """ "oldest" for the greatest age, "heaviest" for the greatest weight: adjectives that name their column."""
     named = {w for column in node.find_all(exp.Column) for w in words(column.name)}
@@ -86,7 +95,20 @@ class _Reader:
         self.read = read
         self.model = model
         self.by_table = {e.table.lower(): e for e in model.entities}
+        # The tenant's metrics by the shape of their SQL: an aggregate or a filter the metric brings names it.
+        self.metric_shapes: dict[str, tuple[str, set[str]]] = {}
+        for definition in model.definitions:
+            words = {w for phrase in [definition.name, *definition.synonyms] for w in _stems(phrase)}
+            for part in [definition.expression, *definition.filters]:
+                try:
+                    self.metric_shapes[_shape(sqlglot.parse_one(part, read=read), read)] = (definition.name, words)
+                except Exception:  # noqa: BLE001 - a stale or odd definition explains nothing
+                    continue
         self.aliases: dict[str, Entity] = {}
+
+    def metric_of(self, node: exp.Expression) -> tuple[str, set[str]] | None:
+        """The tenant's metric whose expression or filter ``node`` is, with the words that name it."""
+        return self.metric_shapes.get(_shape(node, self.read)) if self.metric_shapes else None
 
     def entity(self, table: exp.Table) -> Entity | None:
         return self.by_table.get(table.name.lower())
@@ -122,6 +144,9 @@ class _Reader:
                         break
         for literal in node.find_all(exp.Literal):
             found |= _stems(str(literal.this))
+        metric = self.metric_of(node)
+        if metric is not None:
+            found |= metric[1]
         return found
 
     def involves_time(self, node: exp.Expression) -> bool:
@@ -248,9 +273,10 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
                 vocab |= _CUES["time_desc" if aggregate == "max" else "time_asc"]
             if aggregate in ("max", "min"):
                 vocab |= _size_words(node, "desc" if aggregate == "max" else "asc")
-            found.append((ExplanationPart("measure", reader.label(projection),
-                                          f"{_READS[aggregate]} {reader.label(node.this if node.this else node)}"),
-                          vocab | _CUES[aggregate]))  # fmt: skip
+            metric = reader.metric_of(node)
+            text = (f"the {metric[0]} (as the project defines it)" if metric
+                    else f"{_READS[aggregate]} {reader.label(node.this if node.this else node)}")  # fmt: skip
+            found.append((ExplanationPart("measure", reader.label(projection), text), vocab | _CUES[aggregate]))
         elif isinstance(node, exp.Star):
             found.append((ExplanationPart("column", "*", f"every column of {fact_label}"), fact_words))
         else:
@@ -341,13 +367,15 @@ def _time_words(node: exp.Expression) -> set[str]:
     return found
 
 
-def answers_every_word(question: str, sql: str, *, past_question: str, dialect: Dialect, model: SemanticModel) -> bool:
+def answers_every_word(
+    question: str, sql: str, *, past_question: str, dialect: Dialect, model: SemanticModel, row_cap: int | None = None
+) -> bool:
     """Whether ``sql``, written for ``past_question``, answers every content word of ``question``: each is a word the
     SQL answers, or one the past question had too (its answer was that question's, "destination" for a shipping
     country). A word neither has is new, and the past SQL would answer another question; so would a filter,
-    grouping, order or limit no word of ``question`` asks for."""
+    grouping, order or limit no word of ``question`` asks for (``row_cap``: the LIMIT the platform adds itself)."""
     past = {t.stem for t in tokenize(past_question)}
-    explained = explain(sql, dialect=dialect, model=model, question=question)
+    explained = explain(sql, dialect=dialect, model=model, question=question, row_cap=row_cap)
     if [word for word in explained.unaccounted if tokenize(word)[0].stem not in past]:
         return False
     # And the other way: a filter, grouping, order or limit no word of the new question asks for ("how many

@@ -224,7 +224,9 @@ def _reusable(
     except QueryRejected:
         return None
     # "How many employees per office?" is near "How many employees?", but that SQL leaves "office" unanswered.
-    if not answers_every_word(question, pair.sql, past_question=pair.question, dialect=dialect, model=model):
+    if not answers_every_word(
+        question, pair.sql, past_question=pair.question, dialect=dialect, model=model, row_cap=max_rows + 1
+    ):
         return None
     return validated, pair
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
-from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.catalog.semantic import ColumnSemantics, Entity, MetricDefinition, SemanticModel
 from hugdata.catalog.words import words
 from hugdata.explain.reading import explain
 from hugdata.query.planner_facts import additive, is_fact, money_measure
@@ -32,6 +32,7 @@ from hugdata.query.planner_terms import (
     Mention,
     Token,
     find_mentions,
+    find_metric,
     fits_value,
     is_year,
     tokenize,
@@ -61,7 +62,10 @@ def plan_question(
     if declined:
         raise PlannerDeclined(f"questions with {', '.join(map(repr, declined))} need an LLM")
     mentions = find_mentions(tokens, model)
-    planner = _Planner(tokens, mentions, model, hints, values)
+    metric, span = find_metric(tokens, model)
+    if metric is not None:  # the metric's words are its own, not mentions of columns
+        mentions = [m for m in mentions if not set(range(m.start, m.end)) & span]
+    planner = _Planner(tokens, mentions, model, hints, values, metric=(metric, span) if metric else None)
     sql = planner.read().to_sql(dialect)
     # The words it placed must be words its SQL answers: a mention it dropped ("discontinued" with no filter, "per
     # office" with no grouping) would make the answer another question's.
@@ -79,15 +83,22 @@ class _Planner:
         model: SemanticModel,
         hints: Sequence[str],
         values: ValueLookup | None,
+        *,
+        metric: tuple[MetricDefinition, set[int]] | None = None,
     ) -> None:
         self.tokens, self.mentions, self.model, self.values = tokens, mentions, model, values
+        self.metric = metric[0] if metric else None
         self.hints = [h for h in hints if model.entity(h) is not None]
-        self.named: frozenset[int] = frozenset(i for m in mentions for i in range(m.start, m.end))
+        self.named: frozenset[int] = frozenset(i for m in mentions for i in range(m.start, m.end)) | frozenset(
+            metric[1] if metric else ()
+        )
         self.used: set[int] = set(self.named)
         self.stems = [t.stem for t in tokens]
 
     # -- understanding -------------------------------------------------------------------------------------------
     def read(self) -> QueryPlan:
+        if self.metric is not None:
+            return self._read_metric(self.metric)
         group_mentions, group_bucket = self._group_phrase()
         measure_mention = next(
             (
@@ -118,6 +129,33 @@ class _Planner:
         self._filters(reading)
         self._values(reading)
         self._check_grouping(reading)
+        self._leftovers()
+        return QueryPlan(reading, self.model)
+
+    def _read_metric(self, metric: MetricDefinition) -> QueryPlan:
+        """ "paid revenue per month": the tenant's definition, grouped, filtered, ranked and limited as asked."""
+        fact = self.model.entity(metric.entity)
+        if fact is None:
+            raise PlannerDeclined(f"the metric {metric.name!r} reads {metric.entity}, which the schema no longer has")
+        reading = Reading(fact=fact, aggregate="metric", metric=metric)
+        group_mentions, group_bucket = self._group_phrase()
+        self._group(reading, group_mentions, group_bucket)
+        free = [s for i, s in enumerate(self.stems) if i not in self.named]
+        order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
+        named = next((m.entity for m in self.mentions if m.column is None and m.entity.name != fact.name), None)
+        if order is not None and named is not None and not (reading.group_entity or reading.group_column):
+            reading.group_entity = named  # "which 3 customers have the most paid revenue"
+        if order is not None and (reading.group_entity or reading.group_column):
+            reading.order, reading.limit = order, self._top_n() or (1 if self._singular_subject() else DEFAULT_TOP)
+        elif reading.time_bucket:
+            reading.order = "asc"
+        self._filters(reading)
+        self._values(reading)
+        self._check_grouping(reading)
+        self._leftovers()
+        return QueryPlan(reading, self.model)
+
+    def _leftovers(self) -> None:
         numbers = [t.text for t in self.tokens if t.number is not None and t.position not in self.used]
         if numbers:
             # "more than 5 customers": a number it did not use would make the answer another question's.
@@ -127,7 +165,6 @@ class _Planner:
             raise PlannerDeclined(
                 f"the offline planner cannot place {', '.join(map(repr, leftover))} on the project's schema"
             )
-        return QueryPlan(reading, self.model)
 
     def _refuse_counting_observations(self, reading: Reading) -> None:
         """ "How many storms" over a table of storm observations: with no key, and names repeated on most rows, its
@@ -325,6 +362,8 @@ class _Planner:
         return None
 
     def _time_column(self, entity: Entity) -> ColumnSemantics | None:
+        if self.metric is not None and self.metric.time_column and entity.name == self.metric.entity:
+            return next((c for c in entity.columns if c.name == self.metric.time_column), None)
         named = [
             m
             for m in self.mentions

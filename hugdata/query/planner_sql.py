@@ -7,9 +7,10 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
 
-from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.catalog.semantic import ColumnSemantics, Entity, MetricDefinition, SemanticModel
 from hugdata.catalog.words import singular, words
 from hugdata.query.bridges import bridges_between
 from hugdata.query.sql_policy import sqlglot_dialect
@@ -33,6 +34,7 @@ class Reading:
     filters: list[exp.Expression] = field(default_factory=list)
     order: str | None = None
     limit: int | None = None
+    metric: MetricDefinition | None = None  # a tenant's metric: its expression and filters, expanded
 
 
 def join_path(
@@ -126,7 +128,8 @@ class QueryPlan:
                 aliases[to_table] = alias
                 on = column_ref(from_column, aliases[from_table]).eq(column_ref(to_column, alias))
                 query = query.join(_table(to_table).as_(alias), on=on)
-        value = self._aggregate_expression()
+        value = self._aggregate_expression(dialect)
+        filters = [*r.filters, *(_on_t0(f, dialect) for f in (r.metric.filters if r.metric else []))]
         if r.time_bucket is not None:
             column, fmt, label = r.time_bucket
             bucket = exp.TimeToStr(this=column_ref(column.name, "t0"), format=exp.Literal.string(fmt))
@@ -150,8 +153,8 @@ class QueryPlan:
             query = query.select(*labels, self._measure_ref(shown=True))
         else:
             query = query.select(exp.Star())
-        if r.filters:
-            query = query.where(exp.and_(*r.filters))
+        if filters:
+            query = query.where(exp.and_(*filters))
         if r.order is not None and r.time_bucket is None:
             sort = exp.alias_(value, "value") if r.aggregate else None
             key = exp.column("value") if sort is not None else self._measure_ref()
@@ -185,8 +188,10 @@ class QueryPlan:
             return ref
         return exp.alias_(_as_number(ref), measure.name) if shown else _as_number(ref)
 
-    def _aggregate_expression(self) -> exp.Expression:
+    def _aggregate_expression(self, dialect: Dialect) -> exp.Expression:
         r = self.reading
+        if r.metric is not None:
+            return _on_t0(r.metric.expression, dialect)
         if r.aggregate in (None, "count"):
             if self.distinct_key is not None:
                 return exp.Count(this=exp.Distinct(expressions=[column_ref(self.distinct_key, "t0")]))
@@ -198,6 +203,15 @@ class QueryPlan:
             # compares text ('99' after '280').
             ref = _as_number(ref)
         return {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[r.aggregate](this=ref)
+
+
+def _on_t0(sql: str, dialect: Dialect) -> exp.Expression:
+    """A curated metric's expression or filter, its columns read from the fact table (alias t0)."""
+    tree = sqlglot.parse_one(sql, read=sqlglot_dialect(dialect))
+    for column in tree.find_all(exp.Column):
+        column.set("table", exp.to_identifier("t0"))
+        column.set("db", None)
+    return tree
 
 
 def _as_number(ref: exp.Expression) -> exp.Expression:

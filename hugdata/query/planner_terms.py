@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from hugdata.catalog.retrieval import table_name_words
-from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.catalog.semantic import ColumnSemantics, Entity, MetricDefinition, SemanticModel
 from hugdata.catalog.words import singular, words
 
 _TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?|[A-Za-z][A-Za-z0-9_]*")
@@ -193,6 +193,19 @@ def find_mentions(tokens: list[Token], model: SemanticModel) -> list[Mention]:
         taken |= span
         chosen.append(mention)
     return sorted(chosen, key=lambda m: m.start)
+
+
+def find_metric(tokens: list[Token], model: SemanticModel) -> tuple[MetricDefinition | None, set[int]]:
+    """The tenant's metric the question names (its name or a synonym, the longest match), and the tokens it spans."""
+    stems = [t.stem for t in tokens]
+    best: tuple[int, MetricDefinition, set[int]] | None = None
+    for definition in model.definitions:
+        for phrase in [definition.name, *definition.synonyms]:
+            words = _stems(phrase)
+            for start in _find(stems, words):
+                if best is None or len(words) > best[0]:
+                    best = (len(words), definition, set(range(start, start + len(words))))
+    return (best[1], best[2]) if best else (None, set())
 
 
 def _find(stems: list[str], phrase: list[str]) -> list[int]:

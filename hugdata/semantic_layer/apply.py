@@ -3,7 +3,7 @@ naming what the current schema no longer has are left out here (the document kee
 
 from __future__ import annotations
 
-from hugdata.catalog.semantic import ColumnSemantics, Entity, Relationship, SemanticModel
+from hugdata.catalog.semantic import ColumnSemantics, Entity, MetricDefinition, Relationship, SemanticModel
 from hugdata.semantic_layer.document import SemanticLayerDocument, TableCuration
 
 
@@ -42,8 +42,20 @@ def curated_model(model: SemanticModel, document: SemanticLayerDocument | None) 
                 evidence=f"curated by the tenant ({link.cardinality.replace('_', '-')})",
             )
         )
+    definitions = [
+        MetricDefinition(name=m.name, synonyms=list(m.synonyms), entity=m.table, expression=m.expression,
+                         filters=list(m.filters), time_column=m.time_column, description=m.description)
+        for m in document.metrics
+        if m.table in {e.name for e in entities}
+        and (m.time_column is None or (m.table, m.time_column) in visible)
+    ]  # fmt: skip
     return model.model_copy(
-        update={"entities": entities, "relationships": relationships, "instructions": list(document.instructions)}
+        update={
+            "entities": entities,
+            "relationships": relationships,
+            "instructions": list(document.instructions),
+            "definitions": definitions,
+        }
     )
 
 
