@@ -77,3 +77,19 @@ def test_the_planner_answers_in_the_tenants_words(shop: SemanticModel) -> None:
     # The curated label column names each client in a grouped answer.
     grouped = plan_question("How many orders are there per client?", model, dialect=Dialect.sqlite)
     assert "email" in grouped
+
+
+def test_a_curated_relationship_is_followed_and_a_switched_off_one_is_not(shop: SemanticModel) -> None:
+    from hugdata.query.planner import PlannerDeclined
+
+    question = "How many product reviews are there per customer?"
+    assert "JOIN main.customers" in plan_question(question, shop, dialect=Dialect.sqlite)
+    switched_off = curated_model(shop, from_yaml(REVIEWED))
+    with pytest.raises(PlannerDeclined, match="no known relationship"):
+        plan_question(question, switched_off, dialect=Dialect.sqlite)
+    relinked = SemanticLayerDocument.model_validate({"relationships": [{
+        "from_table": "main.product_reviews", "from_column": "customer_id", "to_table": "main.customers",
+        "to_column": "id"}]})  # fmt: skip
+    model = curated_model(curated_model(shop, from_yaml(REVIEWED)), relinked)
+    link = next(r for r in model.relationships if r.from_entity == "main.product_reviews" and r.source == "curated")
+    assert link.confidence == 1.0 and "JOIN main.customers" in plan_question(question, model, dialect=Dialect.sqlite)
