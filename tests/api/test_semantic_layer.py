@@ -179,3 +179,40 @@ def test_an_entry_a_schema_change_breaks_is_kept_marked_stale_and_not_used(
     # The rest still works: "clients" names the customers in an ask.
     asked = client.post("/v1/projects/sl-shop/ask", json={"question": "How many clients are there?"}, headers=ADMIN)
     assert asked.status_code == 200 and asked.json()["rows"] == [[400]], asked.text
+
+
+def test_a_suggestion_from_inference_is_accepted_into_the_document(
+    client: TestClient, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from hugdata.tenants.data_sources import DataSourceSpec
+    from hugdata.tenants.models import Dialect
+    from tests.helpers import catalogued
+
+    path = tmp_path / "keyless.sqlite"
+    with sqlite3.connect(path) as db:  # no key declared: inference finds the link, a tenant confirms it
+        db.executescript(
+            "CREATE TABLE customers (customer_id INTEGER, full_name TEXT);"
+            "CREATE TABLE orderlines (line_id INTEGER, customer_id INTEGER, amount REAL);"
+            "INSERT INTO customers VALUES (1, 'Ann'), (2, 'Bo');"
+            "INSERT INTO orderlines VALUES (10, 1, 5.0), (11, 2, 7.5), (12, 1, 1.0);"
+        )
+    catalogued(clean_platform, settings.resolved_dagster_home, "sl-shop", DataSourceSpec(dialect=Dialect.sqlite,
+                                                                                        path=str(path)))  # fmt: skip
+    listed = client.get(f"{URL}/suggestions", headers=ADMIN)
+    assert listed.status_code == 200, listed.text
+    suggestions = listed.json()["suggestions"]
+    kinds = {s["kind"] for s in suggestions}
+    assert kinds == {"relationship", "synonym", "label_column"}, kinds
+    link = next(s for s in suggestions if s["kind"] == "relationship")
+    assert link["evidence"] and 0 < link["confidence"] <= 1
+    assert client.post(f"{URL}/suggestions/{link['id']}/accept", headers=ADMIN).status_code == 428
+    taken = client.post(f"{URL}/suggestions/{link['id']}/accept", headers={**ADMIN, "If-Match": listed.json()["etag"]})
+    assert taken.status_code == 200 and taken.json()["version"] == 1, taken.text
+    assert taken.json()["document"]["relationships"][0]["from_table"] == link["value"]["from_table"]
+    # Taken, it is no longer proposed; its id is gone.
+    again = client.get(f"{URL}/suggestions", headers=ADMIN).json()
+    assert link["id"] not in {s["id"] for s in again["suggestions"]}
+    gone = client.post(f"{URL}/suggestions/{link['id']}/accept", headers={**ADMIN, "If-Match": again["etag"]})
+    assert gone.status_code == 404 and link["id"] in gone.json()["detail"]

@@ -17,6 +17,7 @@ from hugdata.catalog.store import latest_semantic_model
 from hugdata.semantic_layer.checks import check_document
 from hugdata.semantic_layer.document import MAX_DOCUMENT_BYTES, SemanticLayerDocument
 from hugdata.semantic_layer.store import StaleVersion, current_layer, layer_versions, write_layer
+from hugdata.semantic_layer.suggestions import accepted, suggestions_for
 from hugdata.tenants.errors import CatalogNotReady
 from hugdata.tenants.keys import Caller
 from hugdata.tenants.models import Dialect
@@ -143,6 +144,62 @@ def read_semantic_layer_versions(project: CurrentProject, session: SessionDep) -
             )  # fmt: skip
         )
     return SemanticLayerVersions(project_id=project.id, versions=versions)
+
+
+class SuggestionRead(BaseModel):
+    id: str = Field(description="accept it with POST .../suggestions/{id}/accept")
+    kind: str = Field(description="relationship, synonym or label_column")
+    path: str = Field(description="where it goes in the document")
+    value: dict[str, Any]
+    evidence: str
+    confidence: float
+
+
+class SuggestionsRead(BaseModel):
+    project_id: str
+    etag: str = Field(description="the document's ETag: send it as If-Match when accepting")
+    suggestions: list[SuggestionRead]
+
+
+@router.get("/suggestions", response_model=SuggestionsRead, responses=_ERRORS)
+def read_semantic_layer_suggestions(project: CurrentProject, session: SessionDep) -> SuggestionsRead:
+    """What inference proposes that the document does not hold yet: links with their evidence, synonyms from
+    run-together names, and the column that names each table's rows."""
+    layer = current_layer(session, project.id)
+    latest = latest_semantic_model(session, project.id)
+    if latest is None:
+        raise CatalogNotReady(f"project {project.id!r} has no semantic model yet: its catalog has not materialized")
+    found = suggestions_for(latest[1], layer.document)
+    return SuggestionsRead(
+        project_id=project.id, etag=layer.etag, suggestions=[SuggestionRead(**vars(s)) for s in found]
+    )
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/accept",
+    response_model=SemanticLayerRead,
+    responses={**_ERRORS, 412: {"model": ErrorBody}, 422: {"model": ErrorBody}, 428: {"model": ErrorBody}},
+)
+def accept_semantic_layer_suggestion(
+    suggestion_id: str,
+    project: CurrentProject,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    if_match: str | None = Header(default=None),
+) -> Response:
+    """Take one suggestion into the document as a new version (checked like a PUT)."""
+    if if_match is None:
+        return _error(status.HTTP_428_PRECONDITION_REQUIRED, "send If-Match with the ETag of the version you read")
+    layer = current_layer(session, project.id)
+    latest = latest_semantic_model(session, project.id)
+    if latest is None:
+        raise CatalogNotReady(f"project {project.id!r} has no semantic model yet: its catalog has not materialized")
+    chosen = next((s for s in suggestions_for(latest[1], layer.document) if s.id == suggestion_id), None)
+    if chosen is None:
+        return _error(status.HTTP_404_NOT_FOUND, f"no suggestion {suggestion_id!r}: it may have been taken already")
+    document = accepted(layer.document, chosen)
+    return _store(session, runtime, caller, project.id, project.data_source.dialect, document, if_match)
 
 
 def _changed(before: SemanticLayerDocument, after: SemanticLayerDocument) -> list[str]:
