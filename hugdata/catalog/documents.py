@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hugdata.catalog.semantic import ColumnSemantics, Entity, Metric, Relationship, SemanticModel
+from hugdata.catalog.semantic import ColumnSemantics, Entity, Metric, MetricDefinition, Relationship, SemanticModel
 from hugdata.catalog.words import humanize, indefinite, singular_phrase
 
 DocumentKind = Literal["table", "column", "relationship", "metric", "past_query"]
@@ -63,6 +63,8 @@ def _table_document(entity: Entity, model: SemanticModel) -> Document:
     )
     columns = ", ".join(_label(c.name, c.label) for c in entity.columns)
     text = [entity.description, f"Columns: {columns}."]
+    if entity.synonyms:  # the tenant's own words for the table
+        text.append(f"Also called: {', '.join(entity.synonyms)}.")
     if related:
         text.append(f"Related tables: {', '.join(labels.get(t, _short(t)) for t in related)}.")
     money = [_label(c.name, c.label) for c in entity.columns if c.money]
@@ -86,6 +88,10 @@ def _column_documents(entity: Entity) -> list[Document]:
         text = f"{_label(column.name, column.label)} in {_label(entity.table, entity.label)}: {column.description}"
         if column.values:
             text += f" Values: {_values(column)}."
+        if column.synonyms:
+            text += f" Also called: {', '.join(column.synonyms)}."
+        if column.value_synonyms:
+            text += " Said as: " + ", ".join(f"{k} ({v})" for k, v in column.value_synonyms.items()) + "."
         if column.money:
             text += " An amount of money: what revenue, sales or spend add up."
         documents.append(
@@ -143,4 +149,20 @@ def build_documents(model: SemanticModel) -> list[Document]:
     labels = {e.name: _label(e.table, e.label) for e in model.entities}
     documents.extend(_relationship_document(r, labels) for r in model.relationships)
     documents.extend(_metric_document(m, labels) for m in model.metrics)
+    documents.extend(_definition_document(d) for d in model.definitions)
     return documents
+
+
+def _definition_document(definition: MetricDefinition) -> Document:
+    """A metric the tenant defined: its name, synonyms, description and definition, found by what it means."""
+    names = ", ".join([definition.name, *definition.synonyms])
+    text = f"{names}: {definition.description or 'a metric the project defines'}. Computed as {definition.expression}"
+    if definition.filters:
+        text += f" where {' and '.join(definition.filters)}"
+    return Document(
+        key=f"metric:curated:{definition.name}",
+        kind="metric",
+        title=definition.name,
+        content=text + ".",
+        tables=[definition.entity],
+    )

@@ -20,6 +20,8 @@ from hugdata.lineage.store import catch_up
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.platform.schema_metadata import schema_metadata
 from hugdata.platform.state import record_state
+from hugdata.semantic_layer.apply import curated_model
+from hugdata.semantic_layer.store import current_layer
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ def index_documents(
         if latest is None:
             raise Failure(f"project {project_id}: no semantic model yet; materialize semantic_model first")
         schema_version, model = latest
+        # The tenant's own words are searchable too: its curated layer over the inferred model.
+        model = curated_model(model, current_layer(session, project_id).document)
         documents = build_documents(model)
         result = sync_documents(
             session,

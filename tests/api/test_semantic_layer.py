@@ -216,3 +216,29 @@ def test_a_suggestion_from_inference_is_accepted_into_the_document(
     assert link["id"] not in {s["id"] for s in again["suggestions"]}
     gone = client.post(f"{URL}/suggestions/{link['id']}/accept", headers={**ADMIN, "If-Match": again["etag"]})
     assert gone.status_code == 404 and link["id"] in gone.json()["detail"]
+
+
+def test_the_tenants_words_are_found_by_search_after_the_index_refresh(
+    client: TestClient, shop: Path, settings: Settings
+) -> None:
+    from dagster import materialize
+
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.instance import open_instance
+
+    etag = client.get(URL, headers=ADMIN).json()["etag"]
+    curated = {"tables": {"main.product_reviews": {"synonyms": ["testimonials"]}},
+               "metrics": [{"name": "gross merchandise value", "table": "main.orders",
+                            "expression": "SUM(total_amount)"}]}  # fmt: skip
+    assert _put(client, curated, etag).status_code == 200
+    instance = open_instance(settings.resolved_dagster_home)
+    try:
+        index = [defs.get_assets_def("schema_vector_index")]
+        assert materialize(index, partition_key="sl-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    finally:
+        instance.dispose()
+    hits = client.post("/v1/projects/sl-shop/search", json={"query": "testimonials", "k": 3}, headers=ADMIN).json()
+    assert hits["results"][0]["key"] == "table:main.product_reviews", hits
+    metrics = client.post("/v1/projects/sl-shop/search", json={"query": "gross merchandise value", "k": 3,
+                                                              "kinds": ["metric"]}, headers=ADMIN).json()  # fmt: skip
+    assert metrics["results"][0]["key"] == "metric:curated:gross merchandise value", metrics
