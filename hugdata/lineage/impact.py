@@ -1,10 +1,11 @@
 """What a schema change breaks: the saved questions whose lineage reads a removed or retyped column or a removed
 table are marked stale (no longer offered to the LLM as examples, reported as stale by model_accuracy), the
-project's remembered answers from the old version are dropped, and a signed `schema.changed` webhook names them."""
+project's remembered answers from the old version are dropped, and a signed `schema.changed` webhook names them.
+Curated semantic-layer entries it breaks are kept, listed, and announced by `semantic_layer.stale`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, or_, select, tuple_, update
@@ -15,6 +16,8 @@ from hugdata.catalog.schema import SchemaDiff
 from hugdata.lineage.store import GOLDEN, QUERY, ColumnLineageRow, LineageSource
 from hugdata.memory.answers import RememberedAnswer
 from hugdata.query.history import past_query_key
+from hugdata.semantic_layer.drift import entries_using
+from hugdata.semantic_layer.store import current_layer
 from hugdata.webhooks.outbox import enqueue
 
 MAX_LISTED = 1000  # IDs named in one webhook; the counts are always complete
@@ -27,6 +30,7 @@ class SchemaChangeImpact:
     query_log_ids: list[int]
     golden_question_ids: list[int]
     cached_answers: int
+    curated_entries: list[str] = field(default_factory=list)  # paths in the semantic layer the change broke
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +40,7 @@ class SchemaChangeImpact:
             "query_log_ids": self.query_log_ids[:MAX_LISTED],
             "golden_question_ids": self.golden_question_ids[:MAX_LISTED],
             "cached_answers_dropped": self.cached_answers,
+            "semantic_layer_stale": self.curated_entries[:MAX_LISTED],
         }
 
 
@@ -100,7 +105,8 @@ def apply_schema_change(
             RememberedAnswer.project_id == project_id, RememberedAnswer.schema_version < to_version
         )
     ).rowcount
-    impact = SchemaChangeImpact(from_version, to_version, query_ids, golden_ids, int(dropped or 0))
+    curated = entries_using(current_layer(session, project_id).document, columns, tables)
+    impact = SchemaChangeImpact(from_version, to_version, query_ids, golden_ids, int(dropped or 0), curated)
     session.execute(
         update(SchemaSnapshotRow)
         .where(SchemaSnapshotRow.project_id == project_id, SchemaSnapshotRow.version == to_version)
@@ -120,6 +126,22 @@ def apply_schema_change(
             **impact.as_json(),
         },
     )
+    if curated:
+        # Nothing curated is dropped: the entries stay, unused until fixed, and the tenant is told which.
+        stale_id = f"semantic_layer.stale:{project_id}:{to_version}"
+        enqueue(
+            session,
+            event_id=stale_id,
+            project_id=project_id,
+            payload={
+                "event_id": stale_id,
+                "project_id": project_id,
+                "event": "semantic_layer.stale",
+                "status": "stale",
+                "schema_version": to_version,
+                "entries": curated[:MAX_LISTED],
+            },  # fmt: skip
+        )
     return impact
 
 

@@ -176,6 +176,18 @@ def test_an_entry_a_schema_change_breaks_is_kept_marked_stale_and_not_used(
     assert layer["document"]["tables"]["main.customers"]["columns"]["country_code"]["synonyms"] == ["land"]
     assert [(e["path"], "no column" in e["message"]) for e in layer["stale"]] == [
         ("tables.main.customers.columns.country_code", True)]  # fmt: skip
+    # The sync says so: in the schema version's impact, and in a webhook to the project.
+    versions = client.get("/v1/projects/sl-shop/schema/versions", headers=ADMIN).json()["items"]
+    assert versions[0]["affected"]["semantic_layer_stale"] == ["tables.main.customers.columns.country_code"]
+    with clean_platform.sessions() as session:
+        from sqlalchemy import select
+
+        from hugdata.webhooks.outbox import WebhookEvent
+
+        events = [row.payload for row in session.scalars(select(WebhookEvent).where(
+            WebhookEvent.project_id == "sl-shop"))]  # fmt: skip
+    stale = [e for e in events if e["event"] == "semantic_layer.stale"]
+    assert [e["entries"] for e in stale] == [["tables.main.customers.columns.country_code"]]
     # The rest still works: "clients" names the customers in an ask.
     asked = client.post("/v1/projects/sl-shop/ask", json={"question": "How many clients are there?"}, headers=ADMIN)
     assert asked.status_code == 200 and asked.json()["rows"] == [[400]], asked.text

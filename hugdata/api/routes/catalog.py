@@ -88,7 +88,7 @@ class SchemaVersionRead(BaseModel):
     affected: dict[str, Any] | None = Field(
         default=None,
         description="what the change made stale: affected_questions, query_log_ids, golden_question_ids, "
-        "cached_answers_dropped; null for a first version",
+        "cached_answers_dropped, semantic_layer_stale (paths of curated entries it broke); null for a first version",
     )
 
 

@@ -1,0 +1,40 @@
+"""Which curated entries a schema change breaks: those naming a removed table, or a removed or retyped column."""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from hugdata.semantic_layer.document import SemanticLayerDocument
+
+
+def entries_using(document: SemanticLayerDocument, columns: set[tuple[str, str]], tables: set[str]) -> list[str]:
+    """Paths of the entries that read any of ``columns`` ((table, column)) or anything of ``tables``."""
+
+    def hit(table: str, column: str | None = None) -> bool:
+        return table in tables or (column is not None and (table, column) in columns)
+
+    paths: list[str] = []
+    for name, curation in document.tables.items():
+        if hit(name):
+            paths.append(f"tables.{name}")
+            continue
+        named = [
+            *curation.columns,
+            *curation.hidden_columns,
+            *([curation.label_column] if curation.label_column else []),
+        ]
+        paths += [f"tables.{name}.columns.{c}" for c in dict.fromkeys(named) if hit(name, c)]
+    for i, link in enumerate(document.relationships):
+        if hit(link.from_table, link.from_column) or hit(link.to_table, link.to_column):
+            paths.append(f"relationships[{i}]")
+    for i, metric in enumerate(document.metrics):
+        read = {metric.time_column} if metric.time_column else set()
+        for part in [metric.expression, *metric.filters]:
+            try:
+                read |= {c.name for c in sqlglot.parse_one(part).find_all(exp.Column)}
+            except sqlglot.errors.SqlglotError:
+                continue
+        if hit(metric.table) or any(hit(metric.table, c) for c in read):
+            paths.append(f"metrics[{i}]")
+    return paths
