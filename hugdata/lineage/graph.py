@@ -19,6 +19,7 @@ from hugdata.catalog.models import SchemaDocumentRow
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.lineage.store import GOLDEN, TABLE_READ, ColumnLineageRow, LineageSource
 from hugdata.query.history import past_query_key
+from hugdata.semantic_layer.drift import metric_columns
 
 # Which analytics assets read which kind of saved question.
 _ASSETS_READING = {
@@ -102,6 +103,13 @@ def catalog_graph(model: SemanticModel, documents: list[tuple[str, str, list[str
         for name in (metric.column, metric.time_dimension):
             if name and column_id(metric.entity, name) in graph.nodes:
                 graph.edge(column_id(metric.entity, name), metric_id, "measured_by")
+    for definition in model.definitions:  # the tenant's metrics, from the columns they read
+        metric_id = graph.node(f"metric:curated:{definition.name}", "metric", definition.name, source="curated")
+        if f"entity:{definition.entity}" in graph.nodes:
+            graph.edge(f"entity:{definition.entity}", metric_id, "measured_by")
+        for name in sorted(metric_columns(definition.expression, definition.filters, definition.time_column)):
+            if column_id(definition.entity, name) in graph.nodes:
+                graph.edge(column_id(definition.entity, name), metric_id, "measured_by")
     for doc_key, kind, tables, column_name in documents:
         doc = graph.node(f"document:{doc_key}", "document", doc_key, document_kind=kind)
         if kind == "column" and tables and column_name:

@@ -29,12 +29,18 @@ def entries_using(document: SemanticLayerDocument, columns: set[tuple[str, str]]
         if hit(link.from_table, link.from_column) or hit(link.to_table, link.to_column):
             paths.append(f"relationships[{i}]")
     for i, metric in enumerate(document.metrics):
-        read = {metric.time_column} if metric.time_column else set()
-        for part in [metric.expression, *metric.filters]:
-            try:
-                read |= {c.name for c in sqlglot.parse_one(part).find_all(exp.Column)}
-            except sqlglot.errors.SqlglotError:
-                continue
+        read = metric_columns(metric.expression, metric.filters, metric.time_column)
         if hit(metric.table) or any(hit(metric.table, c) for c in read):
             paths.append(f"metrics[{i}]")
     return paths
+
+
+def metric_columns(expression: str, filters: list[str], time_column: str | None) -> set[str]:
+    """The columns a metric reads: in its expression, its filters and its time column."""
+    read = {time_column} if time_column else set()
+    for part in [expression, *filters]:
+        try:
+            read |= {c.name for c in sqlglot.parse_one(part).find_all(exp.Column)}
+        except sqlglot.errors.SqlglotError:
+            continue
+    return read

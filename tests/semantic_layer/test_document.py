@@ -93,3 +93,13 @@ def test_a_curated_relationship_is_followed_and_a_switched_off_one_is_not(shop: 
     model = curated_model(curated_model(shop, from_yaml(REVIEWED)), relinked)
     link = next(r for r in model.relationships if r.from_entity == "main.product_reviews" and r.source == "curated")
     assert link.confidence == 1.0 and "JOIN main.customers" in plan_question(question, model, dialect=Dialect.sqlite)
+
+
+def test_lineage_links_a_curated_metric_to_the_columns_it_reads(shop: SemanticModel) -> None:
+    from hugdata.lineage.graph import catalog_graph
+
+    model = curated_model(shop, from_yaml(REVIEWED))
+    graph = catalog_graph(model, [("metric:curated:paid revenue", "metric", ["main.orders"], None)]).as_json()
+    into = {e["source"] for e in graph["edges"] if e["target"] == "metric:curated:paid revenue"}
+    assert {"column:main.orders.total_amount", "column:main.orders.status", "entity:main.orders"} <= into
+    assert any(e["source"] == "metric:curated:paid revenue" and e["kind"] == "embedded_as" for e in graph["edges"])
