@@ -18,6 +18,7 @@ from bench import (
     registration,
     retrieval,
     search,
+    semantic_layer,
     steady_state,
     trust,
 )
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "quotas": quotas.main,
     "load": load.main,
     "dashboard": dashboard.main,
+    "semantic_layer": semantic_layer.main,
     "steady_state": steady_state.main,
     "trust": trust.main,
 }

@@ -1,0 +1,90 @@
+"""What a tenant's curated layer is worth (issue 30): the offline planner on the unseen schemas with and without the
+layers of `hugdata.evaluation.unseen_layers`, on SQLite builds, the source's values read as `ask` reads them.
+`python -m bench semantic_layer`.
+
+- `layered`: the 30 questions written after the layers, all held out (their first run is the result);
+- `issue29`: issue 29's questions, both halves (read before the layers were written: not a held-out measure).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Any
+
+from sqlalchemy import create_engine
+
+from bench.harness import write_report
+from bench.public_tenants import BUILDS
+from hugdata.catalog.introspect import introspect_schema
+from hugdata.catalog.profiling import profile_source
+from hugdata.catalog.semantic import SemanticModel, build_semantic_model
+from hugdata.evaluation.public_schemas import public_database
+from hugdata.evaluation.questions import Question
+from hugdata.evaluation.scoring import answer_is_right
+from hugdata.evaluation.unseen_layers import entry_count, unseen_layer
+from hugdata.evaluation.unseen_questions import UNSEEN_QUESTIONS
+from hugdata.evaluation.unseen_questions_layered import LAYERED_QUESTIONS
+from hugdata.evaluation.unseen_schemas import UNSEEN_SCHEMAS
+from hugdata.query.planner import PlannerDeclined, plan_question
+from hugdata.query.values import category_value_lookup
+from hugdata.semantic_layer.apply import curated_model
+from hugdata.tenants.models import Dialect
+
+
+def _outcomes(schema: str, model: SemanticModel, questions: list[Question]) -> list[dict[str, Any]]:
+    path = public_database(schema, BUILDS)
+    engine = create_engine(f"sqlite:///{path}")
+    values = category_value_lookup(lambda: engine, dialect=Dialect.sqlite, model=model)
+    rows = []
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+
+        def run(sql: str) -> list[tuple[Any, ...]]:
+            return db.execute(sql).fetchall()
+
+        for question in questions:
+            try:
+                sql = plan_question(question.question, model, dialect=Dialect.sqlite, values=values)
+            except PlannerDeclined as declined:
+                rows.append({"question": question.question, "outcome": "declined", "why": str(declined)})
+                continue
+            right = answer_is_right(question.sql, "sqlite", run(sql), run)
+            rows.append({"question": question.question, "outcome": "right" if right else "wrong", "sql": sql})
+    engine.dispose()
+    return rows
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answered = [r for r in rows if r["outcome"] != "declined"]
+    right = sum(r["outcome"] == "right" for r in answered)
+    return {
+        "questions": len(rows),
+        "answered": len(answered),
+        "right": right,
+        "precision": round(right / len(answered), 3) if answered else None,
+        "coverage": round(len(answered) / len(rows), 3) if rows else None,
+    }
+
+
+def main() -> None:
+    schemas = [s for s in os.environ.get("BENCH_SCHEMAS", ",".join(UNSEEN_SCHEMAS)).split(",") if s]
+    sets = {"layered": LAYERED_QUESTIONS, "issue29": UNSEEN_QUESTIONS}
+    outcomes: dict[str, dict[str, list[dict[str, Any]]]] = {f"{n}/{w}": {} for n in sets for w in ("without", "with")}
+    entries = {}
+    for schema in schemas:
+        engine = create_engine(f"sqlite:///{public_database(schema, BUILDS)}")
+        snapshot = profile_source(engine, introspect_schema(engine, dialect="sqlite", include=[], exclude=[]))
+        engine.dispose()
+        inferred = build_semantic_model(snapshot)
+        layer = unseen_layer(schema)
+        entries[schema] = entry_count(layer)
+        for name, questions in sets.items():
+            outcomes[f"{name}/without"][schema] = _outcomes(schema, inferred, questions[schema])
+            outcomes[f"{name}/with"][schema] = _outcomes(schema, curated_model(inferred, layer), questions[schema])
+    report: dict[str, Any] = {"schemas": schemas, "layer_entries": entries, "load_average": os.getloadavg()}
+    for key, per_schema in outcomes.items():
+        every = [r for rows in per_schema.values() for r in rows]
+        report[key] = {"all": _summary(every), **{s: _summary(rows) for s, rows in per_schema.items()}}
+    report["layered_with_details"] = {s: rows for s, rows in outcomes["layered/with"].items()}
+    report["layered_without_details"] = {s: rows for s, rows in outcomes["layered/without"].items()}
+    write_report("semantic_layer", report)
