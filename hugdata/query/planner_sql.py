@@ -138,7 +138,9 @@ class QueryPlan:
         elif r.group_entity is not None:
             alias = aliases[r.group_entity.name]
             labels = [column_ref(c.name, alias) for c in label_columns(r.group_entity)]
-            keys = [column_ref(k, alias) for k in r.group_entity.primary_key]
+            # A key-less table's identifying column (the end of the relationship that reached it) stands in for its key.
+            key_names = r.group_entity.primary_key or self._identifying(r.group_entity)
+            keys = [column_ref(k, alias) for k in key_names]
             # The key beside the label: two customers may share a name, and a caller may want to link the row.
             shown = [k for k in keys if k.name not in {c.name for c in labels}]
             query = query.select(*shown, *labels, value).group_by(*keys, *labels)
@@ -164,6 +166,12 @@ class QueryPlan:
         if r.limit is not None:
             query = query.limit(r.limit)
         return query.sql(dialect=sqlglot_dialect(dialect))
+
+    def _identifying(self, entity: Entity) -> list[str]:
+        ends = {
+            r.to_columns[0] for r in self.model.relationships if r.to_entity == entity.name and len(r.to_columns) == 1
+        }
+        return sorted(ends)[:1] if len(ends) == 1 else []
 
     def _through_bridge(self, target: Entity) -> list[tuple[str, str, str, str]]:
         r = self.reading

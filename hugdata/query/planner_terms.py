@@ -228,8 +228,8 @@ def fits_value(token: Token, column: ColumnSemantics, known: Sequence[str]) -> b
     """Whether ``token`` reads as a value of ``column``: a number for numbers, a known category for text."""
     if column.role in ("time", "key", "foreign_key"):
         return False
-    if column.type in ("integer", "numeric", "float"):
-        return token.number is not None
+    if column.type in ("integer", "numeric", "float") or column.numeric_text:
+        return token.number is not None  # numbers kept as text take numbers too: "weight of females" is no weight
     if token.quoted:
         return True
     if token.plain or token.stem in CUE_WORDS:

@@ -128,3 +128,36 @@ def test_rows_that_repeat_a_name_are_not_counted_as_things(tmp_path: Path, diale
     assert plan_question("What is the lowest wind of the storms?", model, dialect=spec.dialect)
     # A keyed table's rows are its things, however often their names repeat.
     assert "COUNT(*)" in plan_question("How many ships are there?", model, dialect=spec.dialect)
+
+
+def test_a_word_is_never_taken_for_a_number_kept_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "captures.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE captures (record_id TEXT, sex TEXT, weight TEXT)")
+        db.executemany("INSERT INTO captures VALUES (?, ?, ?)", [(str(i), "FM"[i % 2], str(10 + i)) for i in range(40)])
+    with copied_source("sqlite", path) as spec:
+        engine = open_source_engine(spec)
+        model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect="sqlite")))
+        engine.dispose()
+    # "weight of females": weight holds numbers as text; "females" is no weight, so it is not a filter on it.
+    with pytest.raises(PlannerDeclined, match="females"):
+        plan_question("What is the average weight of females?", model, dialect=spec.dialect)
+
+
+def test_a_group_of_a_key_less_table_shows_its_identifying_column_beside_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "flights.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE airlines (carrier TEXT, name TEXT);"
+            "CREATE TABLE flights (flight INTEGER, carrier TEXT, arr_delay REAL);"
+            "INSERT INTO airlines VALUES ('AA', 'American'), ('UA', 'United');"
+            "INSERT INTO flights VALUES (1, 'AA', 5.0), (2, 'AA', 7.0), (3, 'UA', -1.0);"
+        )
+    with copied_source("sqlite", path) as spec:
+        engine = open_source_engine(spec)
+        model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect="sqlite")))
+        sql = plan_question("What is the average arrival delay per airline?", model, dialect=spec.dialect)
+        with engine.connect() as conn:
+            rows = sorted(tuple(r) for r in conn.execute(text(sql)))
+        engine.dispose()
+    assert rows == [("AA", "American", 6.0), ("UA", "United", -1.0)], sql
