@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlglot
-from sqlglot import exp
-
 from hugdata.semantic_layer.document import SemanticLayerDocument
 
 
@@ -37,6 +34,11 @@ def entries_using(document: SemanticLayerDocument, columns: set[tuple[str, str]]
 
 def metric_columns(expression: str, filters: list[str], time_column: str | None) -> set[str]:
     """The columns a metric reads: in its expression, its filters and its time column."""
+    # sqlglot loads here rather than at import: run workers import this module with the code location and must
+    # not pay for the SQL parser unless a curated metric is actually read.
+    import sqlglot
+    from sqlglot import exp
+
     read = {time_column} if time_column else set()
     for part in [expression, *filters]:
         try:
