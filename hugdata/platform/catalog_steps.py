@@ -20,8 +20,7 @@ from hugdata.lineage.store import catch_up
 from hugdata.platform.resources import PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.platform.schema_metadata import schema_metadata
 from hugdata.platform.state import record_state
-from hugdata.semantic_layer.apply import curated_model
-from hugdata.semantic_layer.store import current_layer
+from hugdata.semantic_layer.in_force import model_in_force
 
 
 @dataclass(frozen=True)
@@ -122,7 +121,7 @@ def index_documents(
             raise Failure(f"project {project_id}: no semantic model yet; materialize semantic_model first")
         schema_version, model = latest
         # The tenant's own words are searchable too: its curated layer over the inferred model.
-        model = curated_model(model, current_layer(session, project_id).document)
+        model = model_in_force(session, project_id, model)
         documents = build_documents(model)
         result = sync_documents(
             session,

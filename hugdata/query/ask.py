@@ -32,8 +32,7 @@ from hugdata.query.planner_help import suggested_questions
 from hugdata.query.prompt import build_prompt, feedback_message
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
 from hugdata.query.values import category_value_lookup
-from hugdata.semantic_layer.apply import curated_model
-from hugdata.semantic_layer.store import current_layer
+from hugdata.semantic_layer.in_force import model_in_force
 from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
@@ -108,7 +107,7 @@ def project_source(
     latest = latest_semantic_model(session, project_id)
     if latest is None:
         raise CatalogNotReady(catalog_not_ready(session, project_id, "semantic model"))
-    model = curated_model(latest[1], current_layer(session, project_id).document)
+    model = model_in_force(session, project_id, latest[1])
     return Dialect(project.data_source.dialect), model, spec_of(project.data_source, vault)
 
 

@@ -1,17 +1,25 @@
 """The curated document laid over the inferred model: what the tenant said wins, inference fills the rest. Entries
-naming what the current schema no longer has are left out here (the document keeps them)."""
+naming what the current schema no longer has, or that a sync made stale, are left out here (the document keeps
+them)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from hugdata.catalog.semantic import ColumnSemantics, Entity, MetricDefinition, Relationship, SemanticModel
 from hugdata.semantic_layer.document import SemanticLayerDocument, TableCuration
+from hugdata.semantic_layer.drift import metric_columns
 
 
-def curated_model(model: SemanticModel, document: SemanticLayerDocument | None) -> SemanticModel:
+def curated_model(
+    model: SemanticModel, document: SemanticLayerDocument | None, *, stale: Collection[str] = ()
+) -> SemanticModel:
     """``model`` with ``document``'s descriptions, synonyms, label columns, hidden columns, relationships and
-    instructions applied."""
+    instructions applied; entries whose path is in ``stale`` are not used."""
     if document is None:
         return model
+    stale = set(stale)
+    document = _without_stale(document, stale) if stale else document
     entities = [_entity(e, document.tables.get(e.name)) for e in model.entities]
     visible = {(e.name, c.name) for e in entities for c in e.columns}
     switched_off = {
@@ -42,12 +50,15 @@ def curated_model(model: SemanticModel, document: SemanticLayerDocument | None) 
                 evidence=f"curated by the tenant ({link.cardinality.replace('_', '-')})",
             )
         )
+    # A metric reading a column the schema lost is not used (the document keeps it, marked stale); hidden columns
+    # may still be read by one. Case is folded: the checks held the expression to the dialect's folding when stored.
+    folded = {(e.name, c.name.lower()) for e in model.entities for c in e.columns}
     definitions = [
         MetricDefinition(name=m.name, synonyms=list(m.synonyms), entity=m.table, expression=m.expression,
                          filters=list(m.filters), time_column=m.time_column, description=m.description)
         for m in document.metrics
         if m.table in {e.name for e in entities}
-        and (m.time_column is None or (m.table, m.time_column) in visible)
+        and all((m.table, c.lower()) in folded for c in metric_columns(m.expression, m.filters, m.time_column))
     ]  # fmt: skip
     return model.model_copy(
         update={
@@ -55,6 +66,28 @@ def curated_model(model: SemanticModel, document: SemanticLayerDocument | None) 
             "relationships": relationships,
             "instructions": list(document.instructions),
             "definitions": definitions,
+        }
+    )
+
+
+def _without_stale(document: SemanticLayerDocument, stale: set[str]) -> SemanticLayerDocument:
+    """The document less its stale entries: a whole table's curation, one column's, a relationship or a metric."""
+    tables = {}
+    for name, curation in document.tables.items():
+        if f"tables.{name}" in stale:
+            continue
+        broken = {c for c in [*curation.columns, *curation.hidden_columns, curation.label_column or ""]
+                  if f"tables.{name}.columns.{c}" in stale}  # fmt: skip
+        tables[name] = curation.model_copy(update={
+            "columns": {c: said for c, said in curation.columns.items() if c not in broken},
+            "hidden_columns": [c for c in curation.hidden_columns if c not in broken],
+            "label_column": None if curation.label_column in broken else curation.label_column,
+        }) if broken else curation  # fmt: skip
+    return document.model_copy(
+        update={
+            "tables": tables,
+            "relationships": [r for i, r in enumerate(document.relationships) if f"relationships[{i}]" not in stale],
+            "metrics": [m for i, m in enumerate(document.metrics) if f"metrics[{i}]" not in stale],
         }
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hugdata.catalog.models import SchemaSnapshotRow
 from hugdata.semantic_layer.document import SemanticLayerDocument
 from hugdata.tenants.models import Base
 
@@ -62,11 +63,12 @@ def write_layer(
     session: Session, project_id: str, document: SemanticLayerDocument, *, if_match: str, author: str
 ) -> StoredLayer:
     """Store ``document`` as the next version if ``if_match`` is the current ETag; the caller commits. Writing the
-    same document again stores nothing new."""
+    same document again stores nothing new, unless a sync made entries of it stale: then the write says they are
+    right for the new schema, and they are used again."""
     current = current_layer(session, project_id)
     if if_match != current.etag:
         raise StaleVersion(current.etag)
-    if document.etag() == current.etag and current.version > 0:
+    if document.etag() == current.etag and current.version > 0 and not drift_stale_paths(session, project_id, current):
         return current
     row = SemanticLayerRow(
         project_id=project_id,
@@ -89,3 +91,22 @@ def layer_versions(session: Session, project_id: str, *, limit: int = 50) -> lis
         .limit(limit)
     )
     return [_stored(r) for r in rows]
+
+
+# Schema versions looked at for drift: a layer rewritten less often than this many syncs change its columns is rare,
+# and the read stays bounded however long a project lives.
+_DRIFT_LOOKBACK = 50
+
+
+def drift_stale_paths(session: Session, project_id: str, layer: StoredLayer) -> list[str]:
+    """Entries of ``layer`` that a schema sync since it was written found broken (a column it uses removed or
+    retyped): left unused until the tenant writes the layer again."""
+    if layer.version == 0 or layer.created_at is None:
+        return []
+    impacts = session.scalars(
+        select(SchemaSnapshotRow.impact)
+        .where(SchemaSnapshotRow.project_id == project_id, SchemaSnapshotRow.created_at > layer.created_at)
+        .order_by(SchemaSnapshotRow.version.desc())
+        .limit(_DRIFT_LOOKBACK)
+    )
+    return list(dict.fromkeys(p for impact in impacts if impact for p in impact.get("semantic_layer_stale") or []))

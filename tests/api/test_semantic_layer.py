@@ -193,6 +193,51 @@ def test_an_entry_a_schema_change_breaks_is_kept_marked_stale_and_not_used(
     assert asked.status_code == 200 and asked.json()["rows"] == [[400]], asked.text
 
 
+def _resync(settings: Settings) -> None:
+    from dagster import materialize
+
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.instance import open_instance
+
+    instance = open_instance(settings.resolved_dagster_home)
+    try:
+        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
+        assert materialize(assets, partition_key="sl-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    finally:
+        instance.dispose()
+
+
+def test_a_metric_on_a_retyped_column_is_not_used_until_the_layer_is_written_again(
+    client: TestClient, shop: Path, settings: Settings
+) -> None:
+    import sqlite3
+
+    question = {"question": "What is the paid revenue?"}
+    layer = {"metrics": [{"name": "paid revenue", "table": "main.orders", "expression": "SUM(total_amount)",
+                          "filters": ["status = 'paid'"]}]}  # fmt: skip
+    assert _put(client, layer, client.get(URL, headers=ADMIN).json()["etag"]).status_code == 200
+    before = client.post("/v1/projects/sl-shop/ask", json=question, headers=ADMIN)
+    assert before.status_code == 200 and "'paid'" in before.json()["sql"], before.text
+    with sqlite3.connect(shop) as db:  # the tenant turns the amount into text: the column stays, its type changes
+        db.executescript(
+            "ALTER TABLE orders RENAME COLUMN total_amount TO total_old;"
+            "ALTER TABLE orders ADD COLUMN total_amount TEXT;"
+            "UPDATE orders SET total_amount = total_old;"
+            "ALTER TABLE orders DROP COLUMN total_old;"
+        )
+    _resync(settings)
+    current = client.get(URL, headers=ADMIN).json()
+    assert [(e["path"], "retyped" in e["message"]) for e in current["stale"]] == [("metrics[0]", True)]
+    after = client.post("/v1/projects/sl-shop/ask", json=question, headers=ADMIN)
+    assert not (after.status_code == 200 and "'paid'" in after.json()["sql"]), after.text  # the stale metric is not used
+    # Writing the layer again, unchanged, says the metric still holds for the new type: a new version, used again.
+    confirmed = _put(client, layer, current["etag"])
+    assert confirmed.status_code == 200 and confirmed.json()["version"] == 2, confirmed.text
+    assert client.get(URL, headers=ADMIN).json()["stale"] == []
+    again = client.post("/v1/projects/sl-shop/ask", json=question, headers=ADMIN)
+    assert again.status_code == 200 and "'paid'" in again.json()["sql"], again.text
+
+
 def test_a_suggestion_from_inference_is_accepted_into_the_document(
     client: TestClient, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
 ) -> None:

@@ -12,8 +12,7 @@ from hugdata.api.deps import CurrentProject, SessionDep
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.lineage.graph import column_id, project_graph, table_id
-from hugdata.semantic_layer.apply import curated_model
-from hugdata.semantic_layer.store import current_layer
+from hugdata.semantic_layer.in_force import model_in_force
 from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.errors import CatalogNotReady, LineageTargetNotFound
 
@@ -68,7 +67,7 @@ def _model(session: SessionDep, project_id: str) -> tuple[int, Any]:
     if latest is None:
         raise CatalogNotReady(catalog_not_ready(session, project_id, "semantic model"))
     # The graph shows the model asks use: the tenant's curated relationships and metrics included.
-    return latest[0], curated_model(latest[1], current_layer(session, project_id).document)
+    return latest[0], model_in_force(session, project_id, latest[1])
 
 
 @router.get("/lineage", response_model=LineageRead, responses=_ERRORS, response_model_exclude_none=True)

@@ -9,21 +9,33 @@ from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from hugdata.api.dagster_runs import DagsterUnavailable
 from hugdata.api.deps import CallerDep, CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.routes.audit import write_audit
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.store import latest_semantic_model
+from hugdata.platform.jobs import schema_sync
 from hugdata.semantic_layer.checks import check_document
 from hugdata.semantic_layer.document import MAX_DOCUMENT_BYTES, SemanticLayerDocument
-from hugdata.semantic_layer.store import StaleVersion, current_layer, layer_versions, write_layer
+from hugdata.semantic_layer.store import (
+    StaleVersion,
+    current_layer,
+    drift_stale_paths,
+    layer_versions,
+    write_layer,
+)
 from hugdata.semantic_layer.suggestions import accepted, suggestions_for
 from hugdata.tenants.errors import CatalogNotReady
 from hugdata.tenants.keys import Caller
-from hugdata.tenants.models import Dialect
+from hugdata.tenants.models import Project, Tier
 
 router = APIRouter(prefix="/v1/projects/{project_id}/semantic-layer", tags=["semantic layer"])
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}}
+_DRIFTED = (
+    "a schema sync since this version removed or retyped a column this entry uses; it is not used until the layer "
+    "is written again (PUT it unchanged to confirm it still holds)"
+)
 
 
 class StaleEntry(BaseModel):
@@ -38,8 +50,13 @@ class SemanticLayerRead(BaseModel):
     document: SemanticLayerDocument
     stale: list[StaleEntry] = Field(
         default_factory=list,
-        description="entries the current schema no longer fits (a column removed by a sync): kept in the document, "
-        "not used until fixed",
+        description="entries the current schema no longer fits (a column removed or retyped by a sync): kept in the "
+        "document, not used until fixed",
+    )
+    search_refresh_run_id: str | None = Field(
+        default=None,
+        description="on a write: the run re-indexing the project's search documents with this version; null when "
+        "nothing changed or Dagster could not be reached (the next schema sync re-indexes them)",
     )
 
 
@@ -67,6 +84,12 @@ def read_semantic_layer(project: CurrentProject, session: SessionDep, response: 
          for p in check_document(layer.document, latest[1], dialect=project.data_source.dialect)]
         if latest is not None and layer.version > 0 else []
     )  # fmt: skip
+    named = {e.path for e in stale}
+    stale += [
+        StaleEntry(path=path, message=_DRIFTED)
+        for path in drift_stale_paths(session, project.id, layer)
+        if path not in named
+    ]
     return SemanticLayerRead(
         project_id=project.id, version=layer.version, etag=layer.etag, document=layer.document, stale=stale
     )
@@ -100,13 +123,14 @@ async def replace_semantic_layer(
     except ValidationError as invalid:
         problems = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in invalid.errors()]
         return _problems(problems)
-    return _store(session, runtime, caller, project.id, project.data_source.dialect, document, if_match)
+    return _store(session, runtime, caller, project, document, if_match)
 
 
 def _store(
-    session: Any, runtime: ApiRuntime, caller: Caller, project_id: str, dialect: Dialect,
-    document: SemanticLayerDocument, if_match: str,
-) -> Response:  # fmt: skip
+    session: Any, runtime: ApiRuntime, caller: Caller, project: Project, document: SemanticLayerDocument, if_match: str
+) -> Response:
+    project_id, dialect = project.id, project.data_source.dialect
+    before = current_layer(session, project_id).version
     latest = latest_semantic_model(session, project_id)
     if latest is None:
         raise CatalogNotReady(f"project {project_id!r} has no semantic model yet: its catalog has not materialized")
@@ -123,8 +147,21 @@ def _store(
     with runtime.sessions() as platform:
         write_audit(platform, runtime, caller, "semantic_layer.write", project_id, {"version": stored.version})
         platform.commit()
-    body = SemanticLayerRead(project_id=project_id, version=stored.version, etag=stored.etag, document=stored.document)
+    refresh = _refresh_search(runtime, project) if stored.version != before else None
+    body = SemanticLayerRead(project_id=project_id, version=stored.version, etag=stored.etag, document=stored.document,
+                             search_refresh_run_id=refresh)  # fmt: skip
     return JSONResponse(body.model_dump(mode="json"), headers={"ETag": stored.etag})
+
+
+def _refresh_search(runtime: ApiRuntime, project: Project) -> str | None:
+    """Queue the project's search index rebuilt with the new layer, so its words are found now rather than after
+    the next nightly sync. Asks use the new layer at once either way; a Dagster outage only delays search."""
+    try:
+        return runtime.dagster_runs.launch(
+            project_id=project.id, tier=Tier(project.tier).value, assets=["schema_vector_index"], job=schema_sync.name
+        )
+    except DagsterUnavailable:
+        return None
 
 
 @router.get("/versions", response_model=SemanticLayerVersions, responses=_ERRORS)
@@ -199,7 +236,7 @@ def accept_semantic_layer_suggestion(
     if chosen is None:
         return _error(status.HTTP_404_NOT_FOUND, f"no suggestion {suggestion_id!r}: it may have been taken already")
     document = accepted(layer.document, chosen)
-    return _store(session, runtime, caller, project.id, project.data_source.dialect, document, if_match)
+    return _store(session, runtime, caller, project, document, if_match)
 
 
 def _changed(before: SemanticLayerDocument, after: SemanticLayerDocument) -> list[str]:

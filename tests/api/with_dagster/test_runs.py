@@ -60,6 +60,23 @@ def test_new_project_runs_by_itself_and_becomes_searchable(api: TestClient, tmp_
     assert all(e["project_id"] == "auto-shop" and e["run_id"] == run_id for e in events.values())  # type: ignore[union-attr]
     assert events["succeeded"]["event_id"] == f"{run_id}:succeeded"  # type: ignore[index]
     assert receiver.bad_signatures == 0
+    _check_curated_words_are_searchable_after_the_refresh_a_write_starts(api, key)
+
+
+def _check_curated_words_are_searchable_after_the_refresh_a_write_starts(api: TestClient, key: dict[str, str]) -> None:
+    url = "/v1/projects/auto-shop/semantic-layer"
+    etag = api.get(url, headers=key).json()["etag"]
+    layer = {"tables": {"main.product_reviews": {"synonyms": ["testimonials"]}}}
+    written = api.put(url, json=layer, headers={**key, "If-Match": etag})
+    assert written.status_code == 200, written.text
+    refresh = written.json()["search_refresh_run_id"]
+    assert refresh is not None
+    wait_until(lambda: _status(api, refresh) == "SUCCESS", what="the search refresh the write started")
+    hits = api.post("/v1/projects/auto-shop/search", json={"query": "testimonials", "k": 3}, headers=key).json()
+    assert hits["results"][0]["key"] == "table:main.product_reviews", hits
+    # Writing the same document again changes nothing and starts nothing.
+    again = api.put(url, json=layer, headers={**key, "If-Match": written.json()["etag"]})
+    assert again.json()["version"] == 1 and again.json()["search_refresh_run_id"] is None
 
 
 def _check_first_run(api: TestClient, key: dict[str, str]) -> None:
