@@ -3,7 +3,9 @@ layers of `hugdata.evaluation.unseen_layers`, on SQLite builds, the source's val
 `python -m bench semantic_layer`.
 
 - `layered`: the 30 questions written after the layers, all held out (their first run is the result);
-- `issue29`: issue 29's questions, both halves (read before the layers were written: not a held-out measure).
+- `issue29`: issue 29's questions, both halves (read before the layers were written: not a held-out measure);
+- `search`: for both sets, the share of questions whose needed tables are all in the catalog search's top 10, on
+  SQLite tenants registered through the API, before and after each layer is PUT and the search index rebuilt.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from bench.harness import write_report
-from bench.public_tenants import BUILDS
+from bench.ask_public import api_with_llm
+from bench.harness import fresh_platform, write_report
+from bench.public_tenants import BUILDS, PublicTenant, register_public_tenants
+from bench.trust import search_recall
 from hugdata.catalog.introspect import introspect_schema
 from hugdata.catalog.profiling import profile_source
 from hugdata.catalog.semantic import SemanticModel, build_semantic_model
+from hugdata.config import get_settings
 from hugdata.evaluation.public_schemas import public_database
 from hugdata.evaluation.questions import Question
 from hugdata.evaluation.scoring import answer_is_right
@@ -26,6 +31,8 @@ from hugdata.evaluation.unseen_layers import entry_count, unseen_layer
 from hugdata.evaluation.unseen_questions import UNSEEN_QUESTIONS
 from hugdata.evaluation.unseen_questions_layered import LAYERED_QUESTIONS
 from hugdata.evaluation.unseen_schemas import UNSEEN_SCHEMAS
+from hugdata.platform.definitions import defs
+from hugdata.platform.instance import open_instance
 from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.query.values import category_value_lookup
 from hugdata.semantic_layer.apply import curated_model
@@ -66,6 +73,38 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _search(sets: dict[str, dict[str, list[Question]]]) -> dict[str, Any]:
+    """Search recall of both question sets without the layers, then with them (PUT through the API, index rebuilt)."""
+    from dagster import materialize
+
+    os.environ.setdefault("BENCH_DIALECTS", "sqlite")  # the layers name SQLite's tables (main.*)
+    report: dict[str, Any] = {}
+    with fresh_platform() as bench:
+        os.environ.update(bench.env)
+        get_settings.cache_clear()
+        instance = open_instance(bench.settings.resolved_dagster_home)
+        with api_with_llm(bench, {}) as http:
+            tenants = register_public_tenants(http, instance, among=UNSEEN_SCHEMAS)
+
+            def measure(tenants: list[PublicTenant]) -> dict[str, Any]:
+                return {name: search_recall(http, tenants, lambda schema, q=questions: q[schema])  # type: ignore[misc]
+                        for name, questions in sets.items()}  # fmt: skip
+
+            report["without"] = measure(tenants)
+            for tenant in tenants:
+                url = f"/v1/projects/{tenant.project_id}/semantic-layer"
+                etag = http.get(url).json()["etag"]
+                layer = unseen_layer(tenant.schema).model_dump(mode="json", exclude_defaults=True)
+                written = http.put(url, json=layer, headers={"If-Match": etag})
+                assert written.status_code == 200, written.text
+                index = [defs.get_assets_def("schema_vector_index")]
+                assert materialize(index, partition_key=tenant.project_id, instance=instance,
+                                   resources=defs.resources).success  # type: ignore[arg-type]  # fmt: skip
+            report["with"] = measure(tenants)
+        instance.dispose()
+    return report
+
+
 def main() -> None:
     schemas = [s for s in os.environ.get("BENCH_SCHEMAS", ",".join(UNSEEN_SCHEMAS)).split(",") if s]
     sets = {"layered": LAYERED_QUESTIONS, "issue29": UNSEEN_QUESTIONS}
@@ -85,6 +124,8 @@ def main() -> None:
     for key, per_schema in outcomes.items():
         every = [r for rows in per_schema.values() for r in rows]
         report[key] = {"all": _summary(every), **{s: _summary(rows) for s, rows in per_schema.items()}}
+    if os.environ.get("BENCH_SEARCH", "1") != "0":
+        report["search_top10"] = _search(sets)
     report["layered_with_details"] = {s: rows for s, rows in outcomes["layered/with"].items()}
     report["layered_without_details"] = {s: rows for s, rows in outcomes["layered/without"].items()}
     write_report("semantic_layer", report)

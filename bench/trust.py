@@ -15,6 +15,7 @@ dialect, with the questions of `hugdata.evaluation.unseen_questions` (odd positi
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,16 @@ def _half(held_out: bool) -> str:
     return "held_out" if held_out else "tuning"
 
 
-def _search_recall(http: httpx.Client, tenants: list[PublicTenant]) -> dict[str, Any]:
-    """Per half: questions whose needed tables all appear among the catalog search's top-10 hits' tables."""
+def search_recall(
+    http: httpx.Client, tenants: list[PublicTenant], asked: Callable[[str], list[Question]]
+) -> dict[str, Any]:
+    """Per dialect and half: questions whose needed tables all appear among the catalog search's top-10 hits'
+    tables (``asked(schema)`` chooses the questions)."""
     counts: dict[str, list[int]] = {}
     misses = []
     for tenant in tenants:
         parsed = SchemaSnapshot.model_validate(http.get(f"/v1/projects/{tenant.project_id}/schema").json()["snapshot"])
-        for question in _asked(tenant.schema):
+        for question in asked(tenant.schema):
             needs = reference_needs(reference_sql_for(question.sql, tenant.dialect), parsed, dialect=tenant.dialect)
             hits = http.post(
                 f"/v1/projects/{tenant.project_id}/search", json={"query": question.question, "k": SEARCH_K}
@@ -113,7 +117,7 @@ def main() -> None:
         with api_with_llm(bench, {}) as http:
             tenants = register_public_tenants(http, instance, among=UNSEEN_SCHEMAS)
             planner = run_questions(http, tenants, oracle=False, questions=UNSEEN_QUESTIONS)
-            search = _search_recall(http, tenants)
+            search = search_recall(http, tenants, _asked)
         instance.dispose()
         with (
             scripted_llm() as llm_url,

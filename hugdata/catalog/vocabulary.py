@@ -16,6 +16,7 @@ from hugdata.catalog.words import words
 
 _MIN_PIECE = 3
 _MIN_COMPOUND = 6
+_JOINING_WORDS = frozenset({"of"})
 # Three-letter words common in column names; the English vocabulary starts at four letters to avoid odd splits.
 _SHORT_WORDS = {"key", "rep", "tax", "fee", "net", "day", "age", "zip", "sku", "vat", "lot", "box", "fax", "due", "end"}
 # Abbreviations data people use in column names everywhere, spelled out so a question's words can find them.
@@ -95,14 +96,17 @@ class CompoundSplitter:
     def _fewest_pieces(self, word: str) -> list[str] | None:
         best: list[list[str] | None] = [None] * (len(word) + 1)
         best[0] = []
-        for end in range(_MIN_PIECE, len(word) + 1):
-            for start in range(0, end - _MIN_PIECE + 1):
+        for end in range(_MIN_PIECE - 1, len(word) + 1):
+            for start in range(0, end - _MIN_PIECE + 2):
                 head = best[start]
                 piece = word[start:end]
+                known = piece in self._known and len(piece) >= _MIN_PIECE
+                # "of" joins two words inside a name (halloffame, dateofbirth), never starts or ends one.
+                joining = piece in _JOINING_WORDS and start > 0 and end < len(word)
                 if (
                     piece != word
                     and head is not None
-                    and piece in self._known
+                    and (known or joining)
                     and (best[end] is None or len(head) + 1 < len(best[end]))
                 ):  # type: ignore[arg-type]
                     best[end] = [*head, piece]

@@ -89,4 +89,4 @@ FRESH_QUESTIONS: dict[str, list[Question]] = {
         ("What was the lowest pressure of each storm?", "SELECT name, MIN(pressure) FROM storms GROUP BY name"),
         ("How many characters have brown hair?", "SELECT COUNT(*) FROM starwars WHERE hair_color = 'brown'"),
     ),
-}
+}  # fmt: skip

@@ -23,7 +23,7 @@ from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
 _CUES = {
-    "count": {"many", "number", "count", "counted", "how"},
+    "count": {"many", "number", "count", "counted", "how", "total", "overall", "altogether"},
     "count_distinct": {"many", "number", "count", "different", "distinct", "unique"},
     "sum": {"total", "sum", "overall", "combined", "revenue", "sales", "spent", "spend", "spending", "amount"},
     "avg": {"average", "avg", "mean", "typical"},
@@ -160,6 +160,27 @@ class _Reader:
     def label(self, node: exp.Expression) -> str:
         return node.sql(dialect=self.read)[:120]
 
+    def words_for(self, node: exp.Expression) -> str:
+        """``node`` for a person: each column by its label (``birth country``) without the query's table alias."""
+        plain = node.copy()
+        for column in list(plain.find_all(exp.Column)):
+            entity = self.aliases.get(column.table.lower()) if column.table else None
+            owners = [entity] if entity else list(self.aliases.values())
+            semantics = next((c for o in owners for c in o.columns if c.name.lower() == column.name.lower()), None)
+            said = exp.var((semantics.label if semantics and semantics.label else None) or column.name)
+            if column is plain:
+                return said.sql(dialect=self.read)[:120]
+            column.replace(said)
+        for node_type, kind in _AGGREGATES.items():
+            for call in list(plain.find_all(node_type)):
+                counted = call.this is not None and not isinstance(call.this, exp.Star)
+                inner = call.this.sql(dialect=self.read) if counted else "rows"
+                spoken = exp.var(f"{_READS[kind].removeprefix('the ')} {inner}")
+                if call is plain:
+                    return spoken.sql(dialect=self.read)[:120]
+                call.replace(spoken)
+        return plain.sql(dialect=self.read)[:120]
+
 
 def explain(
     sql: str, *, dialect: Dialect, model: SemanticModel, question: str, row_cap: int | None = None
@@ -275,13 +296,13 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
                 vocab |= _size_words(node, "desc" if aggregate == "max" else "asc")
             metric = reader.metric_of(node)
             text = (f"the {metric[0]} (as the project defines it)" if metric
-                    else f"{_READS[aggregate]} {reader.label(node.this if node.this else node)}")  # fmt: skip
+                    else f"{_READS[aggregate]} {reader.words_for(node.this if node.this else node)}")  # fmt: skip
             found.append((ExplanationPart("measure", reader.label(projection), text), vocab | _CUES[aggregate]))
         elif isinstance(node, exp.Star):
             found.append((ExplanationPart("column", "*", f"every column of {fact_label}"), fact_words))
         else:
             time = _time_words(node)
-            found.append((ExplanationPart("column", reader.label(projection), f"the {reader.label(node)}"),
+            found.append((ExplanationPart("column", reader.label(projection), f"the {reader.words_for(node)}"),
                           vocab | time))  # fmt: skip
     for table in tables:
         entity = reader.entity(table)
@@ -293,21 +314,22 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
     if where is not None:
         for condition in _conjuncts(where.this):
             vocab = reader.column_vocab(condition) | _comparison_words(condition) | _time_words(condition)
-            found.append((ExplanationPart("filter", reader.label(condition), f"only where {reader.label(condition)}"),
-                          vocab))  # fmt: skip
+            text = f"only where {reader.words_for(condition)}"
+            found.append((ExplanationPart("filter", reader.label(condition), text), vocab))
     group = select.args.get("group")
     if group is not None:
         for key in group.expressions:
             if isinstance(key, exp.Literal) and key.is_int and 0 < int(key.this) <= len(select.expressions):
                 key = select.expressions[int(key.this) - 1]  # GROUP BY 1: the first selected expression
             vocab = reader.column_vocab(key, grouping=True) | _CUES["group"] | _time_words(key)
-            found.append((ExplanationPart("group", reader.label(key), f"for each {reader.label(key)}"), vocab))
+            found.append((ExplanationPart("group", reader.label(key), f"for each {reader.words_for(key)}"), vocab))
     having = select.args.get("having")
     if having is not None:
         vocab = reader.column_vocab(having) | _comparison_words(having.this)
         vocab |= {k for cls, kind in _AGGREGATES.items() if having.find(cls) for k in _CUES[kind]}
         condition = reader.label(having.this)
-        found.append((ExplanationPart("filter", condition, f"keeping groups where {condition}"), vocab))
+        text = f"keeping groups where {reader.words_for(having.this)}"
+        found.append((ExplanationPart("filter", condition, text), vocab))
     order = select.args.get("order")
     named = {p.alias.lower(): p.this for p in select.expressions if isinstance(p, exp.Alias) and p.alias}
     if order is not None:
@@ -326,7 +348,7 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
                 vocab |= _CUES[f"time_{direction}"]
             vocab |= {k for cls, kind in _AGGREGATES.items() if ordered.find(cls) for k in _CUES[kind]}
             vocab |= _size_words(ordered, direction)
-            text = f"{'highest' if direction == 'desc' else 'lowest'} {reader.label(ordered.this)} first"
+            text = f"{'highest' if direction == 'desc' else 'lowest'} {reader.words_for(ordered.this)} first"
             found.append((ExplanationPart("order", reader.label(ordered), text), vocab))
     limit = select.args.get("limit")
     count = limit.expression if isinstance(limit, exp.Limit) else None
@@ -347,6 +369,10 @@ def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
 
 
 def _comparison_words(node: exp.Expression) -> set[str]:
+    if isinstance(node, exp.GTE) and isinstance(node.expression, exp.Literal):
+        # ">= '2024-01-01'" is "since 2024", and as much "after 2023".
+        start = re.fullmatch(r"(\d{4})-01-01", str(node.expression.this))
+        return _CUES[">"] | ({str(int(start.group(1)) - 1)} if start else set())
     if isinstance(node, (exp.GT, exp.GTE)):
         return _CUES[">"]
     if isinstance(node, (exp.LT, exp.LTE)):

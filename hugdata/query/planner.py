@@ -46,6 +46,8 @@ DEFAULT_TOP = 10
 _UNREACHABLE = 99
 _PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "for", "on", "and"})
 _EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
+# Words before a year that make it a filter: the year itself, or the years before or after it.
+_YEAR_CUES = frozenset({"in", "during", "of", "before", "after", "since"})
 
 
 def plan_question(
@@ -61,7 +63,7 @@ def plan_question(
     declined = sorted({t.stem for t in tokens} & DECLINE_CUES)
     if declined:
         raise PlannerDeclined(f"questions with {', '.join(map(repr, declined))} need an LLM")
-    mentions = find_mentions(tokens, model)
+    mentions = _without_stray_cues(find_mentions(tokens, model), tokens, model)
     metric, span = find_metric(tokens, model)
     if metric is not None:  # the metric's words are its own, not mentions of columns
         mentions = [m for m in mentions if not set(range(m.start, m.end)) & span]
@@ -73,6 +75,27 @@ def plan_question(
     if unaccounted:
         raise PlannerDeclined(f"the offline planner could not place {', '.join(map(repr, unaccounted))} in its answer")
     return sql
+
+
+def _without_stray_cues(mentions: list[Mention], tokens: list[Token], model: SemanticModel) -> list[Mention]:
+    """Drop a cue word read as a column of a table no named table can reach: "total" in "how many pizzas in
+    total" is an aggregate, not murders.total."""
+    named = [m.entity for m in mentions if m.column is None]
+    if not named:
+        return mentions
+
+    def stray(mention: Mention) -> bool:
+        cue = tokens[mention.start].stem in AGGREGATE_CUES.keys() | COUNT_CUES
+        if mention.column is None or not cue or mention.end - mention.start > 1:
+            return False
+        return all(
+            m.entity.name != t.name and join_path(model, m.entity, t) is None and join_path(model, t, m.entity) is None
+            for m in mentions
+            if (m.start, m.end) == (mention.start, mention.end)
+            for t in named
+        )
+
+    return [m for m in mentions if not stray(m)]
 
 
 class _Planner:
@@ -392,6 +415,8 @@ class _Planner:
         free = [s for i, s in enumerate(self.stems) if i not in self.named]
         aggregate = next((AGGREGATE_CUES[s] for s in free if s in AGGREGATE_CUES), None)
         order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
+        if aggregate == "sum" and reading.measure is None and COUNT_CUES & set(free):
+            aggregate = None  # "how many pizzas in total", "the total number of flights": a count of rows
         sized = self._size_adjective(reading)
         if sized is not None:
             measure_named, order = True, order or sized
@@ -419,6 +444,8 @@ class _Planner:
             first_table = next((m.entity for m in self.mentions if m.column is None), None)
             if first_table is not None and first_table.name != reading.fact.name and reading.group_entity is None:
                 reading.group_entity = first_table  # "top 10 customers by amount spent on orders"
+            if reading.measure is None and not (reading.group_entity or reading.group_column):
+                reading.group_column = self._counted_per_column(reading)
             if reading.group_entity or reading.group_column:
                 reading.aggregate = "sum" if reading.measure is not None else "count"
             elif reading.measure is None:
@@ -438,7 +465,8 @@ class _Planner:
             and not counting
         ):
             # "the store return amount per store": amounts add up; a price or a balance per store is ambiguous.
-            if not additive(reading.measure):
+            # "revenue per size" is a sum even over a price column; "price per size" could be either.
+            if not additive(reading.measure) and not (MONEY_WORDS - PRICE_WORDS) & set(free):
                 raise PlannerDeclined(f"{reading.measure.name} per group could be a total or an average; say which")
             reading.aggregate = "sum"
         elif aggregate in ("max", "min"):
@@ -466,9 +494,12 @@ class _Planner:
         for i, token in enumerate(self.tokens):
             number = token.number
             if number is not None and 1 <= number <= 1000 and number == int(number) and not is_year(number):
+                if i > 0 and (self.stems[i - 1] == "than" or self.stems[i - 1] in COMPARISONS):
+                    continue  # "more than 300 seats" bounds a column; it is not a number of rows to show
                 neighbours = set(self.stems[max(0, i - 2) : i + 3])
                 # "which 5 artists have the most albums": a count right before a table, with a ranking anywhere.
-                before_table = any(m.start == i + 1 and m.column is None for m in self.mentions)
+                # "which 5 destinations have the most flights": or right before a column the ranking counts per.
+                before_table = any(m.start == i + 1 for m in self.mentions)
                 ranked = bool(set(self.stems) & ORDER_CUES.keys())
                 if neighbours & (ORDER_CUES.keys() | {"top", "first"}) or (before_table and ranked):
                     self.used.add(i)
@@ -497,6 +528,17 @@ class _Planner:
                  if self.stems[j] in COMPARISONS),
                 None,
             )  # fmt: skip
+            before = self._comparison_before(mention.start)
+            if comparison is None and before is not None and column.role == "measure":
+                # "more than 300 seats": the comparison and its number come before the column they bound.
+                comparison, value_at = before
+                number = self.tokens[value_at].number
+                assert number is not None
+                literal = exp.Literal.number(int(number) if number == int(number) else number)
+                compare = exp.GT if comparison == ">" else exp.LT
+                reading.filters.append(compare(this=ref, expression=literal))
+                self.used.add(value_at)
+                continue
             if comparison is not None:
                 value_at = next(
                     (j for j in range(mention.end, len(self.tokens)) if self.tokens[j].number is not None), -1
@@ -525,29 +567,58 @@ class _Planner:
             elif column.type == "boolean":
                 reading.filters.append(exp.EQ(this=ref, expression=exp.true()))
         for i, token in enumerate(self.tokens):
-            if (
-                token.number is not None
-                and is_year(token.number)
-                and i > 0
-                and self.stems[i - 1] in ("in", "during", "of")
-            ):
-                time_column = self._time_column(reading.fact)
-                year = int(token.number)
-                if time_column is None:
-                    year_column = self._year_column(reading.fact)
-                    if year_column is None:
-                        raise PlannerDeclined(
-                            f"{reading.fact.table} has no date, time or year column for the year {token.text}"
-                        )
-                    # A year kept as a number (or as text, as a spreadsheet import leaves it): equal to it.
-                    literal = exp.Literal.string(str(year)) if year_column.type == "text" else exp.Literal.number(year)
-                    reading.filters.append(exp.EQ(this=column_ref(year_column.name, "t0"), expression=literal))
-                    self.used.add(i)
-                    continue
-                ref = column_ref(time_column.name, "t0")
-                reading.filters.append(exp.GTE(this=ref, expression=exp.Literal.string(f"{year}-01-01")))
-                reading.filters.append(exp.LT(this=ref.copy(), expression=exp.Literal.string(f"{year + 1}-01-01")))
-                self.used.add(i)
+            if token.number is not None and is_year(token.number) and i > 0 and self.stems[i - 1] in _YEAR_CUES:
+                self._year_filter(reading, token, cue=self.stems[i - 1])
+                self.used.update((i - 1, i))
+
+    def _counted_per_column(self, reading: Reading) -> tuple[Entity, ColumnSemantics] | None:
+        """ "Which 5 destinations have the most flights": the fact's rows counted per a column the question names
+        before the ranking, when most rows share its values (per a column of unique values every count is one)."""
+        if self._counted_by_rank() is None or self._counted_by_rank() != reading.fact:
+            return None
+        cue = next((i for i, s in enumerate(self.stems) if s in ORDER_CUES and i not in self.named), None)
+        for mention in self.mentions:
+            column = self._on(reading.fact, mention) if mention.column is not None else None
+            if column is not None and cue is not None and mention.end <= cue and column.role == "dimension":
+                return (reading.fact, column) if column.repeats and not column.unique else None
+        return None
+
+    def _comparison_before(self, start: int) -> tuple[str, int] | None:
+        """(">" or "<", the number's position) when "more than N", "over N" or "fewer than N" ends right before
+        ``start``."""
+        at = start - 1
+        if at < 1 or self.tokens[at].number is None or at in self.used:
+            return None
+        cue = at - 2 if self.stems[at - 1] == "than" and at >= 2 else at - 1
+        return (COMPARISONS[self.stems[cue]], at) if self.stems[cue] in COMPARISONS else None
+
+    def _year_filter(self, reading: Reading, token: Token, *, cue: str) -> None:
+        """ "in 2010" (the whole year), "before 1990", "after 2000", "since 2015" on the fact's date or year column."""
+        year = int(token.number or 0)
+        time_column = self._time_column(reading.fact)
+        if time_column is None:
+            year_column = self._year_column(reading.fact)
+            if year_column is None:
+                raise PlannerDeclined(
+                    f"{reading.fact.table} has no date, time or year column for the year {token.text}"
+                )
+            # A year kept as a number, or as four-digit text as a spreadsheet import leaves it (text of four digits
+            # orders as the years do).
+            literal = exp.Literal.string(str(year)) if year_column.type == "text" else exp.Literal.number(year)
+            compare = {"before": exp.LT, "after": exp.GT, "since": exp.GTE}.get(cue, exp.EQ)
+            reading.filters.append(compare(this=column_ref(year_column.name, "t0"), expression=literal))
+            return
+        ref = column_ref(time_column.name, "t0")
+        start, end = exp.Literal.string(f"{year}-01-01"), exp.Literal.string(f"{year + 1}-01-01")
+        if cue == "before":
+            reading.filters.append(exp.LT(this=ref, expression=start))
+        elif cue == "after":
+            reading.filters.append(exp.GTE(this=ref, expression=end))
+        elif cue == "since":
+            reading.filters.append(exp.GTE(this=ref, expression=start))
+        else:
+            reading.filters.append(exp.GTE(this=ref, expression=start))
+            reading.filters.append(exp.LT(this=ref.copy(), expression=end))
 
     @staticmethod
     def _year_column(entity: Entity) -> ColumnSemantics | None:
@@ -557,7 +628,7 @@ class _Planner:
             c
             for c in entity.columns
             if set((c.label or " ".join(words(c.name))).split()) - {"id", "key"} == {"year"}
-            and c.type in ("integer", "text")
+            and c.type in ("integer", "text", "float", "numeric")
         ]
         return found[0] if len(found) == 1 else None
 

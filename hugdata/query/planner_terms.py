@@ -17,13 +17,16 @@ NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "twenty": 20, "fifty": 50, "hundred": 100,
 }  # fmt: skip
-# Words that carry no schema meaning in a question; anything else the planner cannot place makes it decline.
+# Words that carry no schema meaning in a question; anything else the planner cannot place makes it decline. The
+# participles at the end name the event a row records ("animals caught", "pizzas sold"), never a condition on it;
+# words that do condition ("cancelled", "paid", "shipped") are not among them.
 _STOPWORD_TEXT = """
     a an the of in on for to is are was were be been being do does did we our us you your i my have has had
     there what which who whom when where how many much me show list give get find all each per by with whose
     that this those these and or from at as it its their they any please tell display return across every
     placed made exist exists currently overall ever recorded stored existing there's what's whats number count
-    value values database dataset data"""
+    value values database dataset data caught captured surveyed done operate operated flown went competed
+    reported built"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 COUNT_CUES = frozenset({"many", "number", "count"})
 AGGREGATE_CUES = {
@@ -122,8 +125,14 @@ def _entity_phrases(entity: Entity, distinctive: list[str]) -> list[tuple[list[s
     # The table's plain words without a shared app prefix: "invoice line" for chinook_invoiceline.
     if distinctive and distinctive != full:
         phrases.append((distinctive, 2))
-    if len(distinctive) > 1:
+    if len(distinctive) > 1 and distinctive[-1] not in STOPWORDS:  # "list" of playlist is the command, not it
         phrases.append((distinctive[-1:], 1))  # "reviews" for product_reviews
+    label = _stems(entity.label) if entity.label else []
+    if len(words(entity.table.split(".")[-1])) == 1 and len(label) > 1:
+        # One run-together word (pizzaplace, halloffame): its split reads as the name, and a piece of four or more
+        # letters may name the rows on its own ("pizzas" of pizzaplace), as weakly as a last word does.
+        phrases.append((label, 2))
+        phrases.extend(([w], 1) for w in label if len(w) >= 4 and w not in STOPWORDS)
     return phrases
 
 

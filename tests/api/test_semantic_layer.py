@@ -229,7 +229,8 @@ def test_a_metric_on_a_retyped_column_is_not_used_until_the_layer_is_written_aga
     current = client.get(URL, headers=ADMIN).json()
     assert [(e["path"], "retyped" in e["message"]) for e in current["stale"]] == [("metrics[0]", True)]
     after = client.post("/v1/projects/sl-shop/ask", json=question, headers=ADMIN)
-    assert not (after.status_code == 200 and "'paid'" in after.json()["sql"]), after.text  # the stale metric is not used
+    # The stale metric is not used.
+    assert not (after.status_code == 200 and "'paid'" in after.json()["sql"]), after.text
     # Writing the layer again, unchanged, says the metric still holds for the new type: a new version, used again.
     confirmed = _put(client, layer, current["etag"])
     assert confirmed.status_code == 200 and confirmed.json()["version"] == 2, confirmed.text

@@ -14,6 +14,12 @@ def test_run_together_names_split_into_known_words() -> None:
     assert splitter.phrase("address") == "address" and splitter.phrase("xqzvbnmw") == "xqzvbnmw"
 
 
+def test_of_joins_two_words_inside_a_name_but_never_starts_or_ends_one() -> None:
+    splitter = CompoundSplitter()
+    assert splitter.phrase("halloffame") == "hall of fame" and splitter.phrase("dateofbirth") == "date of birth"
+    assert splitter.phrase("often") == "often" and splitter.phrase("office") == "office"
+
+
 def test_column_prefixes_go_and_abbreviations_are_spelled_out() -> None:
     splitter = CompoundSplitter()
     assert splitter.phrase("c_acctbal", prefix="c_") == "account balance"

@@ -38,7 +38,10 @@ def test_an_explanation_names_each_part_with_its_sql_and_the_words_it_answers(
     assert "revenue" in kinds["order"].words and "paid" in kinds["filter"].words  # "by revenue": the order
     assert "countries" in kinds["group"].words and "3" in kinds["limit"].words
     assert kinds["filter"].sql == "o.status = 'paid'" and explained.unaccounted == []
-    assert explained.text.startswith("The ") and "only where o.status = 'paid'" in explained.text
+    # The text is for a person: columns by their labels, no table aliases, aggregates in words.
+    assert explained.text.startswith("The ") and "only where status = 'paid'" in explained.text
+    assert "o." not in explained.text and "c." not in explained.text and "SUM(" not in explained.text
+    assert "highest total total amount first" in explained.text
 
 
 def test_the_words_an_answer_leaves_out_are_named(shop: SemanticModel) -> None:
