@@ -7,6 +7,8 @@ Served by `hugdata exporter` (a Deployment in the chart) on its own port for Pro
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -83,5 +85,8 @@ def serve(instance: DagsterInstance, sessions: sessionmaker[Session], *, port: i
     registry = CollectorRegistry(auto_describe=False)
     registry.register(PlatformExporter(instance, sessions))
     start_http_server(port, registry=registry)
+    # Stop at once on SIGTERM (a pod's shutdown, `kill`): a scrape in flight holds nothing worth finishing, and
+    # Dagster's instance may have taken SIGTERM over for its own interrupt handling.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     while True:
         time.sleep(3600)

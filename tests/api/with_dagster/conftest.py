@@ -92,8 +92,10 @@ def dagster_stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
+            # The daemon finishes its threads' ticks before it exits on SIGTERM (up to half a minute): the tests are
+            # done with it, so it gets a few seconds and then the group is killed.
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(30)
+                proc.wait(5)
             kill_group(proc.pid)  # code servers the webserver and daemon started must not outlive the tests
             proc.wait()
 
