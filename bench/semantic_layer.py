@@ -2,6 +2,7 @@
 layers of `hugdata.evaluation.unseen_layers`, on SQLite builds, the source's values read as `ask` reads them.
 `python -m bench semantic_layer`.
 
+- `fresh`: the 42 questions of `unseen_questions_fresh`, all held out, written before a later session's tuning;
 - `layered`: the 30 questions written after the layers, all held out (their first run is the result);
 - `issue29`: issue 29's questions, both halves (read before the layers were written: not a held-out measure);
 - `search`: for both sets, the share of questions whose needed tables are all in the catalog search's top 10, on
@@ -29,6 +30,7 @@ from hugdata.evaluation.questions import Question
 from hugdata.evaluation.scoring import answer_is_right
 from hugdata.evaluation.unseen_layers import entry_count, unseen_layer
 from hugdata.evaluation.unseen_questions import UNSEEN_QUESTIONS
+from hugdata.evaluation.unseen_questions_fresh import FRESH_QUESTIONS
 from hugdata.evaluation.unseen_questions_layered import LAYERED_QUESTIONS
 from hugdata.evaluation.unseen_schemas import UNSEEN_SCHEMAS
 from hugdata.platform.definitions import defs
@@ -107,7 +109,7 @@ def _search(sets: dict[str, dict[str, list[Question]]]) -> dict[str, Any]:
 
 def main() -> None:
     schemas = [s for s in os.environ.get("BENCH_SCHEMAS", ",".join(UNSEEN_SCHEMAS)).split(",") if s]
-    sets = {"layered": LAYERED_QUESTIONS, "issue29": UNSEEN_QUESTIONS}
+    sets = {"fresh": FRESH_QUESTIONS, "layered": LAYERED_QUESTIONS, "issue29": UNSEEN_QUESTIONS}
     outcomes: dict[str, dict[str, list[dict[str, Any]]]] = {f"{n}/{w}": {} for n in sets for w in ("without", "with")}
     entries = {}
     for schema in schemas:
@@ -126,6 +128,8 @@ def main() -> None:
         report[key] = {"all": _summary(every), **{s: _summary(rows) for s, rows in per_schema.items()}}
     if os.environ.get("BENCH_SEARCH", "1") != "0":
         report["search_top10"] = _search(sets)
+    report["fresh_with_details"] = {s: rows for s, rows in outcomes["fresh/with"].items()}
+    report["fresh_without_details"] = {s: rows for s, rows in outcomes["fresh/without"].items()}
     report["layered_with_details"] = {s: rows for s, rows in outcomes["layered/with"].items()}
     report["layered_without_details"] = {s: rows for s, rows in outcomes["layered/without"].items()}
     write_report("semantic_layer", report)

@@ -7,7 +7,9 @@ dialect, with the questions of `hugdata.evaluation.unseen_questions` (odd positi
 - oracle: the reference SQL through a scripted model: the pipeline loses nothing when the SQL is right;
 - search: the share of questions whose needed tables are all among the tables of the catalog search's top 10;
 - reuse: past answers reused for the near-miss questions of `unseen_near_misses` (must be none) and for paraphrases;
-- relationships: inferred links against the links the datasets' documentation states (`unseen_links`).
+- relationships: inferred links against the links the datasets' documentation states (`unseen_links`);
+- fresh: planner, search and oracle on the second held-out set (`unseen_questions_fresh`), written in a later
+  session before that session's tuning.
 
 `BENCH_HALF=tuning` leaves the held-out half out; `BENCH_DIALECTS`, `BENCH_SCHEMAS` narrow the run.
 """
@@ -36,6 +38,7 @@ from hugdata.evaluation.reference import reference_needs, reference_sql_for
 from hugdata.evaluation.unseen_links import link_quality
 from hugdata.evaluation.unseen_near_misses import UNSEEN_NEAR_MISSES, UNSEEN_PARAPHRASES
 from hugdata.evaluation.unseen_questions import UNSEEN_QUESTIONS
+from hugdata.evaluation.unseen_questions_fresh import FRESH_QUESTIONS
 from hugdata.evaluation.unseen_schemas import UNSEEN_SCHEMAS
 from hugdata.explain.reading import answers_every_word
 from hugdata.platform.instance import open_instance
@@ -48,6 +51,10 @@ SEARCH_K = 10
 def _asked(schema: str) -> list[Question]:
     half = os.environ.get("BENCH_HALF", "both")
     return [q for q in UNSEEN_QUESTIONS[schema] if half == "both" or q.held_out == (half == "held_out")]
+
+
+def _fresh(schema: str) -> list[Question]:
+    return FRESH_QUESTIONS[schema] if os.environ.get("BENCH_HALF", "both") != "tuning" else []
 
 
 def _half(held_out: bool) -> str:
@@ -109,6 +116,11 @@ def _reuse(models: dict[str, SemanticModel]) -> dict[str, Any]:
     }
 
 
+def _fresh_set() -> dict[str, list[Question]]:
+    """The fresh held-out set (`unseen_questions_fresh`), or nothing when only the tuning half is asked for."""
+    return {schema: _fresh(schema) for schema in FRESH_QUESTIONS}
+
+
 def main() -> None:
     with fresh_platform() as bench:
         os.environ.update(bench.env)
@@ -118,12 +130,15 @@ def main() -> None:
             tenants = register_public_tenants(http, instance, among=UNSEEN_SCHEMAS)
             planner = run_questions(http, tenants, oracle=False, questions=UNSEEN_QUESTIONS)
             search = search_recall(http, tenants, _asked)
+            fresh = run_questions(http, tenants, oracle=False, questions=_fresh_set())
+            fresh_search = search_recall(http, tenants, _fresh)
         instance.dispose()
         with (
             scripted_llm() as llm_url,
             api_with_llm(bench, {"HUGDATA_LLM_BASE_URL": llm_url, "HUGDATA_LLM_MODEL": "reference-sql"}) as http,
         ):
             oracle = run_questions(http, tenants, oracle=True, questions=UNSEEN_QUESTIONS)
+            fresh_oracle = run_questions(http, tenants, oracle=True, questions=_fresh_set())
     schemas = sorted({t.schema for t in tenants})
     models = _models(schemas)
     write_report(
@@ -139,6 +154,13 @@ def main() -> None:
             "relationships": {s: link_quality(s, Path(public_database(s, BUILDS))) for s in schemas},
             "oracle": summarize(oracle, oracle=True),
             "oracle_misses": [r for r in oracle if r["outcome"] != "right"],
+            "fresh": {
+                "planner": summarize(fresh, oracle=False),
+                "search_top10": fresh_search,
+                "oracle": summarize(fresh_oracle, oracle=True),
+                "planner_wrong": [r for r in fresh if r["outcome"] == "wrong"],
+                "oracle_misses": [r for r in fresh_oracle if r["outcome"] != "right"],
+            },
             "planner_wrong": [r for r in planner if r["outcome"] == "wrong"],
             "planner_declined": [
                 {k: r.get(k) for k in ("schema", "dialect", "held_out", "question", "detail")}
