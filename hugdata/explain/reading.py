@@ -149,6 +149,15 @@ class _Reader:
             found |= metric[1]
         return found
 
+    def whole_numbers(self, node: exp.Expression) -> bool:
+        """Whether ``node`` aggregates one column of whole numbers (a tally such as home runs or cases)."""
+        columns = list(node.find_all(exp.Column))
+        if len(columns) != 1:
+            return False
+        owners = list(self.aliases.values())
+        found = next((c for o in owners for c in o.columns if c.name.lower() == columns[0].name.lower()), None)
+        return found is not None and found.type == "integer"
+
     def involves_time(self, node: exp.Expression) -> bool:
         for column in node.find_all(exp.Column):
             for owner in self.aliases.values():
@@ -294,6 +303,8 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
                 vocab |= _CUES["time_desc" if aggregate == "max" else "time_asc"]
             if aggregate in ("max", "min"):
                 vocab |= _size_words(node, "desc" if aggregate == "max" else "asc")
+            if aggregate == "sum" and reader.whole_numbers(node):
+                vocab |= {"many", "number"}  # "how many home runs" is answered by the total of hr
             metric = reader.metric_of(node)
             text = (f"the {metric[0]} (as the project defines it)" if metric
                     else f"{_READS[aggregate]} {reader.words_for(node.this if node.this else node)}")  # fmt: skip

@@ -46,6 +46,8 @@ DEFAULT_TOP = 10
 _UNREACHABLE = 99
 _PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "for", "on", "and"})
 _EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
+# Column names that say a table holds counts already (a "total" of murders, "count" of cases, "n" of a tally).
+_TALLY_WORDS = frozenset({"total", "count", "cases", "n", "frequency", "freq", "tally"})
 # Words before a year that make it a filter: the year itself, or the years before or after it.
 _YEAR_CUES = frozenset({"in", "during", "of", "before", "after", "since"})
 
@@ -78,17 +80,17 @@ def plan_question(
 
 
 def _without_stray_cues(mentions: list[Mention], tokens: list[Token], model: SemanticModel) -> list[Mention]:
-    """Drop a cue word read as a column of a table no named table can reach: "total" in "how many pizzas in
-    total" is an aggregate, not murders.total."""
+    """Drop a cue word read as a column when it modifies the column after it ("total attendance") or names a table
+    no named table can reach ("how many pizzas in total" is a count, not murders.total)."""
     named = [m.entity for m in mentions if m.column is None]
-    if not named:
-        return mentions
 
     def stray(mention: Mention) -> bool:
         cue = tokens[mention.start].stem in AGGREGATE_CUES.keys() | COUNT_CUES
         if mention.column is None or not cue or mention.end - mention.start > 1:
             return False
-        return all(
+        if any(m.start == mention.end and m.column is not None for m in mentions):
+            return True  # "total attendance": the cue says what to do with the column after it
+        return bool(named) and all(
             m.entity.name != t.name and join_path(model, m.entity, t) is None and join_path(model, t, m.entity) is None
             for m in mentions
             if (m.start, m.end) == (mention.start, mention.end)
@@ -197,17 +199,34 @@ class _Planner:
             return
         if not any(m.column is None and m.entity.name == fact.name for m in self.mentions):
             return
-        if fact.primary_key or any(c.unique for c in fact.columns):
-            return
-        if any(r.to_entity == fact.name for r in self.model.relationships):
-            return  # other tables refer to its rows: they are things
-        labels = [c for c in label_columns(fact) if c.type == "text"]
-        if labels and all(c.repeats for c in labels):
+        tally = next(
+            (c for c in fact.columns
+             if c.role == "measure" and c.type == "integer" and set(words(c.name)) & _TALLY_WORDS),
+            None,
+        )  # fmt: skip
+        if tally is not None:
+            # "How many murders per region" over a table of per-state murder totals: its rows are not the murders.
+            raise PlannerDeclined(
+                f"{fact.table} holds counts already in its {tally.name} column: ask for the sum of {tally.name}, "
+                f"or for the number of {fact.table} rows"
+            )
+        labels = self._observation_labels(fact)
+        if labels:
             names = " and ".join(c.name for c in labels)
             raise PlannerDeclined(
                 f"{fact.table} has no key and most of its rows repeat a {names} another row has: its rows are "
                 f"records about fewer things, so counting them would not count what the question names"
             )
+
+    def _observation_labels(self, fact: Entity) -> list[ColumnSemantics]:
+        """The naming columns of a table whose rows are records about fewer things (storm observations): no key,
+        nothing refers to its rows, and each name repeats on most rows. Empty when its rows are things."""
+        if fact.primary_key or any(c.unique for c in fact.columns):
+            return []
+        if any(r.to_entity == fact.name for r in self.model.relationships):
+            return []  # other tables refer to its rows: they are things
+        labels = [c for c in label_columns(fact) if c.type == "text"]
+        return labels if labels and all(c.repeats for c in labels) else []
 
     def _refuse_self_references(self) -> None:
         """A question like "who reports to whom" pairs rows of one table with rows of the same table: beyond a
@@ -263,6 +282,13 @@ class _Planner:
         phrase, _ = self._group_phrase()
         # "average quantity per order item" is per row of the table itself: no grouping needed.
         per_row = bool(phrase) and all(m.column is None and m.entity.name == reading.fact.name for m in phrase)
+        labels = self._observation_labels(reading.fact) if per_row and not grouped else []
+        if len(labels) == 1 and reading.aggregate not in (None, "count"):
+            # "the lowest pressure of each storm" over storm observations: each storm is each name, not each row.
+            reading.group_column = (reading.fact, labels[0])
+            return
+        if labels:
+            raise PlannerDeclined(f"each row of {reading.fact.table} is a record, not one of the things it names")
         if asks_per and not grouped and not per_row:
             raise PlannerDeclined("the question asks for one row per something the offline planner could not place")
 
@@ -303,7 +329,9 @@ class _Planner:
         """The table the question counts, sums or lists."""
         if measure is not None:
             near = next((self._best(self._readings(m)) for m in reversed(group)), None)
-            return self._best(self._readings(measure), near=near)
+            readings = self._readings(measure)
+            self._refuse_ambiguous_measure(readings, near)
+            return self._best(readings, near=near)
         tables = [m for m in self.mentions if m.column is None and m not in group]
         if tables:
             return self._best(self._readings(tables[0]))
@@ -319,6 +347,24 @@ class _Planner:
             assert entity is not None
             return entity
         raise PlannerDeclined("the question names no table or column of the project's schema")
+
+    def _refuse_ambiguous_measure(self, readings: list[Mention], near: Entity | None) -> None:
+        """ "Total attendance in 2019" where teams and homegames both have an attendance: unless a named table or the
+        grouping picks one, the two totals differ and choosing would be a guess."""
+        tables = {m.entity.name for m in readings}
+        if len(tables) < 2 or near is not None:
+            return
+        named = {m.entity.name for m in self.mentions if m.column is None}
+        if named & tables:
+            return
+        reachable = {
+            t for t in tables for n in named if self._hops(self.model.entity(t), self.model.entity(n)) < _UNREACHABLE
+        }  # type: ignore[arg-type]
+        if len(reachable) == 1:
+            return
+        column = readings[0].column.name if readings[0].column else "it"
+        listed = " and ".join(sorted(t.split(".")[-1] for t in tables))
+        raise PlannerDeclined(f"{column} is a column of {listed}; name the table the question is about")
 
     def _readings(self, mention: Mention) -> list[Mention]:
         return [
@@ -417,6 +463,8 @@ class _Planner:
         order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
         if aggregate == "sum" and reading.measure is None and COUNT_CUES & set(free):
             aggregate = None  # "how many pizzas in total", "the total number of flights": a count of rows
+        if aggregate is None and self._counts_a_tally(reading):
+            aggregate = "sum"  # "how many home runs": the total of the column that counts them, not a count of rows
         sized = self._size_adjective(reading)
         if sized is not None:
             measure_named, order = True, order or sized
@@ -479,6 +527,20 @@ class _Planner:
             reading.aggregate = "count"
         if reading.time_bucket:
             reading.order = "asc"
+
+    def _counts_a_tally(self, reading: Reading) -> bool:
+        """ "How many [measles] cases": a whole-number column named right after "how many", with no bound on it, is
+        what is counted; its rows are not."""
+        column = reading.measure
+        many = next((i for i, s in enumerate(self.stems) if s == "many" and i not in self.named), None)
+        if column is None or many is None or column.type != "integer" or column.role != "measure":
+            return False
+        mention = next((m for m in self.mentions if m.column == column), None)
+        return (
+            mention is not None
+            and many < mention.start <= many + 2
+            and not any(s in COMPARISONS or s == "than" for s in self.stems[mention.end :])
+        )
 
     def _measure_named_total(self, reading: Reading) -> bool:
         if reading.measure is None or "total" not in reading.measure.name.lower():
@@ -595,6 +657,15 @@ class _Planner:
     def _year_filter(self, reading: Reading, token: Token, *, cue: str) -> None:
         """ "in 2010" (the whole year), "before 1990", "after 2000", "since 2015" on the fact's date or year column."""
         year = int(token.number or 0)
+        others = {m.entity.name: m.entity for m in self.mentions if m.column is None}
+        others.pop(reading.fact.name, None)
+        for other in others.values():
+            if self._time_column(other) is not None or self._year_column(other) is not None:
+                # "flights by planes built before 1990": the planes' year or the flights'? Either would be a guess.
+                raise PlannerDeclined(
+                    f"both {reading.fact.table} and {other.table} have a year: the offline planner cannot tell "
+                    f"which one {token.text} is about"
+                )
         time_column = self._time_column(reading.fact)
         if time_column is None:
             year_column = self._year_column(reading.fact)
