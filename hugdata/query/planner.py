@@ -46,7 +46,8 @@ DEFAULT_TOP = 10
 _UNREACHABLE = 99
 _PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "for", "on", "and"})
 _EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
-# Column names that say a table holds counts already (a "total" of murders, "count" of cases, "n" of a tally).
+# Column names that say a table holds counts already (a "total" of murders, "count" of cases, "n" of a tally);
+# a name with more to it (total_episodes_appeared) is a fact about each row.
 _TALLY_WORDS = frozenset({"total", "count", "cases", "n", "frequency", "freq", "tally"})
 # Words before a year that make it a filter: the year itself, or the years before or after it.
 _YEAR_CUES = frozenset({"in", "during", "of", "before", "after", "since"})
@@ -201,7 +202,7 @@ class _Planner:
             return
         tally = next(
             (c for c in fact.columns
-             if c.role == "measure" and c.type == "integer" and set(words(c.name)) & _TALLY_WORDS),
+             if c.role == "measure" and c.type == "integer" and set(words(c.name)) <= _TALLY_WORDS),
             None,
         )  # fmt: skip
         if tally is not None:
@@ -351,7 +352,8 @@ class _Planner:
     def _refuse_ambiguous_measure(self, readings: list[Mention], near: Entity | None) -> None:
         """ "Total attendance in 2019" where teams and homegames both have an attendance: unless a named table or the
         grouping picks one, the two totals differ and choosing would be a guess."""
-        tables = {m.entity.name for m in readings}
+        # A view repeating a table's column (portal's `complete` over `surveys`) reads the same rows: the table wins.
+        tables = {m.entity.name for m in readings if m.entity.kind == "table"} or {m.entity.name for m in readings}
         if len(tables) < 2 or near is not None:
             return
         named = {m.entity.name for m in self.mentions if m.column is None}

@@ -36,6 +36,13 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "CREATE TABLE planes (tailnum TEXT PRIMARY KEY, year INTEGER);"
             "CREATE TABLE flights (id INTEGER PRIMARY KEY, tailnum TEXT REFERENCES planes (tailnum), year INTEGER);"
         )
+        db.executescript(
+            "CREATE TABLE bakers (baker TEXT PRIMARY KEY, total_episodes_appeared INTEGER);"
+            "INSERT INTO bakers VALUES ('Edd', 6), ('Ruth', 5), ('Mary', 3);"
+            "CREATE TABLE captures (record_id INTEGER PRIMARY KEY, weight INTEGER);"
+            "INSERT INTO captures VALUES (1, 40), (2, 7), (3, 12);"
+            "CREATE VIEW complete AS SELECT record_id, weight FROM captures;"
+        )
         db.executemany("INSERT INTO planes VALUES (?, ?)", [("N1", 1985), ("N2", 1995)])
         db.executemany(
             "INSERT INTO flights VALUES (?, ?, 2013)", [(i, "N1N2"[2 * (i % 2) : 2 * (i % 2) + 2]) for i in range(1, 7)]
@@ -91,6 +98,10 @@ def test_what_would_be_a_guess_is_declined(source: Path) -> None:
     # "Built before 1990" is the planes' year, not the flights': with two years to choose from, no guess.
     with pytest.raises(PlannerDeclined, match="have a year"):
         plan_question("How many flights were flown by planes built before 1990?", model, dialect=Dialect.sqlite)
+    # A count that is a fact about each row (episodes a baker appeared in) does not make the rows counts.
+    assert "COUNT(*)" in plan_question("How many bakers are there?", model, dialect=Dialect.sqlite)
+    # A view repeating a table's column reads the same rows: the table answers, nothing is declined.
+    assert "captures" in plan_question("What is the maximum weight?", model, dialect=Dialect.sqlite)
     # Counting storm observations as storms stays declined.
     with pytest.raises(PlannerDeclined, match="no key"):
         plan_question("How many storms are there?", model, dialect=Dialect.sqlite)
