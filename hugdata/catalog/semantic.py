@@ -103,6 +103,7 @@ class MetricDefinition(_Model):
     expression: str = Field(description="SQL in the project's dialect, columns unqualified")
     filters: list[str] = Field(default_factory=list)
     time_column: str | None = None
+    grain: str | None = Field(default=None, description="the time bucket the metric is read by when none is asked")
     description: str | None = None
 
 

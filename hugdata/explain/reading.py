@@ -333,6 +333,8 @@ def _parts(select: exp.Select, reader: _Reader, row_cap: int | None) -> list[tup
             if isinstance(key, exp.Literal) and key.is_int and 0 < int(key.this) <= len(select.expressions):
                 key = select.expressions[int(key.this) - 1]  # GROUP BY 1: the first selected expression
             vocab = reader.column_vocab(key, grouping=True) | _CUES["group"] | _time_words(key)
+            if _time_words(key) or reader.involves_time(key):
+                vocab |= {"over", "time", "trend"}  # "revenue over time": a series by some bucket of time
             found.append((ExplanationPart("group", reader.label(key), f"for each {reader.words_for(key)}"), vocab))
     having = select.args.get("having")
     if having is not None:

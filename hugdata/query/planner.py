@@ -49,6 +49,8 @@ _EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
 # Column names that say a table holds counts already (a "total" of murders, "count" of cases, "n" of a tally);
 # a name with more to it (total_episodes_appeared) is a fact about each row.
 _TALLY_WORDS = frozenset({"total", "count", "cases", "n", "frequency", "freq", "tally"})
+# Words that ask for a metric across time without naming the bucket: its own grain answers.
+_OVER_TIME = frozenset({"time", "trend"})
 # Words before a year that make it a filter: the year itself, or the years before or after it.
 _YEAR_CUES = frozenset({"in", "during", "of", "before", "after", "since"})
 
@@ -165,6 +167,8 @@ class _Planner:
             raise PlannerDeclined(f"the metric {metric.name!r} reads {metric.entity}, which the schema no longer has")
         reading = Reading(fact=fact, aggregate="metric", metric=metric)
         group_mentions, group_bucket = self._group_phrase()
+        if group_bucket is None and not group_mentions and metric.grain:
+            group_bucket = self._default_grain(metric.grain)  # "revenue over time": by the metric's own grain
         self._group(reading, group_mentions, group_bucket)
         free = [s for i, s in enumerate(self.stems) if i not in self.named]
         order = next((ORDER_CUES[s] for s in free if s in ORDER_CUES), None)
@@ -180,6 +184,18 @@ class _Planner:
         self._check_grouping(reading)
         self._leftovers()
         return QueryPlan(reading, self.model)
+
+    def _default_grain(self, grain: str) -> str | None:
+        """The metric's grain when the question asks for it over time ("over time", "trend"), its words used."""
+        asked = [i for i, s in enumerate(self.stems) if s in _OVER_TIME and i not in self.named]
+        over = [i for i in asked if self.stems[i] == "time" and i > 0 and self.stems[i - 1] == "over"]
+        trend = [i for i in asked if self.stems[i] == "trend"]
+        if not over and not trend:
+            return None
+        if grain not in TIME_BUCKETS:
+            raise PlannerDeclined(f"the metric is read by {grain}, which the offline planner cannot group by")
+        self.used.update(trend + over + [i - 1 for i in over])
+        return grain
 
     def _leftovers(self) -> None:
         numbers = [t.text for t in self.tokens if t.number is not None and t.position not in self.used]

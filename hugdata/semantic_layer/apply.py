@@ -55,7 +55,8 @@ def curated_model(
     folded = {(e.name, c.name.lower()) for e in model.entities for c in e.columns}
     definitions = [
         MetricDefinition(name=m.name, synonyms=list(m.synonyms), entity=m.table, expression=m.expression,
-                         filters=list(m.filters), time_column=m.time_column, description=m.description)
+                         filters=list(m.filters), time_column=m.time_column, grain=m.grain,
+                         description=m.description)
         for m in document.metrics
         if m.table in {e.name for e in entities}
         and all((m.table, c.lower()) in folded for c in metric_columns(m.expression, m.filters, m.time_column))

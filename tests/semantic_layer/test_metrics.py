@@ -30,7 +30,7 @@ def test_a_curated_metric_is_expanded_wherever_a_question_names_it(tmp_path: Pat
             orders = next(e.name for e in inferred.entities if e.table == "orders")
             layer = SemanticLayerDocument.model_validate({"metrics": [{
                 "name": "paid revenue", "synonyms": ["takings"], "table": orders, "expression": "SUM(total_amount)",
-                "filters": ["status = 'paid'"], "time_column": "ordered_at"}]})  # fmt: skip
+                "filters": ["status = 'paid'"], "time_column": "ordered_at", "grain": "month"}]})  # fmt: skip
             model = curated_model(inferred, layer)
             with engine.connect() as conn:
 
@@ -47,6 +47,10 @@ def test_a_curated_metric_is_expanded_wherever_a_question_names_it(tmp_path: Pat
                 assert rows(per_country) == rows(by_country)
                 top = plan_question("Which 3 customers have the most paid revenue?", model, dialect=spec.dialect)
                 assert len(rows(top)) == 3 and "LIMIT 3" in top.upper()
+                # "Over time" names no bucket: the metric's own grain (month) is the one.
+                trend = plan_question("paid revenue over time", model, dialect=spec.dialect)
+                asked = plan_question("paid revenue per month", model, dialect=spec.dialect)
+                assert rows(trend) == rows(asked) and len(rows(trend)) > 1
         finally:
             engine.dispose()
     explained = explain(per_country, dialect=spec.dialect, model=model, question="takings per shipping country")
