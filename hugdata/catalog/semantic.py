@@ -55,6 +55,7 @@ class ColumnSemantics(_Model):
         default_factory=dict, description="what people say -> the stored value (curated)"
     )
     unit: str | None = Field(default=None, description="the unit of its values (curated)")
+    format: str | None = Field(default=None, description="how its values are shown, e.g. currency, percent (curated)")
 
 
 class Entity(_Model):

@@ -33,6 +33,7 @@ from hugdata.query.prompt import build_prompt, feedback_message
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
 from hugdata.query.values import category_value_lookup
 from hugdata.semantic_layer.in_force import model_in_force
+from hugdata.semantic_layer.units import answer_units
 from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
@@ -69,6 +70,7 @@ class AskResult:
     answered_by: str = "llm"
     reused_from: dict[str, Any] | None = None
     explanation: dict[str, Any] | None = None
+    column_units: list[dict[str, Any] | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,12 @@ def ask(
                 entry.error_class = f"source:{error.kind.value}"
                 raise QuestionNotAnswered(f"the query failed on the project's {error.message(spec)}") from None
             result.executed, result.columns, result.rows = True, rows.columns, rows.rows
+            units = answer_units(validated.sql, dialect=dialect, model=model)
+            result.column_units = (
+                [asdict(u) if u else None for u in units]
+                if len(units) == len(rows.columns)
+                else [None] * len(rows.columns)
+            )
             result.truncated, result.truncated_by, result.column_types = (
                 rows.truncated,
                 rows.truncated_by,

@@ -119,5 +119,6 @@ def _column(column: ColumnSemantics, curation: TableCuration) -> ColumnSemantics
             "synonyms": list(said.synonyms),
             "value_synonyms": dict(said.value_synonyms),
             "unit": said.unit or column.unit,
+            "format": said.format or column.format,
         }
     )

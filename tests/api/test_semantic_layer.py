@@ -239,6 +239,17 @@ def test_a_metric_on_a_retyped_column_is_not_used_until_the_layer_is_written_aga
     assert again.status_code == 200 and "'paid'" in again.json()["sql"], again.text
 
 
+def test_an_answer_carries_the_unit_and_format_of_the_column_it_shows(client: TestClient, shop: Path) -> None:
+    layer = {"tables": {"main.orders": {"columns": {"total_amount": {"unit": "EUR", "format": "currency"}}}}}
+    assert _put(client, layer, client.get(URL, headers=ADMIN).json()["etag"]).status_code == 200
+    ask = "/v1/projects/sl-shop/ask"
+    average = client.post(ask, json={"question": "What is the average total amount of the orders?"}, headers=ADMIN)
+    assert average.status_code == 200, average.text
+    assert average.json()["column_units"] == [{"unit": "EUR", "format": "currency"}]  # an average keeps the unit
+    counted = client.post(ask, json={"question": "How many orders are there?"}, headers=ADMIN).json()
+    assert counted["column_units"] == [None]  # a count of orders is no amount of euros
+
+
 def test_a_suggestion_from_inference_is_accepted_into_the_document(
     client: TestClient, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
 ) -> None:

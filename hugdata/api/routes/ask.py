@@ -67,6 +67,11 @@ class ExplanationRead(BaseModel):
     )
 
 
+class ColumnUnitRead(BaseModel):
+    unit: str | None
+    format: str | None
+
+
 class AskResponse(BaseModel):
     project_id: str
     question: str
@@ -100,6 +105,11 @@ class AskResponse(BaseModel):
         default=None,
         description="a reading of the SQL from its parsed tree, whoever wrote it: what it computes, from which tables, "
         "filtered, grouped, ordered and limited how, and which words of the question each part answers",
+    )
+    column_units: list[ColumnUnitRead | None] = Field(
+        default_factory=list,
+        description="per column: the unit and display format the project's semantic layer gives the column it shows "
+        "(as is, or its sum, average, lowest or highest); null where none applies",
     )
     cached: bool = Field(
         default=False, description="true when answered from the project's memory of the same question (no new query)"
