@@ -208,3 +208,19 @@ def sqlite_catalog(path: Path, script: str) -> tuple[Engine, SemanticModel]:
         db.executescript(script)
     engine = open_source_engine(DataSourceSpec(dialect=Dialect.sqlite, path=str(path)))
     return engine, build_semantic_model(introspect_schema(engine, dialect="sqlite"))
+
+
+def profiled_model(path: Path, dialect: str = "sqlite") -> SemanticModel:
+    """The model the catalog infers, values profiled as the pipeline does, for the SQLite file at ``path`` copied
+    onto ``dialect``."""
+    from hugdata.catalog.introspect import introspect_schema
+    from hugdata.catalog.profiling import profile_source
+    from hugdata.catalog.semantic import build_semantic_model
+    from hugdata.tenants.source_engines import open_source_engine
+
+    with copied_source(dialect, path) as spec:
+        engine = open_source_engine(spec)
+        try:
+            return build_semantic_model(profile_source(engine, introspect_schema(engine, dialect=spec.dialect.value)))
+        finally:
+            engine.dispose()

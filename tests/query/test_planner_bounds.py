@@ -16,7 +16,7 @@ from hugdata.catalog.semantic import SemanticModel, build_semantic_model
 from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import open_source_engine
-from tests.sources import copied_source
+from tests.sources import copied_source, profiled_model
 
 DIALECTS = ["sqlite", "postgresql", "mysql", "mariadb"]
 PLANES = [("N1", 1995, 350), ("N2", 2005, 150), ("N3", 1999, 400), ("N4", 2010, 20)]
@@ -101,10 +101,7 @@ def test_a_piece_of_a_run_together_table_name_names_its_rows(tmp_path: Path) -> 
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE pizzaplace (id INTEGER PRIMARY KEY, size TEXT, price REAL)")
         db.executemany("INSERT INTO pizzaplace VALUES (?, ?, ?)", [(i, "SML"[i % 3], 10.0 + i % 3) for i in range(30)])
-    with copied_source("sqlite", path) as spec:
-        engine = open_source_engine(spec)
-        model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect="sqlite")))
-        engine.dispose()
+    model = profiled_model(path)
     # "pizzas" is a piece of pizzaplace; "revenue per size" sums the price even though a price alone is ambiguous.
     assert "COUNT(*)" in plan_question("How many pizzas are there?", model, dialect=Dialect.sqlite)
     revenue = plan_question("What was the pizza revenue per size?", model, dialect=Dialect.sqlite)

@@ -18,7 +18,7 @@ from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.query.values import category_value_lookup
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import open_source_engine
-from tests.sources import copied_source
+from tests.sources import copied_source, profiled_model
 
 DIALECTS = ["sqlite", "postgresql", "mysql", "mariadb"]
 
@@ -81,10 +81,7 @@ def test_how_many_of_a_counted_column_is_its_total(source: Path, dialect: str) -
 
 
 def test_what_would_be_a_guess_is_declined(source: Path) -> None:
-    with copied_source("sqlite", source) as spec:
-        engine = open_source_engine(spec)
-        model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect="sqlite")))
-        engine.dispose()
+    model = profiled_model(source)
     # Rows of per-state totals are states: "how many murders" is not their number.
     with pytest.raises(PlannerDeclined, match="holds counts already in its total column"):
         plan_question("How many murders were there per region?", model, dialect=Dialect.sqlite)
