@@ -26,6 +26,7 @@ ABBREVIATIONS = {
     "amt": "amount",
     "avail": "available",
     "bal": "balance",
+    "avg": "average",
     "cnt": "count",
     "cust": "customer",
     "arr": "arrival",

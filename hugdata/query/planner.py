@@ -68,7 +68,7 @@ def plan_question(
     declined = sorted({t.stem for t in tokens} & DECLINE_CUES)
     if declined:
         raise PlannerDeclined(f"questions with {', '.join(map(repr, declined))} need an LLM")
-    mentions = _without_stray_cues(find_mentions(tokens, model), tokens, model)
+    mentions = _without_stray_cues(_without_years(find_mentions(tokens, model), tokens), tokens, model)
     metric, span = find_metric(tokens, model)
     if metric is not None:  # the metric's words are its own, not mentions of columns
         mentions = [m for m in mentions if not set(range(m.start, m.end)) & span]
@@ -80,6 +80,21 @@ def plan_question(
     if unaccounted:
         raise PlannerDeclined(f"the offline planner could not place {', '.join(map(repr, unaccounted))} in its answer")
     return sql
+
+
+def _without_years(mentions: list[Mention], tokens: list[Token]) -> list[Mention]:
+    """ "In 2000" is a year, not a column named 2000 (a table pivoted by year has such columns)."""
+    return [
+        m
+        for m in mentions
+        if not (
+            m.end - m.start == 1
+            and tokens[m.start].number is not None
+            and is_year(tokens[m.start].number or 0)
+            and m.start > 0
+            and tokens[m.start - 1].stem in _YEAR_CUES
+        )
+    ]
 
 
 def _without_stray_cues(mentions: list[Mention], tokens: list[Token], model: SemanticModel) -> list[Mention]:
@@ -468,7 +483,9 @@ class _Planner:
                 continue
             noun, direction = SIZE_ADJECTIVES[stem]
             if reading.measure is not None:
-                return direction if noun in _column_words(reading.measure) else None
+                # "the longest departure delay": a length, a delay or a duration is long; the named measure's own.
+                stretch = stem in ("longest", "shortest") and reading.measure.role == "measure"
+                return direction if noun in _column_words(reading.measure) or stretch else None
             column = next((c for c in reading.fact.columns if c.role == "measure" and noun in _column_words(c)), None)
             if column is not None:
                 reading.measure = column
@@ -733,7 +750,9 @@ class _Planner:
         curated = any(c.value_synonyms for c in reading.fact.columns)
         if not open_words or (self.values is None and not curated):
             return
-        matched: dict[str, tuple[ColumnSemantics, list[str]]] = {}
+        # Per word, every column holding it: a word two columns hold ("Rodent" as a genus and as a taxon) is
+        # ambiguous, and choosing one would answer another question.
+        holders: dict[int, list[tuple[ColumnSemantics, str]]] = {}
         for column in reading.fact.columns:
             if column.role != "dimension" or column.type != "text":
                 continue
@@ -741,10 +760,20 @@ class _Planner:
             # The tenant's words for stored values: "cancelled" for status 'C'.
             known |= {said.lower(): value for said, value in column.value_synonyms.items()}
             for token in open_words:
-                value = known.get(token.text.strip("'\"").lower())
-                if value is not None and token.position not in self.used:
-                    matched.setdefault(column.name, (column, []))[1].append(value)
-                    self.used.add(token.position)
+                # As written, else as its singular: "hurricanes" are rows whose status is 'hurricane'.
+                value = known.get(token.text.strip("'\"").lower()) or (None if token.quoted else known.get(token.stem))
+                if value is not None:
+                    holders.setdefault(token.position, []).append((column, value))
+        matched: dict[str, tuple[ColumnSemantics, list[str]]] = {}
+        for position, found_in in holders.items():
+            curated_first = [(c, v) for c, v in found_in if c.value_synonyms]
+            found_in = curated_first or found_in  # the tenant's own words for a column decide
+            if len(found_in) > 1:
+                names = " and ".join(c.name for c, _ in found_in)
+                raise PlannerDeclined(f"{self.tokens[position].text!r} is a value of {names}: say which is meant")
+            column, value = found_in[0]
+            matched.setdefault(column.name, (column, []))[1].append(value)
+            self.used.add(position)
         for column, found in matched.values():
             ref = column_ref(column.name, "t0")
             literals = [exp.Literal.string(v) for v in found]

@@ -243,14 +243,22 @@ def fits_value(token: Token, column: ColumnSemantics, known: Sequence[str]) -> b
         return True
     if token.plain or token.stem in CUE_WORDS:
         return False
-    text = token.text.lower()
-    return any(v.lower() == text for v in known) if known else column.type == "text"
+    return known_value(token, known) is not None if known else column.type == "text"
+
+
+def known_value(token: Token, known: Sequence[str]) -> str | None:
+    """The stored value ``token`` names: the same text in any case ("jp" for "JP"), else its singular
+    ("Republicans" for "Republican", "hurricanes" for "hurricane")."""
+    text = token.text.strip("'\"").lower()
+    exact = next((v for v in known if isinstance(v, str) and v.lower() == text), None)
+    if exact is not None or token.quoted:
+        return exact
+    return next((v for v in known if isinstance(v, str) and v.lower() == token.stem), None)
 
 
 def value_literal(token: Token, known: Sequence[str]) -> exp.Expression:
     if token.number is not None and not token.quoted:
         number = token.number
         return exp.Literal.number(int(number) if number == int(number) else number)
-    text = token.text.strip("'\"")
-    # The spelling the database uses, when the question's differs only in case: "jp" -> "JP".
-    return exp.Literal.string(next((v for v in known if v.lower() == text.lower()), text))
+    # The spelling the database uses, when the question's differs in case or number: "jp" -> "JP".
+    return exp.Literal.string(known_value(token, known) or token.text.strip("'\""))

@@ -102,3 +102,40 @@ def test_what_would_be_a_guess_is_declined(source: Path) -> None:
     # Counting storm observations as storms stays declined.
     with pytest.raises(PlannerDeclined, match="no key"):
         plan_question("How many storms are there?", model, dialect=Dialect.sqlite)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_values_are_matched_in_the_plural_and_a_value_two_columns_hold_is_declined(
+    tmp_path: Path, dialect: str
+) -> None:
+    path = tmp_path / "species.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE species (species_id TEXT PRIMARY KEY, genus TEXT, taxa TEXT, party TEXT);"
+            'CREATE TABLE delays (flight INTEGER PRIMARY KEY, dep_delay INTEGER, year INTEGER, "2000" INTEGER);'
+        )
+        rows = [(f"S{i}", ("Rodent", "Dipodomys", "Amphispiza")[i % 3], ("Rodent", "Rodent", "Bird")[i % 3],
+                 ("Republican", "Democratic")[i % 2]) for i in range(12)]  # fmt: skip
+        db.executemany("INSERT INTO species VALUES (?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO delays VALUES (?, ?, ?, 7)", [(i, 10 * i, 1999 + i % 2) for i in range(1, 7)])
+    with copied_source(dialect, path) as spec:
+        engine = open_source_engine(spec)
+        try:
+            model = build_semantic_model(profile_source(engine, introspect_schema(engine, dialect=spec.dialect.value)))
+            values = category_value_lookup(lambda: engine, dialect=spec.dialect, model=model)
+
+            def answer(question: str) -> list[tuple]:
+                sql = plan_question(question, model, dialect=spec.dialect, values=values)
+                with engine.connect() as conn:
+                    return [tuple(r) for r in conn.execute(text(sql))]
+
+            # "Republicans" are rows whose party is 'Republican'.
+            assert answer("How many species are Republicans?") == [(6,)]
+            # "the longest departure delay" is the greatest delay; "in 2000" is a year, not the column named 2000.
+            assert [int(v) for (v,) in answer("What was the longest departure delay?")] == [60]
+            assert answer("How many delays were there in 2000?") == [(3,)]
+            # 'Rodent' is a genus and a taxon: either filter would be a guess.
+            with pytest.raises(PlannerDeclined, match="value of genus and taxa"):
+                answer("How many species are Rodents?")
+        finally:
+            engine.dispose()
