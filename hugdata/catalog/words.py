@@ -18,8 +18,14 @@ def humanize(identifier: str) -> str:
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words(identifier))
 
 
+# Nouns whose singular is their plural ("one series", "two series"): not categories-like.
+_SAME_IN_BOTH_NUMBERS = frozenset({"series", "species"})
+
+
 def singular(word: str) -> str:
     """A naive English singular: categories -> category, boxes -> box, orders -> order."""
+    if word in _SAME_IN_BOTH_NUMBERS:
+        return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("sses", "xes", "ches", "shes")):

@@ -604,11 +604,24 @@ class _Planner:
         return None
 
     def _singular_subject(self) -> bool:
-        subject = next((m for m in self.mentions if m.column is None), None)
+        """Whether the question asks for one row ("which team has", "the oldest baker") or several."""
+        asked = self.stems[:1] in (["which"], ["what"], ["who"])
+        after = next((m for m in self.mentions if asked and m.start == 1), None)  # "which series had ..."
+        subject = after or next((m for m in self.mentions if m.column is None), None)
         if subject is None:
             return False
-        text = self.tokens[subject.end - 1].text.lower()
-        return text == self.tokens[subject.end - 1].stem
+        last = self.tokens[subject.end - 1]
+        if last.text.lower() != last.stem:
+            return False
+        if not last.stem.endswith("s"):
+            return True
+        # "series", "species": the same in both numbers; the verb decides, or nothing does.
+        verb = self.stems[subject.end] if subject.end < len(self.stems) else ""
+        if verb in ("is", "was", "has", "does"):
+            return True
+        if verb in ("are", "were", "have", "do"):
+            return False
+        raise PlannerDeclined(f"{last.text!r} may be one or several: ask for the top one or the top few")
 
     # -- filters -------------------------------------------------------------------------------------------------
     def _filters(self, reading: Reading) -> None:

@@ -143,7 +143,8 @@ class QueryPlan:
             keys = [column_ref(k, alias) for k in key_names]
             # The key beside the label: two customers may share a name, and a caller may want to link the row.
             shown = [k for k in keys if k.name not in {c.name for c in labels}]
-            query = query.select(*shown, *labels, value).group_by(*keys, *labels)
+            grouped = list({c.sql(): c for c in [*keys, *labels]}.values())  # a key that is its own label, once
+            query = query.select(*shown, *labels, value).group_by(*grouped)
         elif r.group_column is not None:
             entity, column = r.group_column
             ref = column_ref(column.name, aliases[entity.name])

@@ -108,3 +108,18 @@ def test_a_piece_of_a_run_together_table_name_names_its_rows(tmp_path: Path) -> 
     assert "SUM(" in revenue and "GROUP BY" in revenue
     with pytest.raises(PlannerDeclined, match="total or an average"):
         plan_question("What is the price per size?", model, dialect=Dialect.sqlite)
+
+
+def test_a_noun_the_same_in_both_numbers_takes_its_number_from_the_verb(tmp_path: Path) -> None:
+    path = tmp_path / "series.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE seasons (series INTEGER PRIMARY KEY, avg_viewers REAL)")
+        db.executemany("INSERT INTO seasons VALUES (?, ?)", [(i, 2.0 + i % 4) for i in range(1, 11)])
+    model = profiled_model(path)
+    one = plan_question("Which series has the highest average viewers?", model, dialect=Dialect.sqlite)
+    assert one.rstrip().endswith("LIMIT 1")
+    several = plan_question("Which series have the highest average viewers?", model, dialect=Dialect.sqlite)
+    assert "LIMIT 10" in several
+    # "had" says neither: one row or ten would both be a guess.
+    with pytest.raises(PlannerDeclined, match="one or several"):
+        plan_question("Which series had the highest average viewers?", model, dialect=Dialect.sqlite)
