@@ -36,7 +36,7 @@ from hugdata.evaluation.unseen_schemas import UNSEEN_SCHEMAS
 from hugdata.platform.definitions import defs
 from hugdata.platform.instance import open_instance
 from hugdata.query.planner import PlannerDeclined, plan_question
-from hugdata.query.values import category_value_lookup
+from hugdata.query.values import category_value_lookup, value_probe
 from hugdata.semantic_layer.apply import curated_model
 from hugdata.tenants.models import Dialect
 
@@ -45,6 +45,7 @@ def _outcomes(schema: str, model: SemanticModel, questions: list[Question]) -> l
     path = public_database(schema, BUILDS)
     engine = create_engine(f"sqlite:///{path}")
     values = category_value_lookup(lambda: engine, dialect=Dialect.sqlite, model=model)
+    probe = value_probe(lambda: engine, dialect=Dialect.sqlite, model=model)
     rows = []
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
 
@@ -53,7 +54,7 @@ def _outcomes(schema: str, model: SemanticModel, questions: list[Question]) -> l
 
         for question in questions:
             try:
-                sql = plan_question(question.question, model, dialect=Dialect.sqlite, values=values)
+                sql = plan_question(question.question, model, dialect=Dialect.sqlite, values=values, probe=probe)
             except PlannerDeclined as declined:
                 rows.append({"question": question.question, "outcome": "declined", "why": str(declined)})
                 continue

@@ -31,7 +31,7 @@ from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.query.planner_help import suggested_questions
 from hugdata.query.prompt import build_prompt, feedback_message
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
-from hugdata.query.values import category_value_lookup
+from hugdata.query.values import category_value_lookup, value_probe
 from hugdata.semantic_layer.in_force import model_in_force
 from hugdata.semantic_layer.units import answer_units
 from hugdata.tenants.asset_states import catalog_not_ready
@@ -249,8 +249,9 @@ def _plan_offline(
 ) -> ValidatedQuery:
     entry.tries = 1
     values = category_value_lookup(source, dialect=dialect, model=model)
+    probe = value_probe(source, dialect=dialect, model=model)
     try:
-        sql = plan_question(question, model, dialect=dialect, hints=ranking.tables, values=values)
+        sql = plan_question(question, model, dialect=dialect, hints=ranking.tables, values=values, probe=probe)
     except PlannerDeclined as declined:
         entry.error_class = "planner_declined"
         examples = suggested_questions(model, ranking.tables, dialect)

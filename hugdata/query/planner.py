@@ -7,15 +7,14 @@ when a question has a word it cannot place on the schema or asks for negation or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from sqlglot import exp
+from collections.abc import Sequence
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, MetricDefinition, SemanticModel
 from hugdata.catalog.words import words
 from hugdata.explain.reading import explain
 from hugdata.query.planner_facts import additive, is_fact, money_measure
-from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, column_ref, join_path, label_columns
+from hugdata.query.planner_filters import YEAR_CUES, FilterReading, ValueLookup, ValueProbe
+from hugdata.query.planner_sql import PlannerDeclined, QueryPlan, Reading, join_path, label_columns
 from hugdata.query.planner_terms import (
     AGGREGATE_CUES,
     COMPARISONS,
@@ -33,26 +32,19 @@ from hugdata.query.planner_terms import (
     Token,
     find_mentions,
     find_metric,
-    fits_value,
     is_year,
     tokenize,
-    value_literal,
 )
 from hugdata.tenants.models import Dialect
 
-# The distinct values of a text column (None when it has too many to be a category), for matching question words.
-ValueLookup = Callable[[Entity, ColumnSemantics], Sequence[str] | None]
 DEFAULT_TOP = 10
 _UNREACHABLE = 99
 _PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "for", "on", "and"})
-_EQUALS = frozenset({"is", "are", "=", "equal", "equals", "to", "of"})
 # Column names that say a table holds counts already (a "total" of murders, "count" of cases, "n" of a tally);
 # a name with more to it (total_episodes_appeared) is a fact about each row.
 _TALLY_WORDS = frozenset({"total", "count", "cases", "n", "frequency", "freq", "tally"})
 # Words that ask for a metric across time without naming the bucket: its own grain answers.
 _OVER_TIME = frozenset({"time", "trend"})
-# Words before a year that make it a filter: the year itself, or the years before or after it.
-_YEAR_CUES = frozenset({"in", "during", "of", "before", "after", "since"})
 
 
 def plan_question(
@@ -62,8 +54,10 @@ def plan_question(
     dialect: Dialect,
     hints: Sequence[str] = (),
     values: ValueLookup | None = None,
+    probe: ValueProbe | None = None,
 ) -> str:
-    """SQL answering ``question`` over ``model`` in the tenant's dialect, or PlannerDeclined with the reason."""
+    """SQL answering ``question`` over ``model`` in the tenant's dialect, or PlannerDeclined with the reason.
+    ``values`` lists a category column's values; ``probe`` asks how a column of too many to list holds one."""
     tokens = tokenize(question)
     declined = sorted({t.stem for t in tokens} & DECLINE_CUES)
     if declined:
@@ -73,6 +67,7 @@ def plan_question(
     if metric is not None:  # the metric's words are its own, not mentions of columns
         mentions = [m for m in mentions if not set(range(m.start, m.end)) & span]
     planner = _Planner(tokens, mentions, model, hints, values, metric=(metric, span) if metric else None)
+    planner.probe = probe
     sql = planner.read().to_sql(dialect)
     # The words it placed must be words its SQL answers: a mention it dropped ("discontinued" with no filter, "per
     # office" with no grouping) would make the answer another question's.
@@ -92,7 +87,7 @@ def _without_years(mentions: list[Mention], tokens: list[Token]) -> list[Mention
             and tokens[m.start].number is not None
             and is_year(tokens[m.start].number or 0)
             and m.start > 0
-            and tokens[m.start - 1].stem in _YEAR_CUES
+            and tokens[m.start - 1].stem in YEAR_CUES
         )
     ]
 
@@ -118,7 +113,7 @@ def _without_stray_cues(mentions: list[Mention], tokens: list[Token], model: Sem
     return [m for m in mentions if not stray(m)]
 
 
-class _Planner:
+class _Planner(FilterReading):
     def __init__(
         self,
         tokens: list[Token],
@@ -137,6 +132,7 @@ class _Planner:
         )
         self.used: set[int] = set(self.named)
         self.stems = [t.stem for t in tokens]
+        self.probe: ValueProbe | None = None
 
     # -- understanding -------------------------------------------------------------------------------------------
     def read(self) -> QueryPlan:
@@ -623,64 +619,6 @@ class _Planner:
             return False
         raise PlannerDeclined(f"{last.text!r} may be one or several: ask for the top one or the top few")
 
-    # -- filters -------------------------------------------------------------------------------------------------
-    def _filters(self, reading: Reading) -> None:
-        for mention in self.mentions:
-            column = self._on(reading.fact, mention) if mention.column is not None else None
-            if column is None:
-                continue
-            ref = column_ref(column.name, "t0")
-            value_at = mention.end
-            while value_at < len(self.tokens) and self.stems[value_at] in _EQUALS | {"than", "least", "a", "an"}:
-                value_at += 1
-            comparison = next(
-                (COMPARISONS[self.stems[j]] for j in range(mention.end, min(value_at + 1, len(self.tokens)))
-                 if self.stems[j] in COMPARISONS),
-                None,
-            )  # fmt: skip
-            before = self._comparison_before(mention.start)
-            if comparison is None and before is not None and column.role == "measure":
-                # "more than 300 seats": the comparison and its number come before the column they bound.
-                comparison, value_at = before
-                number = self.tokens[value_at].number
-                assert number is not None
-                literal = exp.Literal.number(int(number) if number == int(number) else number)
-                compare = exp.GT if comparison == ">" else exp.LT
-                reading.filters.append(compare(this=ref, expression=literal))
-                self.used.add(value_at)
-                continue
-            if comparison is not None:
-                value_at = next(
-                    (j for j in range(mention.end, len(self.tokens)) if self.tokens[j].number is not None), -1
-                )
-                if value_at >= 0 and column.role == "measure":
-                    number = self.tokens[value_at].number
-                    assert number is not None
-                    literal = exp.Literal.number(int(number) if number == int(number) else number)
-                    reading.filters.append(
-                        exp.GT(this=ref, expression=literal)
-                        if comparison == ">"
-                        else exp.LT(this=ref, expression=literal)
-                    )
-                    self.used.add(value_at)
-                continue
-            value = self.tokens[value_at] if value_at < len(self.tokens) else None
-            known = self._known_values(reading.fact, column)
-            said = {k.lower(): v for k, v in column.value_synonyms.items()}
-            stored = said.get(value.text.strip("'\"").lower()) if value is not None else None
-            if value is not None and value.position not in self.used and stored is not None:
-                reading.filters.append(exp.EQ(this=ref, expression=exp.Literal.string(stored)))  # "Germany" = 'DE'
-                self.used.add(value.position)
-            elif value is not None and value.position not in self.used and fits_value(value, column, known):
-                reading.filters.append(exp.EQ(this=ref, expression=value_literal(value, known)))
-                self.used.add(value.position)
-            elif column.type == "boolean":
-                reading.filters.append(exp.EQ(this=ref, expression=exp.true()))
-        for i, token in enumerate(self.tokens):
-            if token.number is not None and is_year(token.number) and i > 0 and self.stems[i - 1] in _YEAR_CUES:
-                self._year_filter(reading, token, cue=self.stems[i - 1])
-                self.used.update((i - 1, i))
-
     def _counted_per_column(self, reading: Reading) -> tuple[Entity, ColumnSemantics] | None:
         """ "Which 5 destinations have the most flights": the fact's rows counted per a column the question names
         before the ranking, when most rows share its values (per a column of unique values every count is one)."""
@@ -692,109 +630,6 @@ class _Planner:
             if column is not None and cue is not None and mention.end <= cue and column.role == "dimension":
                 return (reading.fact, column) if column.repeats and not column.unique else None
         return None
-
-    def _comparison_before(self, start: int) -> tuple[str, int] | None:
-        """(">" or "<", the number's position) when "more than N", "over N" or "fewer than N" ends right before
-        ``start``."""
-        at = start - 1
-        if at < 1 or self.tokens[at].number is None or at in self.used:
-            return None
-        cue = at - 2 if self.stems[at - 1] == "than" and at >= 2 else at - 1
-        return (COMPARISONS[self.stems[cue]], at) if self.stems[cue] in COMPARISONS else None
-
-    def _year_filter(self, reading: Reading, token: Token, *, cue: str) -> None:
-        """ "in 2010" (the whole year), "before 1990", "after 2000", "since 2015" on the fact's date or year column."""
-        year = int(token.number or 0)
-        others = {m.entity.name: m.entity for m in self.mentions if m.column is None}
-        others.pop(reading.fact.name, None)
-        for other in others.values():
-            if self._time_column(other) is not None or self._year_column(other) is not None:
-                # "flights by planes built before 1990": the planes' year or the flights'? Either would be a guess.
-                raise PlannerDeclined(
-                    f"both {reading.fact.table} and {other.table} have a year: the offline planner cannot tell "
-                    f"which one {token.text} is about"
-                )
-        time_column = self._time_column(reading.fact)
-        if time_column is None:
-            year_column = self._year_column(reading.fact)
-            if year_column is None:
-                raise PlannerDeclined(
-                    f"{reading.fact.table} has no date, time or year column for the year {token.text}"
-                )
-            # A year kept as a number, or as four-digit text as a spreadsheet import leaves it (text of four digits
-            # orders as the years do).
-            literal = exp.Literal.string(str(year)) if year_column.type == "text" else exp.Literal.number(year)
-            compare = {"before": exp.LT, "after": exp.GT, "since": exp.GTE}.get(cue, exp.EQ)
-            reading.filters.append(compare(this=column_ref(year_column.name, "t0"), expression=literal))
-            return
-        ref = column_ref(time_column.name, "t0")
-        start, end = exp.Literal.string(f"{year}-01-01"), exp.Literal.string(f"{year + 1}-01-01")
-        if cue == "before":
-            reading.filters.append(exp.LT(this=ref, expression=start))
-        elif cue == "after":
-            reading.filters.append(exp.GTE(this=ref, expression=end))
-        elif cue == "since":
-            reading.filters.append(exp.GTE(this=ref, expression=start))
-        else:
-            reading.filters.append(exp.GTE(this=ref, expression=start))
-            reading.filters.append(exp.LT(this=ref.copy(), expression=end))
-
-    @staticmethod
-    def _year_column(entity: Entity) -> ColumnSemantics | None:
-        """The one column that is just "year" (``year``, ``yearid``, ``fiscal_year`` is not): None when none, or
-        several, are."""
-        found = [
-            c
-            for c in entity.columns
-            if set((c.label or " ".join(words(c.name))).split()) - {"id", "key"} == {"year"}
-            and c.type in ("integer", "text", "float", "numeric")
-        ]
-        return found[0] if len(found) == 1 else None
-
-    def _known_values(self, entity: Entity, column: ColumnSemantics) -> Sequence[str]:
-        if self.values is None or column.type != "text":
-            return ()
-        return self.values(entity, column) or ()
-
-    def _values(self, reading: Reading) -> None:
-        """Leftover words that are values of one of the table's category columns: "cancelled or refunded" orders."""
-        # Cue words count too: "paid" names money in "amount paid" but a status in "paid orders".
-        open_words = [t for t in self.tokens if t.position not in self.used and not t.plain and t.number is None]
-        curated = any(c.value_synonyms for c in reading.fact.columns)
-        if not open_words or (self.values is None and not curated):
-            return
-        # Per word, every column holding it: a word two columns hold ("Rodent" as a genus and as a taxon) is
-        # ambiguous, and choosing one would answer another question.
-        holders: dict[int, list[tuple[ColumnSemantics, str]]] = {}
-        for column in reading.fact.columns:
-            if column.role != "dimension" or column.type != "text":
-                continue
-            known = {v.lower(): v for v in self._known_values(reading.fact, column) if isinstance(v, str)}
-            # The tenant's words for stored values: "cancelled" for status 'C'.
-            known |= {said.lower(): value for said, value in column.value_synonyms.items()}
-            for token in open_words:
-                # As written, else as its singular: "hurricanes" are rows whose status is 'hurricane'.
-                value = known.get(token.text.strip("'\"").lower()) or (None if token.quoted else known.get(token.stem))
-                if value is not None:
-                    holders.setdefault(token.position, []).append((column, value))
-        matched: dict[str, tuple[ColumnSemantics, list[str]]] = {}
-        for position, found_in in holders.items():
-            curated_first = [(c, v) for c, v in found_in if c.value_synonyms]
-            found_in = curated_first or found_in  # the tenant's own words for a column decide
-            if len(found_in) > 1:
-                names = " and ".join(c.name for c, _ in found_in)
-                raise PlannerDeclined(f"{self.tokens[position].text!r} is a value of {names}: say which is meant")
-            column, value = found_in[0]
-            matched.setdefault(column.name, (column, []))[1].append(value)
-            self.used.add(position)
-        for column, found in matched.values():
-            ref = column_ref(column.name, "t0")
-            literals = [exp.Literal.string(v) for v in found]
-            reading.filters.append(
-                exp.EQ(this=ref, expression=literals[0])
-                if len(literals) == 1
-                else exp.In(this=ref, expressions=literals)
-            )
 
 
 def _column_words(column: ColumnSemantics) -> set[str]:

@@ -1,4 +1,5 @@
-"""The distinct values of a tenant's category columns, read on demand so the planner can match "cancelled orders"."""
+"""The distinct values of a tenant's category columns, read on demand so the planner can match "cancelled orders";
+and, for a column with too many values to list (cities, names), whether it holds one exact value ("from London")."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from hugdata.tenants.models import Dialect
 
 # More distinct values than this and the column is not a category (names, emails); no question word should match.
 MAX_CATEGORY_VALUES = 50
+# Tables larger than this are not probed for a value: the probe may scan the table, once per column asked about.
+MAX_PROBED_ROWS = 5_000_000
 
 
 def category_value_lookup(
@@ -39,3 +42,40 @@ def category_value_lookup(
         return cache[key]
 
     return lookup
+
+
+def value_probe(
+    engine: Callable[[], Engine], *, dialect: Dialect, model: SemanticModel
+) -> Callable[[Entity, ColumnSemantics, str], str]:
+    """How a column holds ``value``: "only" (stored exactly, and no other value contains it), "inside" (stored
+    exactly, and also inside other values: "London" and "Enfield, London"), or "" (not stored). Validated, read-only,
+    a row at most per query; each answer read once. Tables over MAX_PROBED_ROWS, or of unknown size, are not probed."""
+    cache: dict[tuple[str, str, str], str] = {}
+
+    def found(entity: Entity, condition: exp.Expression) -> bool:
+        schema, _, table = entity.name.rpartition(".")
+        sql = (
+            exp.select(exp.Literal.number(1))
+            .from_(exp.table_(table, db=schema or None, quoted=True))
+            .where(condition)
+            .limit(1)
+            .sql(dialect=sqlglot_dialect(dialect))
+        )
+        return bool(run_read_query(engine(), sql, dialect=dialect, model=model, max_rows=1).rows)
+
+    def holds(entity: Entity, column: ColumnSemantics, value: str) -> str:
+        if entity.row_estimate is None or entity.row_estimate > MAX_PROBED_ROWS:
+            return ""
+        if any(ch in value for ch in "%_\\"):
+            return ""  # a LIKE wildcard in a name would need escaping that differs by dialect: not probed
+        key = (entity.name, column.name, value)
+        if key not in cache:
+            ref = exp.column(column.name, quoted=True)
+            cache[key] = ""
+            if found(entity, ref.eq(exp.Literal.string(value))):
+                within = exp.Like(this=ref.copy(), expression=exp.Literal.string(f"%{value}%"))
+                wider = exp.and_(within, ref.copy().neq(exp.Literal.string(value)))
+                cache[key] = "inside" if found(entity, wider) else "only"
+        return cache[key]
+
+    return holds
