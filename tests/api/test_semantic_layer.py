@@ -37,6 +37,20 @@ def _put(client: TestClient, body: object, etag: str | None, headers: dict[str, 
     return client.put(URL, json=body, headers={**headers, **extra})
 
 
+def _resync(settings: Settings) -> None:
+    from dagster import materialize
+
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.instance import open_instance
+
+    instance = open_instance(settings.resolved_dagster_home)
+    try:
+        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
+        assert materialize(assets, partition_key="sl-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    finally:
+        instance.dispose()
+
+
 def test_a_curated_document_is_versioned_under_if_match(client: TestClient, shop: Path) -> None:
     empty = client.get(URL, headers=ADMIN)
     assert empty.status_code == 200 and empty.json()["version"] == 0 and empty.headers["ETag"] == empty.json()["etag"]
@@ -154,23 +168,13 @@ def test_an_entry_a_schema_change_breaks_is_kept_marked_stale_and_not_used(
 ) -> None:
     import sqlite3
 
-    from dagster import materialize
-
-    from hugdata.platform.definitions import defs
-    from hugdata.platform.instance import open_instance
-
     etag = client.get(URL, headers=ADMIN).json()["etag"]
     curated = {"tables": {"main.customers": {"synonyms": ["clients"], "columns": {"country_code": {
         "synonyms": ["land"]}}}}}  # fmt: skip
     assert _put(client, curated, etag).status_code == 200
     with sqlite3.connect(shop) as db:  # the tenant drops a column the layer talks about
         db.execute("ALTER TABLE customers DROP COLUMN country_code")
-    instance = open_instance(settings.resolved_dagster_home)
-    try:
-        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
-        assert materialize(assets, partition_key="sl-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
-    finally:
-        instance.dispose()
+    _resync(settings)
     layer = client.get(URL, headers=ADMIN).json()
     # Nothing curated is dropped: the entry stays in the document, marked stale with why.
     assert layer["document"]["tables"]["main.customers"]["columns"]["country_code"]["synonyms"] == ["land"]
@@ -191,20 +195,6 @@ def test_an_entry_a_schema_change_breaks_is_kept_marked_stale_and_not_used(
     # The rest still works: "clients" names the customers in an ask.
     asked = client.post("/v1/projects/sl-shop/ask", json={"question": "How many clients are there?"}, headers=ADMIN)
     assert asked.status_code == 200 and asked.json()["rows"] == [[400]], asked.text
-
-
-def _resync(settings: Settings) -> None:
-    from dagster import materialize
-
-    from hugdata.platform.definitions import defs
-    from hugdata.platform.instance import open_instance
-
-    instance = open_instance(settings.resolved_dagster_home)
-    try:
-        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
-        assert materialize(assets, partition_key="sl-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
-    finally:
-        instance.dispose()
 
 
 def test_a_metric_on_a_retyped_column_is_not_used_until_the_layer_is_written_again(
