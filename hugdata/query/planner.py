@@ -43,8 +43,6 @@ _PHRASE_END = frozenset({"of", "in", "with", "from", "whose", "where", "that", "
 # Column names that say a table holds counts already (a "total" of murders, "count" of cases, "n" of a tally);
 # a name with more to it (total_episodes_appeared) is a fact about each row.
 _TALLY_WORDS = frozenset({"total", "count", "cases", "n", "frequency", "freq", "tally"})
-# Words that ask for a metric across time without naming the bucket: its own grain answers.
-_OVER_TIME = frozenset({"time", "trend"})
 
 
 def plan_question(
@@ -66,8 +64,7 @@ def plan_question(
     metric, span = find_metric(tokens, model)
     if metric is not None:  # the metric's words are its own, not mentions of columns
         mentions = [m for m in mentions if not set(range(m.start, m.end)) & span]
-    planner = _Planner(tokens, mentions, model, hints, values, metric=(metric, span) if metric else None)
-    planner.probe = probe
+    planner = _Planner(tokens, mentions, model, hints, values, probe, metric=(metric, span) if metric else None)
     sql = planner.read().to_sql(dialect)
     # The words it placed must be words its SQL answers: a mention it dropped ("discontinued" with no filter, "per
     # office" with no grouping) would make the answer another question's.
@@ -121,10 +118,11 @@ class _Planner(FilterReading):
         model: SemanticModel,
         hints: Sequence[str],
         values: ValueLookup | None,
+        probe: ValueProbe | None = None,
         *,
         metric: tuple[MetricDefinition, set[int]] | None = None,
     ) -> None:
-        self.tokens, self.mentions, self.model, self.values = tokens, mentions, model, values
+        self.tokens, self.mentions, self.model, self.values, self.probe = tokens, mentions, model, values, probe
         self.metric = metric[0] if metric else None
         self.hints = [h for h in hints if model.entity(h) is not None]
         self.named: frozenset[int] = frozenset(i for m in mentions for i in range(m.start, m.end)) | frozenset(
@@ -132,7 +130,6 @@ class _Planner(FilterReading):
         )
         self.used: set[int] = set(self.named)
         self.stems = [t.stem for t in tokens]
-        self.probe: ValueProbe | None = None
 
     # -- understanding -------------------------------------------------------------------------------------------
     def read(self) -> QueryPlan:
@@ -198,9 +195,9 @@ class _Planner(FilterReading):
 
     def _default_grain(self, grain: str) -> str | None:
         """The metric's grain when the question asks for it over time ("over time", "trend"), its words used."""
-        asked = [i for i, s in enumerate(self.stems) if s in _OVER_TIME and i not in self.named]
-        over = [i for i in asked if self.stems[i] == "time" and i > 0 and self.stems[i - 1] == "over"]
-        trend = [i for i in asked if self.stems[i] == "trend"]
+        free = [i for i in range(len(self.stems)) if i not in self.named]
+        over = [i for i in free if i > 0 and self.stems[i - 1 : i + 1] == ["over", "time"]]
+        trend = [i for i in free if self.stems[i] == "trend"]
         if not over and not trend:
             return None
         if grain not in TIME_BUCKETS:
@@ -622,7 +619,8 @@ class _Planner(FilterReading):
     def _counted_per_column(self, reading: Reading) -> tuple[Entity, ColumnSemantics] | None:
         """ "Which 5 destinations have the most flights": the fact's rows counted per a column the question names
         before the ranking, when most rows share its values (per a column of unique values every count is one)."""
-        if self._counted_by_rank() is None or self._counted_by_rank() != reading.fact:
+        counted = self._counted_by_rank()
+        if counted is None or counted.name != reading.fact.name:
             return None
         cue = next((i for i, s in enumerate(self.stems) if s in ORDER_CUES and i not in self.named), None)
         for mention in self.mentions:

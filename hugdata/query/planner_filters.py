@@ -58,28 +58,14 @@ class FilterReading:
             before = self._comparison_before(mention.start)
             if comparison is None and before is not None and column.role == "measure":
                 # "more than 300 seats": the comparison and its number come before the column they bound.
-                comparison, value_at = before
-                number = self.tokens[value_at].number
-                assert number is not None
-                literal = exp.Literal.number(int(number) if number == int(number) else number)
-                compare = exp.GT if comparison == ">" else exp.LT
-                reading.filters.append(compare(this=ref, expression=literal))
-                self.used.add(value_at)
+                self._bound(reading, ref, *before)
                 continue
             if comparison is not None:
                 value_at = next(
                     (j for j in range(mention.end, len(self.tokens)) if self.tokens[j].number is not None), -1
                 )
                 if value_at >= 0 and column.role == "measure":
-                    number = self.tokens[value_at].number
-                    assert number is not None
-                    literal = exp.Literal.number(int(number) if number == int(number) else number)
-                    reading.filters.append(
-                        exp.GT(this=ref, expression=literal)
-                        if comparison == ">"
-                        else exp.LT(this=ref, expression=literal)
-                    )
-                    self.used.add(value_at)
+                    self._bound(reading, ref, comparison, value_at)
                 continue
             value = self.tokens[value_at] if value_at < len(self.tokens) else None
             known = self._known_values(reading.fact, column)
@@ -97,6 +83,15 @@ class FilterReading:
             if token.number is not None and is_year(token.number) and i > 0 and self.stems[i - 1] in YEAR_CUES:
                 self._year_filter(reading, token, cue=self.stems[i - 1])
                 self.used.update((i - 1, i))
+
+    def _bound(self, reading: Reading, ref: exp.Column, comparison: str, at: int) -> None:
+        """``ref`` above (">") or below ("<") the number at position ``at``, which is then used."""
+        number = self.tokens[at].number
+        assert number is not None
+        literal = exp.Literal.number(int(number) if number == int(number) else number)
+        compare = exp.GT if comparison == ">" else exp.LT
+        reading.filters.append(compare(this=ref, expression=literal))
+        self.used.add(at)
 
     def _comparison_before(self, start: int) -> tuple[str, int] | None:
         """(">" or "<", the number's position) when "more than N", "over N" or "fewer than N" ends right before

@@ -19,6 +19,11 @@ MAX_CATEGORY_VALUES = 50
 MAX_PROBED_ROWS = 5_000_000
 
 
+def _table(entity: Entity) -> exp.Table:
+    schema, _, table = entity.name.rpartition(".")
+    return exp.table_(table, db=schema or None, quoted=True)
+
+
 def category_value_lookup(
     engine: Callable[[], Engine], *, dialect: Dialect, model: SemanticModel
 ) -> Callable[[Entity, ColumnSemantics], Sequence[str] | None]:
@@ -28,11 +33,10 @@ def category_value_lookup(
     def lookup(entity: Entity, column: ColumnSemantics) -> Sequence[str] | None:
         key = (entity.name, column.name)
         if key not in cache:
-            schema, _, table = entity.name.rpartition(".")
             sql = (
                 exp.select(exp.column(column.name, quoted=True))
                 .distinct()
-                .from_(exp.table_(table, db=schema or None, quoted=True))
+                .from_(_table(entity))
                 .limit(MAX_CATEGORY_VALUES + 1)
                 .sql(dialect=sqlglot_dialect(dialect))
             )
@@ -53,10 +57,9 @@ def value_probe(
     cache: dict[tuple[str, str, str], str] = {}
 
     def found(entity: Entity, condition: exp.Expression) -> bool:
-        schema, _, table = entity.name.rpartition(".")
         sql = (
             exp.select(exp.Literal.number(1))
-            .from_(exp.table_(table, db=schema or None, quoted=True))
+            .from_(_table(entity))
             .where(condition)
             .limit(1)
             .sql(dialect=sqlglot_dialect(dialect))
