@@ -160,6 +160,11 @@ class Settings(BaseSettings):
         default=timedelta(minutes=10),
         description="how long a repeated question is answered from memory (seconds or ISO 8601; 0 = never)",
     )
+    thread_retention: timedelta = Field(
+        default=timedelta(days=90),
+        description="how long a conversation thread is kept after its last turn (seconds or ISO 8601)",
+    )
+    thread_max_turns: int = Field(default=50, ge=1, le=1000, description="turns one conversation thread may hold")
     quota_search_per_minute: dict[Literal["free", "standard", "enterprise"], int] = Field(
         default={"free": 60, "standard": 300, "enterprise": 1200},
         description="JSON: searches a project key may make per minute, by tier (admin calls are not counted)",
@@ -210,7 +215,7 @@ class Settings(BaseSettings):
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
 
     @field_validator("answer_cache_ttl", "catalog_max_age", "dashboard_link_ttl", "dashboard_session_lifetime",
-                     mode="before")  # fmt: skip
+                     "thread_retention", mode="before")  # fmt: skip
     @classmethod
     def _seconds_as_duration(cls, value: object) -> object:
         # Environment values arrive as text; "600" means seconds, as the README says.

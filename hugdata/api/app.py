@@ -32,6 +32,7 @@ from hugdata.api.routes import (
     quality,
     runs,
     semantic_layer,
+    threads,
 )
 from hugdata.api.runtime import (
     ApiRuntime,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(lineage.router)
     app.include_router(semantic_layer.router)
     app.include_router(ask.router)
+    app.include_router(threads.router)
     app.include_router(analytics.router)
     app.include_router(quality.router)
     app.include_router(audit.router)

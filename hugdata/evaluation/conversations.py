@@ -200,7 +200,8 @@ CONVERSATIONS: list[Conversation] = _conversations(
                          "ORDER BY AVG(avg_uk_viewers) ASC"),
     )),
     ("nycflights13", (
-        ("What is the average arrival delay per carrier?", "SELECT carrier, AVG(arr_delay) FROM flights GROUP BY carrier"),
+        ("What is the average arrival delay per carrier?",
+         "SELECT carrier, AVG(arr_delay) FROM flights GROUP BY carrier"),
         ("only in March", "SELECT carrier, AVG(arr_delay) FROM flights WHERE month = 3 GROUP BY carrier"),
         ("highest first", "SELECT carrier, AVG(arr_delay) FROM flights WHERE month = 3 GROUP BY carrier "
                           "ORDER BY AVG(arr_delay) DESC"),
@@ -249,7 +250,8 @@ CONVERSATIONS: list[Conversation] = _conversations(
         ("by team instead", "SELECT teamid, SUM(g) FROM managers WHERE yearid = 2019 GROUP BY teamid"),
     )),
     ("lahman", (
-        ("Total salary per team in 2016", "SELECT teamid, SUM(salary) FROM salaries WHERE yearid = 2016 GROUP BY teamid"),
+        ("Total salary per team in 2016",
+         "SELECT teamid, SUM(salary) FROM salaries WHERE yearid = 2016 GROUP BY teamid"),
         ("top 5", "SELECT teamid, SUM(salary) FROM salaries WHERE yearid = 2016 GROUP BY teamid "
                   "ORDER BY SUM(salary) DESC LIMIT 5"),
         ("average instead of total", "SELECT teamid, AVG(salary) FROM salaries WHERE yearid = 2016 GROUP BY teamid "

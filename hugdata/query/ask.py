@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import sqlglot
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +16,8 @@ from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
+from hugdata.conversations.frame import RefinementDeclined
+from hugdata.conversations.refine import NotARefinement, Refinement, refine
 from hugdata.explain.reading import answers_every_word, explain
 from hugdata.lineage.store import query_source_key, record_lineage
 from hugdata.memory.paraphrases import (
@@ -30,6 +34,7 @@ from hugdata.query.log import QueryLogEntry, log_ask
 from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.query.planner_help import suggested_questions
 from hugdata.query.prompt import build_prompt, feedback_message
+from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
 from hugdata.query.values import category_value_lookup, value_probe
 from hugdata.semantic_layer.in_force import model_in_force
@@ -71,6 +76,19 @@ class AskResult:
     reused_from: dict[str, Any] | None = None
     explanation: dict[str, Any] | None = None
     column_units: list[dict[str, Any] | None] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # in a thread: what changed from the previous answer
+    query_id: int | None = None  # the query log entry, which feedback names
+    uncapped_sql: str | None = None  # the SQL without the row limit the validator added (what a follow-up refines)
+
+
+@dataclass(frozen=True)
+class PastTurn:
+    """An earlier turn of the ask's thread that was answered: its question, its SQL (without the row cap) and
+    tables."""
+
+    question: str
+    sql: str
+    tables: list[str]
 
 
 @dataclass(frozen=True)
@@ -122,9 +140,11 @@ def ask(
     max_rows: int,
     log: bool = True,
     reuse: bool = True,
+    history: Sequence[PastTurn] = (),
 ) -> AskResult:
     """Answer ``question`` for one project; every outcome, good or bad, is written to its query log (if ``log``).
-    A paraphrase of a past successful question reuses its SQL (if ``reuse`` and the policy allow)."""
+    A paraphrase of a past successful question reuses its SQL (if ``reuse`` and the policy allow). In a thread,
+    ``history`` holds its answered turns: the LLM sees them, the offline planner refines the last one."""
     started = time.perf_counter()
     with ctx.sessions() as session:
         dialect, model, spec = project_source(session, project_id, ctx.vault)
@@ -138,26 +158,39 @@ def ask(
             model=model,
             depth=ctx.policy.retrieval_k,
         )
+        ranking = with_thread_tables(ranking, history)
         reusable = None
-        if reuse and ctx.policy.reuse_paraphrases:
+        # A follow-up's words mean nothing without the turn before: a past question is not its paraphrase.
+        if reuse and ctx.policy.reuse_paraphrases and not history:
             reusable = _reusable(session, project_id, question, vector, ctx.embedder.model_id, dialect, model, max_rows)
-    entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0)
+    entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0,
+                          answered_by="offline_planner" if ctx.writer is None else "llm")  # fmt: skip
     source = _SourceEngine(spec, ctx.limits)
+    result_of: AskResult | None = None
     try:
         if reusable is not None:
             validated, pair = reusable
             entry.tries, entry.valid, entry.sql = 0, True, validated.sql
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=0)
-            result.answered_by = "past_question"
+            result.answered_by = entry.answered_by = "past_question"
             result.reused_from = {"question": pair.question, "similarity": round(pair.similarity, 4)}
         elif ctx.writer is None:
-            validated = _plan_offline(question, ranking, dialect, model, max_rows, source, entry)
+            validated, changes = _plan_offline(question, ranking, dialect, model, max_rows, source, entry, history)
             result = AskResult(question, validated.sql, validated.tables, executed=False, answered_by="offline_planner")
+            result.changes = changes
         else:
-            validated, tries, tokens = _write_valid_sql(ctx, question, ranking, dialect, model, max_rows, entry)
+            validated, tries, tokens = _write_valid_sql(ctx, question, ranking, dialect, model, max_rows, entry,
+                                                        history)  # fmt: skip
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
-        explained = explain(validated.sql, dialect=dialect, model=model, question=question,
+        result_of = result
+        result.uncapped_sql = _uncapped(validated, dialect)
+        # A follow-up is read with the turns it refines: "top 5" ranks what the first question counted.
+        asked = " ".join([*(t.question for t in history), question]) if result.changes else question
+        explained = explain(validated.sql, dialect=dialect, model=model, question=asked,
                             row_cap=max_rows + 1 if validated.limit_added else None)  # fmt: skip
+        if result.changes:
+            changed = "Changed from the previous answer: " + "; ".join(result.changes) + ". "
+            explained = replace(explained, text=changed + explained.text)
         result.explanation = asdict(explained)
         if execute:
             try:
@@ -193,6 +226,9 @@ def ask(
         if log:
             with ctx.sessions() as session:
                 log_ask(session, entry)
+                session.flush()
+                if result_of is not None:
+                    result_of.query_id = entry.id
                 if entry.executed and entry.error_class is None and entry.sql:
                     session.flush()  # the entry's ID names its lineage
                     record_lineage(
@@ -246,12 +282,24 @@ def _plan_offline(
     max_rows: int,
     source: _SourceEngine,
     entry: QueryLogEntry,
-) -> ValidatedQuery:
+    history: Sequence[PastTurn] = (),
+) -> tuple[ValidatedQuery, list[str]]:
+    """The planner's SQL, validated, and in a thread what it changed from the previous turn's."""
     entry.tries = 1
     values = category_value_lookup(source, dialect=dialect, model=model)
     probe = value_probe(source, dialect=dialect, model=model)
+    changes: list[str] = []
     try:
-        sql = plan_question(question, model, dialect=dialect, hints=ranking.tables, values=values, probe=probe)
+        refined = _refined(question, history, dialect, model, values)
+        if isinstance(refined, Refinement):
+            sql, changes = refined.sql, refined.changes
+        else:
+            try:
+                sql = plan_question(question, model, dialect=dialect, hints=ranking.tables, values=values, probe=probe)
+            except PlannerDeclined:
+                if refined is not None:
+                    raise PlannerDeclined(str(refined)) from None  # the follow-up's own reason is the one to give
+                raise
     except PlannerDeclined as declined:
         entry.error_class = "planner_declined"
         examples = suggested_questions(model, ranking.tables, dialect)
@@ -277,7 +325,40 @@ def _plan_offline(
         entry.error_class = rejected.reason.value
         raise QuestionNotAnswered(f"the offline planner's SQL was refused: {rejected}", outcome="refused") from None
     entry.valid, entry.sql = True, validated.sql
-    return validated
+    return validated, changes
+
+
+def _refined(
+    question: str, history: Sequence[PastTurn], dialect: Dialect, model: SemanticModel, values: Any
+) -> Refinement | RefinementDeclined | None:
+    """The last turn's SQL changed as the follow-up asks; the reason it cannot be, or None when the question asks
+    for no change (it is then planned as a question of its own)."""
+    if not history:
+        return None
+    try:
+        return refine(history[-1].sql, question, dialect=dialect, model=model, values=values)
+    except NotARefinement:
+        return None
+    except RefinementDeclined as declined:
+        return declined
+
+
+def _uncapped(validated: ValidatedQuery, dialect: Dialect) -> str:
+    if not validated.limit_added:
+        return validated.sql
+    tree = sqlglot.parse_one(validated.sql, read=sqlglot_dialect(dialect))
+    tree.set("limit", None)
+    return tree.sql(dialect=sqlglot_dialect(dialect))
+
+
+def with_thread_tables(ranking: TableRanking, history: Sequence[PastTurn]) -> TableRanking:
+    """Retrieval's ranking with the tables the thread's last turns read moved to the front: "and by country"
+    names nothing retrieval would find, the previous answer's tables are what it refines."""
+    recent = [t for turn in history[-2:] for t in turn.tables]
+    if not recent:
+        return ranking
+    first = list(dict.fromkeys(recent))
+    return TableRanking([*first, *(t for t in ranking.tables if t not in first)], ranking.hits, ranking.scores)
 
 
 def _write_valid_sql(
@@ -288,9 +369,13 @@ def _write_valid_sql(
     model: SemanticModel,
     max_rows: int,
     entry: QueryLogEntry,
+    history: Sequence[PastTurn] = (),
 ) -> tuple[ValidatedQuery, int, int]:
     assert ctx.writer is not None
-    messages = build_prompt(question, ranking, model, dialect=dialect, token_budget=ctx.policy.token_budget).messages
+    turns = [(t.question, t.sql) for t in history]
+    messages = build_prompt(
+        question, ranking, model, dialect=dialect, token_budget=ctx.policy.token_budget, history=turns
+    ).messages
     last: QueryRejected | None = None
     for attempt in range(1, ctx.policy.max_tries + 1):
         answer = ctx.writer.write(messages)

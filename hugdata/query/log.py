@@ -38,6 +38,7 @@ class QueryLogEntry(Base):
     error_class: Mapped[str | None] = mapped_column(String(64))
     tokens: Mapped[int] = mapped_column(Integer, default=0)
     tries: Mapped[int] = mapped_column(Integer, default=1)
+    answered_by: Mapped[str | None] = mapped_column(String(32))  # llm, offline_planner, past_question
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 

@@ -43,6 +43,9 @@ _SYSTEM = (
 )
 
 
+_HISTORY_TITLE = "Earlier in this conversation (the question may refine the last answer)"
+
+
 def estimate_tokens(text: str) -> int:
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 
@@ -160,9 +163,16 @@ def _metric_lines(tables: Sequence[str], model: SemanticModel) -> list[str]:
 
 
 def build_prompt(
-    question: str, ranking: TableRanking, model: SemanticModel, *, dialect: Dialect, token_budget: int
+    question: str,
+    ranking: TableRanking,
+    model: SemanticModel,
+    *,
+    dialect: Dialect,
+    token_budget: int,
+    history: Sequence[tuple[str, str]] = (),
 ) -> PromptContext:
-    """System + user messages; tables are added in ranking order while they fit, then the notes."""
+    """System + user messages; tables are added in ranking order while they fit, then the notes. ``history``: the
+    thread's earlier (question, SQL) turns, oldest first; the newest are kept when the budget runs short."""
     system = _SYSTEM.format(dialect=dialect.value)
     used = estimate_tokens(system) + estimate_tokens(question) + 30
     table_budget = int(token_budget * (1 - _NOTES_SHARE))
@@ -184,6 +194,7 @@ def build_prompt(
         context.columns.update((name, c) for c in shown)
     sections = ["Tables (most relevant first):\n" + ("\n".join(blocks) or "(no tables found)")]
     for title, lines in (
+        (_HISTORY_TITLE, _history_lines(history, used, token_budget)),
         ("Business rules", [f"- {rule}" for rule in model.instructions]),
         ("Joins", _join_lines(context.tables, model, dialect)),
         ("Measures", _metric_lines(context.tables, model)),
@@ -205,6 +216,18 @@ def build_prompt(
     ]
     context.tokens = used
     return context
+
+
+def _history_lines(history: Sequence[tuple[str, str]], used: int, token_budget: int) -> list[str]:
+    """The newest turns that fit in what is left of the budget, oldest first."""
+    kept: list[str] = []
+    for question, sql in reversed(history):
+        line = f'- "{question}" was answered with: {" ".join(sql.split())}'
+        used += estimate_tokens(line) + 1
+        if used > token_budget:
+            break
+        kept.insert(0, line)
+    return kept
 
 
 def _past_questions(ranking: TableRanking) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -19,10 +20,11 @@ from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.memory.answers import question_key, recall, remember
-from hugdata.query.ask import AskContext, ask
+from hugdata.query.ask import AskContext, AskResult, PastTurn, ask
 from hugdata.query.context import ask_context
 from hugdata.query.results import COLUMN_TYPES, json_value, rows_json
 from hugdata.tenants.errors import QuestionNotAnswered
+from hugdata.tenants.keys import Caller
 from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
@@ -111,6 +113,9 @@ class AskResponse(BaseModel):
         description="per column: the unit and display format the project's semantic layer gives the column it shows "
         "(as is, or its sum, average, lowest or highest); null where none applies",
     )
+    query_id: int | None = Field(
+        default=None, description="this ask in the project's query log: rate it at /queries/{query_id}/feedback"
+    )
     cached: bool = Field(
         default=False, description="true when answered from the project's memory of the same question (no new query)"
     )
@@ -147,6 +152,23 @@ async def ask_question(
             return Response(
                 remembered, media_type="application/json", headers={"Server-Timing": f"memory;dur={took:.2f}"}
             )
+    result = await answer_question(runtime, caller, project_id, sessions, body)
+    body_json = answer_json(AskResponse, project_id, result)
+    if ttl.total_seconds() > 0:
+        await run_in_threadpool(_remember, sessions, project_id, key, body_json, ttl)
+    return Response(body_json, media_type="application/json")
+
+
+async def answer_question(
+    runtime: ApiRuntime,
+    caller: Caller,
+    project_id: str,
+    sessions: sessionmaker[Session],
+    body: AskRequest,
+    history: Sequence[PastTurn] = (),
+) -> AskResult:
+    """One ask on the project's ask threads: the LLM while its daily budget lasts, else the offline planner;
+    counted, and its tokens charged to the project."""
     started = time.perf_counter()
     context = _context(runtime, sessions)
     over_budget = None
@@ -164,6 +186,7 @@ async def ask_question(
                 question=body.question,
                 execute=body.execute,
                 max_rows=body.max_rows,
+                history=history,
             ),
         )
     except QuestionNotAnswered as exc:
@@ -175,15 +198,17 @@ async def ask_question(
     await count_ask(runtime, project_id, result.answered_by, time.perf_counter() - started, tokens=result.tokens)
     if not caller.is_admin and result.tokens:
         await run_in_threadpool(spend_llm_tokens, runtime, project_id, result.tokens)
-    fields = {**result.__dict__, "rows": []}
+    return result
+
+
+def answer_json(model: type[AskResponse], project_id: str, result: AskResult, **extra: Any) -> str:
+    """The response body of ``result``; exact decimals go out as bare JSON numbers, which pydantic would write as
+    strings, so the rows are written here."""
+    fields = {**result.__dict__, **extra, "rows": []}
     rows = [[json_value(v) for v in row] for row in result.rows]
-    body_json = AskResponse(project_id=project_id, **fields).model_dump_json()
-    # Exact decimals go out as bare JSON numbers, which pydantic would write as strings: the rows are written here.
+    body_json = model(project_id=project_id, **fields).model_dump_json()
     # `"rows":[]` cannot occur inside an earlier field, where every quote is escaped.
-    body_json = body_json.replace('"rows":[]', '"rows":' + rows_json(rows), 1)
-    if ttl.total_seconds() > 0:
-        await run_in_threadpool(_remember, sessions, project_id, key, body_json, ttl)
-    return Response(body_json, media_type="application/json")
+    return body_json.replace('"rows":[]', '"rows":' + rows_json(rows), 1)
 
 
 def _recall(sessions: sessionmaker[Session], project_id: str, key: str) -> str | None:
