@@ -24,6 +24,7 @@ from hugdata.api.routes import (
     dashboard,
     data_sources,
     events,
+    feedback,
     health,
     keys,
     lineage,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(semantic_layer.router)
     app.include_router(ask.router)
     app.include_router(threads.router)
+    app.include_router(feedback.router)
     app.include_router(analytics.router)
     app.include_router(quality.router)
     app.include_router(audit.router)

@@ -124,6 +124,10 @@ class ProjectUpdate(BaseModel):
     tier: Tier | None = None
     data_source: DataSourceIn | None = None
     webhook_url: WebhookUrl | Literal[""] | None = Field(default=None, description='"" removes the URL')
+    accept_golden_candidates: bool | None = Field(
+        default=None,
+        description="answers rated up (or corrected) become golden questions at once, without a review",
+    )
     check: bool = Field(
         default=False, description="with a new data_source: refuse (422, with the cause) one that cannot be read"
     )
@@ -135,6 +139,7 @@ class ProjectRead(BaseModel):
     tier: Tier
     status: ProjectStatus
     webhook_url: str | None
+    accept_golden_candidates: bool = False
     created_at: datetime
     updated_at: datetime
     data_source: DataSourceRead | None = Field(description="null only while a registration is being repaired")
@@ -147,6 +152,7 @@ class ProjectRead(BaseModel):
             tier=Tier(project.tier),
             status=ProjectStatus(project.status),
             webhook_url=project.webhook_url,
+            accept_golden_candidates=bool(project.accept_golden_candidates),
             created_at=project.created_at,
             updated_at=project.updated_at,
             data_source=DataSourceRead.of(project.data_source) if project.data_source is not None else None,

@@ -19,6 +19,7 @@ def _conversations(*items: tuple[str, tuple[tuple[str, str], ...]]) -> list[Conv
     return [Conversation(schema, turns, held_out=i % 2 == 1) for i, (schema, turns) in enumerate(items)]
 
 
+# fmt: off
 CONVERSATIONS: list[Conversation] = _conversations(
     ("nycflights13", (
         ("How many flights were there per carrier?", "SELECT carrier, COUNT(*) FROM flights GROUP BY carrier"),
@@ -287,3 +288,4 @@ CONVERSATIONS: list[Conversation] = _conversations(
         ("just AA", "SELECT origin, month, COUNT(*) FROM flights WHERE carrier = 'AA' GROUP BY origin, month"),
     )),
 )
+# fmt: on

@@ -95,6 +95,7 @@ def score_golden_questions(
     project_id: str, *, run_id: str, platform_db: PlatformDatabaseResource, ask_context: AskContext
 ) -> dict[str, object]:
     """model_accuracy: the golden questions asked as users ask them; the share answered with the expected result."""
+    from hugdata.feedback.store import rating_summary
     from hugdata.query.accuracy import evaluate_golden_questions
 
     report = evaluate_golden_questions(ask_context, project_id)
@@ -129,6 +130,12 @@ def score_golden_questions(
         }
         if report.accuracy is not None:
             summary["accuracy"] = report.accuracy  # a float per materialization: Dagster plots it over time
+    with platform_db.session() as session:
+        ratings = rating_summary(session, project_id)
+    if ratings["rated"]:
+        # What end users said of the answers, beside what the golden questions measured.
+        summary["rated_up_share"] = ratings["share_up"]
+        summary["ratings_by_answerer"] = ratings["by_answerer"]
     record_state(platform_db, project_id=project_id, asset="model_accuracy", run_id=run_id, summary=summary)
     return summary
 

@@ -175,8 +175,10 @@ def update_project(
     tier: Tier | None = None,
     data_source: DataSourceSpec | None = None,
     webhook_url: str | None = None,
+    accept_golden_candidates: bool | None = None,
 ) -> Project:
-    """Change a project's name, tier, data source or webhook URL ("" clears it); the caller commits."""
+    """Change a project's name, tier, data source, webhook URL ("" clears it) or whether rated answers become golden
+    questions unreviewed; the caller commits."""
     project = _load(session, project_id, for_update=True)
     if name is not None:
         project.name = name
@@ -186,6 +188,8 @@ def update_project(
         apply_spec(project.data_source, data_source.normalized(), vault)
     if webhook_url is not None:
         project.webhook_url = webhook_url or None
+    if accept_golden_candidates is not None:
+        project.accept_golden_candidates = accept_golden_candidates
     session.flush()
     return project
 

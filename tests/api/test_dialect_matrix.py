@@ -161,8 +161,9 @@ def test_every_tenant_route_works_on_every_dialect(
 
     # A conversation: each follow-up refines the previous answer in the dialect's own SQL, and runs there.
     thread = api.post(f"/v1/projects/{project}/threads", json={}, headers=ADMIN).json()["id"]
+    asked = ("How many orders are there per status?", "only 2025", "excluding cancelled", "top 2")
     turns = [api.post(f"/v1/projects/{project}/threads/{thread}/ask", json={"question": q}, headers=ADMIN).json()
-             for q in ("How many orders are there per status?", "only 2025", "excluding cancelled", "top 2")]  # fmt: skip
+             for q in asked]  # fmt: skip
     per_status, in_2025, kept, top = ({r[0]: r[1] for r in t["rows"]} for t in turns)
     assert sum(per_status.values()) == 1500 and 0 < sum(in_2025.values()) < 1500, turns[1]
     assert "cancelled" not in kept and kept == {k: v for k, v in in_2025.items() if k != "cancelled"}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hugdata.api.deps import CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.quotas import limit_for
 from hugdata.api.schemas import ErrorBody
+from hugdata.feedback.store import rating_summary
 from hugdata.query.log import QueryLogEntry, UsageAnalytics
 from hugdata.tenants.errors import CatalogNotReady
 from hugdata.tenants.quotas import Bucket, current
@@ -52,6 +53,11 @@ class AnalyticsRead(BaseModel):
     quotas: dict[str, QuotaUse] = Field(
         description="the project key's use of its tier's limits now: search and ask this minute, LLM tokens today"
     )
+    feedback: dict[str, Any] = Field(
+        default_factory=dict,
+        description="answers rated, rated up and the share rated up, overall and per answerer (llm, offline_planner, "
+        "past_question), as of now",
+    )
 
 
 @router.get("/queries", response_model=QueryLogPage, responses=_ERRORS)
@@ -83,4 +89,5 @@ def read_analytics(project: CurrentProject, session: SessionDep, runtime: Runtim
                          ("llm_tokens_today", Bucket.llm_tokens)):  # fmt: skip
         state = current(session, project_id=project.id, bucket=bucket, limit=limit_for(runtime, bucket, tier), now=now)
         quotas[name] = QuotaUse(used=state.used, limit=state.limit, resets_at=state.resets_at)
-    return AnalyticsRead(project_id=project.id, computed_at=row.computed_at, summary=row.summary, quotas=quotas)
+    return AnalyticsRead(project_id=project.id, computed_at=row.computed_at, summary=row.summary, quotas=quotas,
+                         feedback=rating_summary(session, project.id))  # fmt: skip

@@ -125,7 +125,8 @@ class AskResponse(BaseModel):
 _FRESH = '"cached":false,"answered_at":null'
 
 
-def _context(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> AskContext:
+def runtime_ask_context(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> AskContext:
+    """What an ask needs, from the API's runtime, reading and writing through ``sessions``."""
     return ask_context(
         runtime.settings, sessions=sessions, vault=runtime.vault, embedder=embedder_for(runtime.settings)
     )
@@ -170,7 +171,7 @@ async def answer_question(
     """One ask on the project's ask threads: the LLM while its daily budget lasts, else the offline planner;
     counted, and its tokens charged to the project."""
     started = time.perf_counter()
-    context = _context(runtime, sessions)
+    context = runtime_ask_context(runtime, sessions)
     over_budget = None
     if context.writer is not None and not caller.is_admin:
         tier, budget = await run_in_threadpool(llm_budget, runtime, project_id)

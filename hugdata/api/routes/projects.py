@@ -102,6 +102,7 @@ def patch_project(
         tier=body.tier,
         data_source=body.data_source.to_spec() if body.data_source else None,
         webhook_url=body.webhook_url,
+        accept_golden_candidates=body.accept_golden_candidates,
     )
     # Field names only: a data source holds a password.
     changed = sorted(set(body.model_dump(exclude_unset=True)) - {"check"})

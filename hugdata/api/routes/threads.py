@@ -98,7 +98,11 @@ def _sessions(runtime: ApiRuntime, project_id: str, admin: bool) -> sessionmaker
 
 @router.post("", response_model=ThreadRead, status_code=status.HTTP_201_CREATED, responses=_ERRORS)
 async def create_thread(
-    project_id: ProjectScope, body: ThreadCreate, caller: SessionlessCallerDep, runtime: RuntimeDep, end_user: EndUser = None
+    project_id: ProjectScope,
+    body: ThreadCreate,
+    caller: SessionlessCallerDep,
+    runtime: RuntimeDep,
+    end_user: EndUser = None,
 ) -> ThreadRead:
     """A new, empty thread; asks in it see its earlier turns. Threads idle longer than HUGDATA_THREAD_RETENTION
     are removed."""

@@ -1,0 +1,101 @@
+"""A follow-up applied to the previous query: each refinement changes what it names and nothing else, says what it
+changed, and anything it cannot apply is declined with the user's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from hugdata.conversations.frame import RefinementDeclined
+from hugdata.conversations.refine import NotARefinement, refine
+from hugdata.query.planner import plan_question
+from hugdata.tenants.models import Dialect
+from tests.query.demo_models import DemoCatalog, build_demo_catalogs
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> DemoCatalog:
+    return build_demo_catalogs(tmp_path_factory.mktemp("demo"))["demo-shop"]
+
+
+def _turns(shop: DemoCatalog, first: str, *follow_ups: str) -> list[str]:
+    sql = plan_question(first, shop.model, dialect=Dialect.sqlite, values=shop.values())
+    found = [sql]
+    for text in follow_ups:
+        sql = refine(sql, text, dialect=Dialect.sqlite, model=shop.model, values=shop.values()).sql
+        found.append(sql)
+    return found
+
+
+def _rows(shop: DemoCatalog, sql: str) -> dict[object, object]:
+    return {r[0]: r[-1] for r in shop.rows(sql)}
+
+
+IN_2025 = "ordered_at >= '2025-01-01' AND ordered_at < '2026-01-01'"
+
+
+def test_a_new_year_replaces_the_year_before(shop: DemoCatalog) -> None:
+    _, y2025, y2024 = _turns(shop, "How many orders are there per status?", "only 2025", "2024 instead")
+    assert _rows(shop, y2025) == _rows(shop, f"SELECT status, COUNT(*) FROM orders WHERE {IN_2025} GROUP BY status")
+    assert _rows(shop, y2024) == _rows(shop, "SELECT status, COUNT(*) FROM orders WHERE ordered_at >= '2024-01-01' "
+                                             "AND ordered_at < '2025-01-01' GROUP BY status")  # fmt: skip
+    assert "2026" not in y2024  # the old bounds are gone, not kept beside the new
+
+
+def test_and_by_adds_a_grouping_and_instead_replaces_it(shop: DemoCatalog) -> None:
+    _, both, instead = _turns(shop, "How many orders are there per status?", "and by month", "by country code instead")
+    assert shop.rows(both) and all(len(r) == 3 for r in shop.rows(both))
+    joined = "SELECT c.country_code, COUNT(*) FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY 1"
+    assert sorted(shop.rows(instead)) == sorted(shop.rows(joined))
+
+
+def test_excluding_a_value_keeps_the_rows_without_one(
+    shop: DemoCatalog, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _, kept = _turns(shop, "How many orders are there per status?", "excluding cancelled")
+    assert _rows(shop, kept) == _rows(shop, "SELECT status, COUNT(*) FROM orders WHERE status IS NOT 'cancelled' "
+                                            "GROUP BY status")  # fmt: skip
+
+
+def test_a_new_measure_keeps_the_filters_and_the_ranking(shop: DemoCatalog) -> None:
+    *_, average = _turns(shop, "How many orders are there per status?", "only 2025", "top 2",
+                         "average total amount instead")  # fmt: skip
+    assert shop.rows(average) == shop.rows(
+        f"SELECT status, AVG(total_amount) FROM orders WHERE {IN_2025} GROUP BY status "
+        "ORDER BY AVG(total_amount) DESC LIMIT 2")  # fmt: skip
+
+
+def test_which_one_picks_the_top_row_of_the_grouping_it_names(shop: DemoCatalog) -> None:
+    *_, best = _turns(shop, "How many orders are there per status?", "which status had the fewest?")
+    assert shop.rows(best) == shop.rows("SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY 2 LIMIT 1")
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "named"),
+    [
+        ("How many orders are there per status?", "only the shiny ones", ["shiny"]),
+        # A row per month and status: its top row is not "the month".
+        ("How many orders are there per status?", "and by month", None),
+        ("How many orders are there?", "average instead", ["average"]),
+        ("How many orders are there?", "which month was highest?", ["month"]),
+    ],
+)
+def test_what_cannot_be_applied_is_declined_in_the_users_words(
+    shop: DemoCatalog, first: str, follow_up: str, named: list[str] | None
+) -> None:
+    sql = _turns(shop, first, follow_up)[-1] if named is None else _turns(shop, first)[0]
+    text = "which month was highest?" if named is None else follow_up
+    with pytest.raises(RefinementDeclined) as declined:
+        refine(sql, text, dialect=Dialect.sqlite, model=shop.model, values=shop.values())
+    assert declined.value.words == (named or ["month"])
+
+
+def test_a_question_of_its_own_is_not_a_refinement(shop: DemoCatalog) -> None:
+    sql = _turns(shop, "How many orders are there per status?")[0]
+    with pytest.raises(NotARefinement):
+        refine(sql, "how many are there?", dialect=Dialect.sqlite, model=shop.model, values=shop.values())
+
+
+def test_each_change_is_said_in_plain_words(shop: DemoCatalog) -> None:
+    sql = _turns(shop, "How many orders are there per status?")[0]
+    refined = refine(sql, "only 2025, lowest first", dialect=Dialect.sqlite, model=shop.model, values=shop.values())
+    assert refined.changes == ["only 2025 (ordered at)", "ordered by the count, lowest first"]
