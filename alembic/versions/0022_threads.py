@@ -1,4 +1,5 @@
-"""Conversation threads and their turns, and feedback on answers (issue 31); the answerer of each logged ask.
+"""Conversation threads and their turns, feedback on answers and suggested questions (issue 31); the answerer of
+each logged ask.
 
 Revision ID: 0022
 Revises: 0021
@@ -97,6 +98,19 @@ def upgrade() -> None:
     op.add_column(
         "projects", sa.Column("accept_golden_candidates", sa.Boolean, nullable=False, server_default=sa.false())
     )
+    op.create_table(
+        "suggested_questions",
+        sa.Column(
+            "project_id",
+            sa.String(63),
+            sa.ForeignKey("projects.id", ondelete="CASCADE", name="fk_suggested_questions_project_id_projects"),
+            primary_key=True,
+        ),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("questions", postgresql.JSONB, nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    )
+    _isolated("suggested_questions", "SELECT, INSERT, UPDATE")
     _isolated("threads", "SELECT, INSERT, UPDATE, DELETE")
     _isolated("thread_turns", "SELECT, INSERT, DELETE")
     _isolated("query_feedback", "SELECT, INSERT, UPDATE")
@@ -104,6 +118,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("suggested_questions")
     op.drop_table("query_feedback")
     op.drop_table("thread_turns")
     op.drop_table("threads")

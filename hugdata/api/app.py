@@ -33,6 +33,7 @@ from hugdata.api.routes import (
     quality,
     runs,
     semantic_layer,
+    suggestions,
     threads,
 )
 from hugdata.api.runtime import (
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None =
     app.include_router(ask.router)
     app.include_router(threads.router)
     app.include_router(feedback.router)
+    app.include_router(suggestions.router)
     app.include_router(analytics.router)
     app.include_router(quality.router)
     app.include_router(audit.router)

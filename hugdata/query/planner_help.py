@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from hugdata.catalog.semantic import Entity, SemanticModel
 from hugdata.catalog.words import plural_forms, singular
 from hugdata.query.planner import PlannerDeclined, plan_question
+from hugdata.query.planner_sql import label_columns
 from hugdata.query.planner_terms import MONEY_COLUMN_WORDS
 from hugdata.tenants.models import Dialect
 
@@ -30,11 +31,20 @@ def _plural(label: str) -> str:
     return " ".join([*head, many if many in plural_forms(one) else last])
 
 
-def _candidates(entity: Entity) -> list[str]:
+def plural_label(entity: Entity) -> str:
+    """The table's rows named in the plural, as a question counts them: "order items"."""
     label = entity.label or entity.table
-    many = _plural(label.split(" ", 1)[-1] if " " in label and len(label.split()) > 2 else label)
+    return _plural(label.split(" ", 1)[-1] if " " in label and len(label.split()) > 2 else label)
+
+
+def candidate_questions(entity: Entity) -> list[str]:
+    """Simple questions about one table, of the shapes the planner answers: a count, a count per category, a total
+    or count per month."""
+    many = plural_label(entity)
     found = [f"How many {many} are there?"]
-    dimensions = [c for c in entity.columns if c.role == "dimension" and c.values]
+    # "per name" groups by what names each row: one row each, not a breakdown.
+    names = {c.name for c in label_columns(entity)}
+    dimensions = [c for c in entity.columns if c.role == "dimension" and c.values and c.name not in names]
     if dimensions:
         found.append(f"How many {many} are there per {dimensions[0].label or dimensions[0].name}?")
     times = [c for c in entity.columns if c.role == "time"]
@@ -44,7 +54,11 @@ def _candidates(entity: Entity) -> list[str]:
         if c.role == "measure" and (c.money or any(w in c.name.lower() for w in MONEY_COLUMN_WORDS))
     ]
     if times and money:
-        found.append(f"Total {money[0].label or money[0].name} per month")
+        what = money[0].label or money[0].name
+        # "Total total amount" reads as a stutter: a column already called a total is summed as named.
+        found.append(
+            f"{what[:1].upper()}{what[1:]} per month" if what.lower().startswith("total") else f"Total {what} per month"
+        )
     elif times:
         found.append(f"Number of {many} per month")
     return found
@@ -57,7 +71,7 @@ def suggested_questions(model: SemanticModel, hints: Sequence[str], dialect: Dia
         entity = model.entity(name)
         if entity is None:
             continue
-        for question in _candidates(entity):
+        for question in candidate_questions(entity):
             try:
                 # As an ask would plan it (retrieval's hints vary with the question): with and without the table.
                 plan_question(question, model, dialect=dialect, hints=[name])
