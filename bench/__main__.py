@@ -8,6 +8,7 @@ from bench import (
     ask,
     assets,
     catalog,
+    conversations,
     dashboard,
     isolation,
     lineage,
@@ -40,6 +41,7 @@ BENCHMARKS = {
     "semantic_layer": semantic_layer.main,
     "steady_state": steady_state.main,
     "trust": trust.main,
+    "conversations": conversations.main,
 }
 
 

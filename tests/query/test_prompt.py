@@ -111,3 +111,16 @@ def test_the_tenants_business_rules_and_words_reach_the_prompt() -> None:
     ]["content"]
     assert "Business rules:\n- Fiscal year starts July 1." in text
     assert "also called clients" in text and "unit: ISO code" in text
+
+
+def test_a_threads_newest_turns_reach_the_prompt_within_its_budget() -> None:
+    history = [(f"question {i}", f"SELECT {i} FROM public.orders WHERE amount > {i}") for i in range(40)]
+    full = build_prompt("top 5", RANKING, MODEL, dialect=Dialect.postgresql, token_budget=3000, history=history)
+    text = full.messages[1]["content"]
+    assert '- "question 39" was answered with: SELECT 39 FROM public.orders WHERE amount > 39' in text
+    # The newest turns are kept, oldest first, and the budget holds with them.
+    kept = [int(line.split('"')[1].split()[1]) for line in text.splitlines() if line.startswith('- "question ')]
+    assert kept == sorted(kept) and kept[-1] == 39 and len(kept) < 40
+    assert full.tokens <= 3000 and estimate_tokens(full.messages[0]["content"] + text) <= 3000 + 30
+    alone = build_prompt("top 5", RANKING, MODEL, dialect=Dialect.postgresql, token_budget=3000)
+    assert "Earlier in this conversation" not in alone.messages[1]["content"]
