@@ -16,6 +16,7 @@ from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
+from hugdata.conversations.changes import changes_between
 from hugdata.conversations.frame import RefinementDeclined
 from hugdata.conversations.refine import NotARefinement, Refinement, refine
 from hugdata.explain.reading import answers_every_word, explain
@@ -184,6 +185,8 @@ def ask(
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
         result_of = result
         result.uncapped_sql = _uncapped(validated, dialect)
+        if history and result.answered_by == "llm":
+            result.changes = changes_between(history[-1].sql, result.uncapped_sql, dialect=dialect, model=model)
         # A follow-up is read with the turns it refines: "top 5" ranks what the first question counted.
         asked = " ".join([*(t.question for t in history), question]) if result.changes else question
         explained = explain(validated.sql, dialect=dialect, model=model, question=asked,

@@ -168,8 +168,11 @@ def test_with_an_llm_every_turn_carries_the_previous_questions_and_sql(
     }
     with TestClient(create_app(runtime=runtime)) as client:
         thread = client.post(THREADS, json={}, headers=ADMIN).json()["id"]
-        for question in ScriptedLlm.by_question:
-            assert _ask(client, thread, question)["answered_by"] == "llm"
+        answers = [_ask(client, thread, question) for question in list(ScriptedLlm.by_question)]
+    assert [a["answered_by"] for a in answers] == ["llm"] * 3
+    # Whoever wrote the SQL, each follow-up says what it changed from the answer before.
+    assert answers[0]["changes"] == [] and any("2025" in c for c in answers[1]["changes"]), answers[1]["changes"]
+    assert all(c.startswith("now ") for c in answers[2]["changes"]) and len(answers[2]["changes"]) == 2
     prompts = [r["messages"][1]["content"] for r in ScriptedLlm.requests]
     assert "Earlier in this conversation" not in prompts[0]
     # The SQL as it ran: validated, its tables pinned to the source's names.
