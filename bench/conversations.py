@@ -21,6 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from bench.ask_public import _expected, api_with_llm
 from bench.harness import fresh_platform, write_report
@@ -53,7 +54,10 @@ def _ask(http: httpx.Client, tenant: PublicTenant, thread: int, question: str, *
 
 
 def _right(tenant: PublicTenant, reference: str, rows: list[list[Any]]) -> bool:
-    return answer_is_right(reference, SQLGLOT_DIALECT[tenant.dialect], rows, lambda q: _expected(tenant, q))
+    try:
+        return answer_is_right(reference, SQLGLOT_DIALECT[tenant.dialect], rows, lambda q: _expected(tenant, q))
+    except SQLAlchemyError as exc:
+        raise RuntimeError(f"the reference does not run on {tenant.project_id}: {reference}") from exc
 
 
 def follow_ups(planner: httpx.Client, llm: httpx.Client, tenant: PublicTenant, talk: Conversation) -> list[dict]:
@@ -63,7 +67,8 @@ def follow_ups(planner: httpx.Client, llm: httpx.Client, tenant: PublicTenant, t
     thread = _thread(planner, tenant)
     first = _ask(llm, tenant, thread, talk.turns[0][0], scripted=references[0])
     if first.status_code != 200:
-        return [{"schema": tenant.schema, "question": talk.turns[0][0], "outcome": "seed_failed", "detail": first.text}]
+        return [{"schema": tenant.schema, "dialect": tenant.dialect.value, "held_out": talk.held_out,
+                 "question": talk.turns[0][0], "outcome": "seed_failed", "detail": first.text[:500]}]  # fmt: skip
     rows = []
     for (question, _), reference in zip(talk.turns[1:], references[1:], strict=True):
         answer = _ask(planner, tenant, thread, question)
@@ -112,7 +117,7 @@ def llm_prompts(llm: httpx.Client, tenant: PublicTenant, talk: Conversation) -> 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
+    for row in (r for r in rows if r["outcome"] != "seed_failed"):
         half = "held_out" if row.get("held_out") else "tuning"
         groups[f"{row['schema']}/{row.get('dialect')}/{half}"].append(row)
         groups[f"all/{half}"].append(row)
@@ -159,6 +164,7 @@ def main() -> None:
             },  # fmt: skip
             "llm_prompts": {h: {"turns": len(v), "held_previous_turn": sum(v)} for h, v in prompts.items()},
             "wrong": [r for r in followed if r["outcome"] == "wrong"],
+            "seed_failed": [r for r in followed if r["outcome"] == "seed_failed"],
             "declined": [
                 {k: r.get(k) for k in ("schema", "dialect", "held_out", "question", "detail")}
                 for r in followed

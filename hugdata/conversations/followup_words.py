@@ -37,6 +37,28 @@ FILLER = STOPWORDS | {
 }  # fmt: skip
 
 
+# A follow-up that starts so, or holds one of these words, only makes sense against the answer before it.
+_FRAGMENT_STARTS = frozenset(
+    {"and", "also", "only", "just", "but", "excluding", "except", "without", "by", "per", "instead", "now", "then",
+     "same", "plus", "or", "not", "since", "top", "bottom", "lowest", "highest", "break", "split", "sorted",
+     "ordered", "what", "how"}
+)  # fmt: skip
+_FRAGMENT_WORDS = frozenset({"instead", "that", "those", "them", "it", "ones", "one", "these", "rather"})
+
+
+def is_fragment(text: str) -> bool:
+    """Whether ``text`` reads as a change to the previous answer rather than a question of its own: "only 2025",
+    "and by country", "what about 2024?"; a short run of words counts too."""
+    tokens = [t for t in tokenize(text) if t.text not in "?.,!"]
+    if not tokens:
+        return True
+    first = tokens[0].text.lower()
+    if first in ("what", "how") and not (len(tokens) > 1 and tokens[1].text.lower() == "about"):
+        return any(t.text.lower() in _FRAGMENT_WORDS for t in tokens)
+    content = [t for t in tokens if not t.plain]
+    return first in _FRAGMENT_STARTS or any(t.text.lower() in _FRAGMENT_WORDS for t in tokens) or len(content) <= 2
+
+
 @dataclass
 class FilterChange:
     target: ColumnAt
@@ -329,10 +351,14 @@ def _column_number(r: _Reader, i: int) -> FilterChange | None:
     return FilterChange(target, "=", int(number) if number == int(number) else number, r.take(*range(i, end + 1)))
 
 
+def _synonym(token: Token, column: ColumnSemantics) -> str | None:
+    """The stored value the tenant's semantic layer says these words mean ("males" for 'M')."""
+    said = {k.lower(): v for k, v in column.value_synonyms.items()}
+    return said.get(token.text.strip("'\"").lower()) or said.get(token.stem)
+
+
 def _value(r: _Reader, i: int, negated: list[int]) -> FilterChange | None:
     """The longest run of words that is a stored value of exactly one category column ("tropical storm")."""
-    if r.values is None:
-        return None
     for end in range(min(len(r.tokens), i + 4), i, -1):
         if not all(r.free(k) for k in range(i, end)):
             continue
@@ -344,8 +370,8 @@ def _value(r: _Reader, i: int, negated: list[int]) -> FilterChange | None:
         for entity, column in r.candidates:
             if column.type != "text" or column.role in ("key", "foreign_key", "time"):
                 continue
-            known = r.values(entity, column) or ()
-            stored = known_value(token, known)
+            known = (r.values(entity, column) if r.values else None) or ()
+            stored = _synonym(token, column) or known_value(token, known)
             if stored is not None:
                 hits.append((entity, column, stored))
         if len(hits) > 1:

@@ -1,7 +1,9 @@
 """Three-turn conversations on the unseen public schemas (issue 31): a first question, then two refinements as a
 person types them ("only from JFK", "by month instead", "which one had the most?"). Written on 2026-12-07 before the
 follow-up reader existed; every second conversation (odd positions) is held out and its first run is the result.
-Reference SQL is SQLite's, one per turn; each turn refines the turn before it, not the first question."""
+Reference SQL is SQLite's, one per turn; each turn refines the turn before it, not the first question. One change
+since, for portability and with the same answers on SQLite: the averages of portal's text-typed numbers cast them
+(`AVG(CAST(weight AS REAL))`), since PostgreSQL has no average of text."""
 
 from __future__ import annotations
 
@@ -73,10 +75,10 @@ CONVERSATIONS: list[Conversation] = _conversations(
     )),
     ("portal", (
         ("What is the average weight per species id?",
-         "SELECT species_id, AVG(weight) FROM surveys GROUP BY species_id"),
-        ("only males", "SELECT species_id, AVG(weight) FROM surveys WHERE sex = 'M' GROUP BY species_id"),
-        ("top 3", "SELECT species_id, AVG(weight) FROM surveys WHERE sex = 'M' GROUP BY species_id "
-                  "ORDER BY AVG(weight) DESC LIMIT 3"),
+         "SELECT species_id, AVG(CAST(weight AS REAL)) FROM surveys GROUP BY species_id"),
+        ("only males", "SELECT species_id, AVG(CAST(weight AS REAL)) FROM surveys WHERE sex = 'M' GROUP BY species_id"),
+        ("top 3", "SELECT species_id, AVG(CAST(weight AS REAL)) FROM surveys WHERE sex = 'M' GROUP BY species_id "
+                  "ORDER BY AVG(CAST(weight AS REAL)) DESC LIMIT 3"),
     )),
     ("portal", (
         ("How many species are there per taxa?", "SELECT taxa, COUNT(*) FROM species GROUP BY taxa"),
@@ -240,10 +242,11 @@ CONVERSATIONS: list[Conversation] = _conversations(
     )),
     ("portal", (
         ("What is the average hindfoot length per sex?",
-         "SELECT sex, AVG(hindfoot_length) FROM surveys GROUP BY sex"),
-        ("by species id instead", "SELECT species_id, AVG(hindfoot_length) FROM surveys GROUP BY species_id"),
-        ("top 5", "SELECT species_id, AVG(hindfoot_length) FROM surveys GROUP BY species_id "
-                  "ORDER BY AVG(hindfoot_length) DESC LIMIT 5"),
+         "SELECT sex, AVG(CAST(hindfoot_length AS REAL)) FROM surveys GROUP BY sex"),
+        ("by species id instead",
+         "SELECT species_id, AVG(CAST(hindfoot_length AS REAL)) FROM surveys GROUP BY species_id"),
+        ("top 5", "SELECT species_id, AVG(CAST(hindfoot_length AS REAL)) FROM surveys GROUP BY species_id "
+                  "ORDER BY AVG(CAST(hindfoot_length AS REAL)) DESC LIMIT 5"),
     )),
     ("lahman", (
         ("Total games managed per league", "SELECT lgid, SUM(g) FROM managers GROUP BY lgid"),

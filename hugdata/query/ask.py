@@ -17,6 +17,7 @@ from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.conversations.changes import changes_between
+from hugdata.conversations.followup_words import is_fragment
 from hugdata.conversations.frame import RefinementDeclined
 from hugdata.conversations.refine import NotARefinement, Refinement, refine
 from hugdata.explain.reading import answers_every_word, explain
@@ -297,6 +298,9 @@ def _plan_offline(
         if isinstance(refined, Refinement):
             sql, changes = refined.sql, refined.changes
         else:
+            if refined is not None and is_fragment(question):
+                # "and by league" means nothing alone: planned as a question of its own it would answer another.
+                raise PlannerDeclined(str(refined))
             try:
                 sql = plan_question(question, model, dialect=dialect, hints=ranking.tables, values=values, probe=probe)
             except PlannerDeclined:

@@ -104,6 +104,42 @@ def ranked_query(sql: str, dialect: str) -> tuple[str, int, int] | None:
     return None
 
 
+def order_key_position(sql: str, dialect: str) -> int | None:
+    """For ``... ORDER BY key`` (one key, no LIMIT) whose key is one of its output columns: the key's position."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError:
+        return None
+    if (
+        not isinstance(tree, exp.Select)
+        or tree.args.get("limit")
+        or len(getattr(tree.args.get("order"), "expressions", [])) != 1
+    ):
+        return None
+    key = tree.args["order"].expressions[0].this
+    for position, selected in enumerate(tree.expressions):
+        plain = selected.this if isinstance(selected, exp.Alias) else selected
+        if plain == key or (isinstance(key, exp.Column) and selected.alias_or_name == key.name):
+            return position
+    return None
+
+
+def ordered_up_to_ties(expected: Sequence[Sequence[Any]], actual: Sequence[Sequence[Any]], key: int) -> bool:
+    """True when ``actual`` holds ``expected``'s rows in its order, rows that tie on the ordering key in any order
+    among themselves ("lowest first" where two series have as many episodes)."""
+    if len(expected) != len(actual):
+        return False
+    start = 0
+    while start < len(expected):
+        end = start
+        while end < len(expected) and normalize(expected[end][key]) == normalize(expected[start][key]):
+            end += 1
+        if not results_match(expected[start:end], actual[start:end], ordered=False):
+            return False
+        start = end
+    return True
+
+
 def results_match_up_to_ties(
     full: Sequence[Sequence[Any]], limit: int, key: int, actual: Sequence[Sequence[Any]]
 ) -> bool:

@@ -80,12 +80,15 @@ def test_a_follow_up_that_cannot_be_applied_is_declined_naming_its_words(client:
     _ask(client, thread, "How many orders are there per status?")
     declined = client.post(f"{THREADS}/{thread}/ask", json={"question": "only the shiny ones"}, headers=ADMIN)
     assert declined.status_code == 422 and "'shiny'" in declined.json()["detail"], declined.text
+    # A fragment is never planned alone: "and the products" would list every product.
+    fragment = client.post(f"{THREADS}/{thread}/ask", json={"question": "and the products"}, headers=ADMIN)
+    assert fragment.status_code == 422 and "'products'" in fragment.json()["detail"], fragment.text
     # A question of its own in the thread is planned as one.
     fresh = _ask(client, thread, "How many customers are there?")
     assert fresh["rows"] == _rows(shop, "SELECT COUNT(*) FROM customers") and fresh["changes"] == []
     turns = client.get(f"{THREADS}/{thread}", headers=ADMIN).json()["turns"]
     assert [(t["outcome"], t["error"] is not None) for t in turns] == [
-        ("answered", False), ("declined", True), ("answered", False)]  # fmt: skip
+        ("answered", False), ("declined", True), ("declined", True), ("answered", False)]  # fmt: skip
 
 
 def test_threads_are_listed_newest_first_per_end_user_a_page_at_a_time(client: TestClient, shop: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from hugdata.catalog.semantic import ColumnSemantics
+from hugdata.conversations.followup_words import is_fragment
 from hugdata.conversations.frame import RefinementDeclined
 from hugdata.conversations.refine import NotARefinement, refine
 from hugdata.query.planner import plan_question
@@ -99,3 +101,26 @@ def test_each_change_is_said_in_plain_words(shop: DemoCatalog) -> None:
     sql = _turns(shop, "How many orders are there per status?")[0]
     refined = refine(sql, "only 2025, lowest first", dialect=Dialect.sqlite, model=shop.model, values=shop.values())
     assert refined.changes == ["only 2025 (ordered at)", "ordered by the count, lowest first"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("and by league", True), ("only males", True), ("2018 instead", True), ("what about 2024?", True),
+     ("and the products", True), ("How many customers are there?", False), ("Total wins per franchise", False),
+     ("What is the average salary per year?", False)],
+)  # fmt: skip
+def test_a_fragment_is_told_from_a_question_of_its_own(text: str, fragment: bool) -> None:
+    assert is_fragment(text) is fragment
+
+
+def test_the_tenants_value_synonyms_are_read_in_a_follow_up(shop: DemoCatalog) -> None:
+    def curated(column: ColumnSemantics) -> ColumnSemantics:
+        said = {"voided": "cancelled"} if column.name == "status" else {}
+        return column.model_copy(update={"value_synonyms": said})
+
+    entities = [e.model_copy(update={"columns": [curated(c) for c in e.columns]}) if e.table == "orders" else e
+                for e in shop.model.entities]  # fmt: skip
+    model = shop.model.model_copy(update={"entities": entities})
+    sql = plan_question("How many orders are there per status?", model, dialect=Dialect.sqlite)
+    refined = refine(sql, "excluding voided ones", dialect=Dialect.sqlite, model=model, values=shop.values())
+    assert "'cancelled'" in refined.sql and refined.changes == ["leaves out status cancelled"]

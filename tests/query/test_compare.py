@@ -48,3 +48,13 @@ def test_a_top_n_answer_may_pick_any_of_the_rows_tied_for_last_place() -> None:
     assert results_match_up_to_ties(full, limit, key, [(7, "a", 9), (8, "c", 5)])  # c instead of b: a tie
     assert not results_match_up_to_ties(full, limit, key, [(7, "a", 9), (8, "d", 1)])  # d is not tied
     assert ranked_query("SELECT name FROM t ORDER BY name", "sqlite") is None  # no LIMIT
+
+
+def test_an_ordered_answer_may_list_tied_rows_in_any_order_but_not_out_of_order() -> None:
+    from hugdata.query.compare import order_key_position, ordered_up_to_ties
+
+    key = order_key_position("SELECT series, COUNT(*) FROM e GROUP BY series ORDER BY COUNT(*) ASC", "sqlite")
+    assert key == 1 and order_key_position("SELECT a FROM t ORDER BY a LIMIT 3", "sqlite") is None
+    expected = [(3, 6), (1, 10), (2, 10), (4, 12)]
+    assert ordered_up_to_ties(expected, [(3, 6), (2, 10), (1, 10), (4, 12)], 1)  # 1 and 2 tie on 10
+    assert not ordered_up_to_ties(expected, [(1, 10), (3, 6), (2, 10), (4, 12)], 1)  # 6 comes first
