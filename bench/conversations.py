@@ -109,7 +109,9 @@ def llm_prompts(llm: httpx.Client, tenant: PublicTenant, talk: Conversation) -> 
         prompt = " ".join(ScriptedLlm.requests[before]["messages"][1]["content"].split())
         if previous is not None:
             held.append(f'"{previous[0]}" was answered with: {previous[1]}' in prompt)
-        ran = " ".join(answer.json().get("sql", "").split())
+        if answer.status_code != 200:
+            return held  # the thread has no answer to build on (a reference the dialect's copy cannot run)
+        ran = " ".join(answer.json()["sql"].split())
         cap = f" LIMIT {MAX_ROWS + 1}"
         previous = (question, ran[: -len(cap)] if ran.endswith(cap) else ran)
     return held
