@@ -17,6 +17,7 @@ from hugdata.query.planner_filters import FilterReading
 from hugdata.query.planner_terms import STOPWORDS, Token, known_value, tokenize
 
 ValueLookup = Callable[[Entity, ColumnSemantics], Sequence[str] | None]
+ValueProbe = Callable[[Entity, ColumnSemantics, str], str]
 
 AGGREGATES = {"average": "AVG", "avg": "AVG", "mean": "AVG", "total": "SUM", "sum": "SUM", "maximum": "MAX",
               "max": "MAX", "minimum": "MIN", "min": "MIN", "count": "COUNT"}  # fmt: skip
@@ -102,10 +103,10 @@ class FollowUp:
 
 
 class _Reader:
-    def __init__(self, text: str, frame: QueryFrame, values: ValueLookup | None) -> None:
+    def __init__(self, text: str, frame: QueryFrame, values: ValueLookup | None, probe: ValueProbe | None) -> None:
         self.tokens = tokenize(text)
         self.stems = [t.stem for t in self.tokens]
-        self.frame, self.values = frame, values
+        self.frame, self.values, self.probe = frame, values, probe
         self.used: set[int] = set()
         self.candidates = [(e, c) for e in self._entities() for c in e.columns]
 
@@ -170,9 +171,11 @@ def _phrases(column: ColumnSemantics) -> list[list[str]]:
     return found
 
 
-def read_followup(text: str, frame: QueryFrame, *, values: ValueLookup | None = None) -> FollowUp:
+def read_followup(
+    text: str, frame: QueryFrame, *, values: ValueLookup | None = None, probe: ValueProbe | None = None
+) -> FollowUp:
     """The changes ``text`` asks of ``frame``'s query; RefinementDeclined naming the words it could not place."""
-    reader = _Reader(text, frame, values)
+    reader = _Reader(text, frame, values, probe)
     follow = FollowUp(filters=[], groups=[], measure=None, order=None)
     follow.order = _order(reader)
     follow.measure = _measure(reader)
@@ -351,6 +354,11 @@ def _column_number(r: _Reader, i: int) -> FilterChange | None:
     return FilterChange(target, "=", int(number) if number == int(number) else number, r.take(*range(i, end + 1)))
 
 
+def _grouped(r: _Reader, entity: Entity, column: ColumnSemantics) -> bool:
+    at = r.frame.at(entity, column)
+    return r._reachable(entity) and any(at.same(c) for g in r.frame.groups for c in g.find_all(exp.Column))
+
+
 def _synonym(token: Token, column: ColumnSemantics) -> str | None:
     """The stored value the tenant's semantic layer says these words mean ("males" for 'M')."""
     said = {k.lower(): v for k, v in column.value_synonyms.items()}
@@ -366,14 +374,26 @@ def _value(r: _Reader, i: int, negated: list[int]) -> FilterChange | None:
         if end - i == 1 and (r.tokens[i].plain or r.stems[i] in FILLER) and not r.tokens[i].quoted:
             return None
         token = Token(text=text, stem=" ".join(r.stems[i:end]), position=i)
-        hits = []
+        hits, unasked = [], []
         for entity, column in r.candidates:
             if column.type != "text" or column.role in ("key", "foreign_key", "time"):
                 continue
-            known = (r.values(entity, column) if r.values else None) or ()
-            stored = _synonym(token, column) or known_value(token, known)
+            known = r.values(entity, column) if r.values else None
+            stored = _synonym(token, column) or known_value(token, known or ())
+            if stored is None and known is None and _grouped(r, entity, column):
+                # A column of too many values to list ("birthcountry") that the answer is grouped by: asked exactly.
+                if r.probe is None:
+                    unasked.append(column.name)
+                elif r.probe(entity, column, text.strip("'\"")):
+                    stored = text.strip("'\"")
             if stored is not None:
                 hits.append((entity, column, stored))
+        if hits and unasked:
+            raise RefinementDeclined(
+                f"{text!r} may be a value of {', '.join(unasked)}, which could not be checked", [text]
+            )
+        grouped = [h for h in hits if _grouped(r, h[0], h[1])]
+        hits = grouped if len(grouped) == 1 else hits  # "excluding USA" per birth country: the grouped column's
         if len(hits) > 1:
             names = ", ".join(f"{e.table}.{c.name}" for e, c, _ in hits)
             raise RefinementDeclined(f"{text!r} is a value of several columns ({names})", [text])

@@ -15,6 +15,7 @@ from hugdata.conversations.followup_words import (
     MeasureChange,
     OrderChange,
     ValueLookup,
+    ValueProbe,
     read_followup,
 )
 from hugdata.conversations.frame import ColumnAt, QueryFrame, RefinementDeclined, read_frame
@@ -42,11 +43,11 @@ class Refinement:
 
 
 def refine(previous_sql: str, followup: str, *, dialect: Dialect, model: SemanticModel,
-           values: ValueLookup | None = None) -> Refinement:  # fmt: skip
+           values: ValueLookup | None = None, probe: ValueProbe | None = None) -> Refinement:  # fmt: skip
     """``previous_sql`` changed as ``followup`` asks; RefinementDeclined when a word cannot be applied, NotARefinement
     when the follow-up asks for no change at all."""
     frame = read_frame(previous_sql, dialect=dialect, model=model)
-    follow = read_followup(followup, frame, values=values)
+    follow = read_followup(followup, frame, values=values, probe=probe)
     if follow.empty:
         raise NotARefinement(followup)
     changes: list[str] = []

@@ -294,7 +294,7 @@ def _plan_offline(
     probe = value_probe(source, dialect=dialect, model=model)
     changes: list[str] = []
     try:
-        refined = _refined(question, history, dialect, model, values)
+        refined = _refined(question, history, dialect, model, values, probe)
         if isinstance(refined, Refinement):
             sql, changes = refined.sql, refined.changes
         else:
@@ -336,14 +336,14 @@ def _plan_offline(
 
 
 def _refined(
-    question: str, history: Sequence[PastTurn], dialect: Dialect, model: SemanticModel, values: Any
+    question: str, history: Sequence[PastTurn], dialect: Dialect, model: SemanticModel, values: Any, probe: Any
 ) -> Refinement | RefinementDeclined | None:
     """The last turn's SQL changed as the follow-up asks; the reason it cannot be, or None when the question asks
     for no change (it is then planned as a question of its own)."""
     if not history:
         return None
     try:
-        return refine(history[-1].sql, question, dialect=dialect, model=model, values=values)
+        return refine(history[-1].sql, question, dialect=dialect, model=model, values=values, probe=probe)
     except NotARefinement:
         return None
     except RefinementDeclined as declined:

@@ -3,6 +3,8 @@ changed, and anything it cannot apply is declined with the user's own words."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hugdata.catalog.semantic import ColumnSemantics
@@ -10,8 +12,10 @@ from hugdata.conversations.followup_words import is_fragment
 from hugdata.conversations.frame import RefinementDeclined
 from hugdata.conversations.refine import NotARefinement, refine
 from hugdata.query.planner import plan_question
+from hugdata.query.values import category_value_lookup, value_probe
 from hugdata.tenants.models import Dialect
 from tests.query.demo_models import DemoCatalog, build_demo_catalogs
+from tests.sources import sqlite_catalog
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +128,24 @@ def test_the_tenants_value_synonyms_are_read_in_a_follow_up(shop: DemoCatalog) -
     sql = plan_question("How many orders are there per status?", model, dialect=Dialect.sqlite)
     refined = refine(sql, "excluding voided ones", dialect=Dialect.sqlite, model=model, values=shop.values())
     assert "'cancelled'" in refined.sql and refined.changes == ["leaves out status cancelled"]
+
+
+def test_a_value_is_read_on_the_column_the_answer_is_grouped_by(tmp_path: Path) -> None:
+    """ "excluding USA" on players per birth country: birth countries are too many to list, death countries are
+    few and hold USA too; the grouped column is the one meant (asked exactly), not the listed one."""
+    rows = ", ".join(f"('C{i}', 'USA')" for i in range(60))
+    script = (
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, birthcountry TEXT, deathcountry TEXT);"
+        f"INSERT INTO people (birthcountry, deathcountry) VALUES {rows}, ('USA', 'CAN'), ('USA', NULL);"
+    )
+    path = tmp_path / "people.sqlite"
+    engine, model = sqlite_catalog(path, script)
+    values = category_value_lookup(lambda: engine, dialect=Dialect.sqlite, model=model)
+    probe = value_probe(lambda: engine, dialect=Dialect.sqlite, model=model)
+    sql = "SELECT birthcountry, COUNT(*) FROM people GROUP BY birthcountry"
+    refined = refine(sql, "excluding USA", dialect=Dialect.sqlite, model=model, values=values, probe=probe)
+    assert "birthcountry <> 'USA'" in refined.sql and "deathcountry" not in refined.sql
+    # Unable to ask the grouped column, the listed column's USA is not taken on trust.
+    with pytest.raises(RefinementDeclined):
+        refine(sql, "excluding USA", dialect=Dialect.sqlite, model=model, values=values)
+    engine.dispose()
