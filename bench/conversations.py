@@ -86,16 +86,17 @@ def follow_ups(planner: httpx.Client, llm: httpx.Client, tenant: PublicTenant, t
     return rows
 
 
-def end_to_end(planner: httpx.Client, tenant: PublicTenant, talk: Conversation) -> str:
-    """right (every turn), wrong (a turn answered wrong), declined (a turn declined, none wrong)."""
+def end_to_end(planner: httpx.Client, tenant: PublicTenant, talk: Conversation) -> dict[str, Any]:
+    """right (every turn), wrong (a turn answered wrong: which), declined (a turn declined, none wrong)."""
     thread = _thread(planner, tenant)
-    for question, sql in talk.turns:
+    for turn, (question, sql) in enumerate(talk.turns, 1):
         answer = _ask(planner, tenant, thread, question)
         if answer.status_code != 200:
-            return "declined"
+            return {"outcome": "declined", "turn": turn}
         if not _right(tenant, reference_sql_for(sql, tenant.dialect), answer.json()["rows"]):
-            return "wrong"
-    return "right"
+            return {"outcome": "wrong", "turn": turn, "question": question, "schema": tenant.schema,
+                    "dialect": tenant.dialect.value, "sql": answer.json()["sql"]}  # fmt: skip
+    return {"outcome": "right"}
 
 
 def llm_prompts(llm: httpx.Client, tenant: PublicTenant, talk: Conversation) -> list[bool]:

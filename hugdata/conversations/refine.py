@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from hugdata.catalog.semantic import SemanticModel
-from hugdata.conversations.followup_words import (
+from hugdata.conversations.followup_reader import (
     FilterChange,
     GroupChange,
     MeasureChange,
     OrderChange,
     ValueLookup,
     ValueProbe,
-    read_followup,
 )
+from hugdata.conversations.followup_words import read_followup
 from hugdata.conversations.frame import ColumnAt, QueryFrame, RefinementDeclined, read_frame
 from hugdata.query.planner_sql import join_path
 from hugdata.tenants.models import Dialect

@@ -3,6 +3,7 @@ metrics, every one answered when asked; found again when the semantic layer chan
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,22 @@ def test_suggestions_are_the_projects_own(
     assert client.get(f"{URL}/suggested-questions", headers=other).status_code == 404
     own = client.get("/v1/projects/hint-other/suggested-questions", headers=other)
     assert own.status_code == 200 and own.json()["questions"], own.text
+
+
+def test_a_schema_change_finds_them_again(client: TestClient, shop: Path, settings: Settings) -> None:
+    from dagster import materialize
+
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.instance import open_instance
+
+    before = client.get(f"{URL}/suggested-questions", headers=ADMIN).json()
+    with sqlite3.connect(shop) as db:
+        db.execute("CREATE TABLE coupons (id INTEGER PRIMARY KEY, code TEXT, percent_off INTEGER)")
+    instance = open_instance(settings.resolved_dagster_home)
+    try:
+        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
+        assert materialize(assets, partition_key="hint-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    finally:
+        instance.dispose()
+    after = client.get(f"{URL}/suggested-questions", headers=ADMIN).json()
+    assert before["computed_for"] == "schema 1, layer 0" and after["computed_for"] == "schema 2, layer 0"

@@ -3,6 +3,7 @@ changed, and anything it cannot apply is declined with the user's own words."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -130,22 +131,30 @@ def test_the_tenants_value_synonyms_are_read_in_a_follow_up(shop: DemoCatalog) -
     assert "'cancelled'" in refined.sql and refined.changes == ["leaves out status cancelled"]
 
 
-def test_a_value_is_read_on_the_column_the_answer_is_grouped_by(tmp_path: Path) -> None:
-    """ "excluding USA" on players per birth country: birth countries are too many to list, death countries are
-    few and hold USA too; the grouped column is the one meant (asked exactly), not the listed one."""
-    rows = ", ".join(f"('C{i}', 'USA')" for i in range(60))
+def test_a_value_of_the_grouped_column_is_asked_for_and_never_guessed(tmp_path: Path) -> None:
+    """ "excluding USA" on players per birth country: birth countries are too many to list, so the grouped column is
+    asked whether it holds USA; a value two columns hold is declined, whichever the answer is grouped by."""
+    rows = ", ".join(f"('C{i}', 'CAN')" for i in range(60))
     script = (
         "CREATE TABLE people (id INTEGER PRIMARY KEY, birthcountry TEXT, deathcountry TEXT);"
-        f"INSERT INTO people (birthcountry, deathcountry) VALUES {rows}, ('USA', 'CAN'), ('USA', NULL);"
+        f"INSERT INTO people (birthcountry, deathcountry) VALUES {rows}, ('USA', 'MEX'), ('USA', NULL);"
     )
-    path = tmp_path / "people.sqlite"
-    engine, model = sqlite_catalog(path, script)
+    engine, model = sqlite_catalog(tmp_path / "people.sqlite", script)
     values = category_value_lookup(lambda: engine, dialect=Dialect.sqlite, model=model)
     probe = value_probe(lambda: engine, dialect=Dialect.sqlite, model=model)
     sql = "SELECT birthcountry, COUNT(*) FROM people GROUP BY birthcountry"
     refined = refine(sql, "excluding USA", dialect=Dialect.sqlite, model=model, values=values, probe=probe)
-    assert "birthcountry <> 'USA'" in refined.sql and "deathcountry" not in refined.sql
-    # Unable to ask the grouped column, the listed column's USA is not taken on trust.
-    with pytest.raises(RefinementDeclined):
-        refine(sql, "excluding USA", dialect=Dialect.sqlite, model=model, values=values)
+    assert "birthcountry <> 'USA'" in refined.sql
+    # MEX is a death country the lists show, and could be a birth country: asked, it is not one.
+    only = refine(sql, "only MEX", dialect=Dialect.sqlite, model=model, values=values, probe=probe)
+    assert "deathcountry = 'MEX'" in only.sql
+    with sqlite3.connect(tmp_path / "people.sqlite") as db:
+        db.execute("INSERT INTO people (birthcountry, deathcountry) VALUES ('MEX', 'USA')")
+    values = category_value_lookup(lambda: engine, dialect=Dialect.sqlite, model=model)
+    probe = value_probe(lambda: engine, dialect=Dialect.sqlite, model=model)
+    with pytest.raises(RefinementDeclined, match="several columns"):
+        refine(sql, "excluding USA", dialect=Dialect.sqlite, model=model, values=values, probe=probe)
+    # Unable to ask the grouped column, a listed column's value is not taken on trust.
+    with pytest.raises(RefinementDeclined, match="could not be checked"):
+        refine(sql, "only MEX", dialect=Dialect.sqlite, model=model, values=values)
     engine.dispose()
