@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from hugdata.config import Settings
 
 ADMIN_TOKEN = "test-admin-" + "x" * 32
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 CANARY_PASSWORD = "s3cret-canary-pw"
 WEBHOOK_SECRET = "test-webhook-secret-" + "y" * 24
 
@@ -117,6 +118,30 @@ def catalogued(runtime: ApiRuntime, dagster_home: Path, project_id: str, spec: D
         assert materialize(assets, partition_key=project_id, instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
     finally:
         instance.dispose()
+
+
+def resync(dagster_home: Path, project_id: str) -> None:
+    """A schema sync of ``project_id`` in this process: its schema snapshot and semantic model materialized again."""
+    from dagster import materialize
+
+    from hugdata.platform.definitions import defs
+    from hugdata.platform.instance import open_instance
+
+    instance = open_instance(dagster_home)
+    try:
+        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
+        assert materialize(assets, partition_key=project_id, instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
+    finally:
+        instance.dispose()
+
+
+def project_keys(client: object, *project_ids: str) -> dict[str, dict[str, str]]:
+    """A new key for each project, as the headers a request sends it in."""
+    keys = {}
+    for project_id in project_ids:
+        token = client.post(f"/v1/projects/{project_id}/keys", json={}, headers=ADMIN_HEADERS).json()["token"]  # type: ignore[attr-defined]
+        keys[project_id] = {"Authorization": f"Bearer {token}"}
+    return keys
 
 
 def wait_until(predicate: Callable[[], object], timeout_s: float = 150, what: str = "condition") -> object:

@@ -13,7 +13,7 @@ from hugdata.api.app import create_app
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from tests.conftest import truncate_platform
-from tests.helpers import ADMIN_TOKEN, catalogued_shop, project_body
+from tests.helpers import ADMIN_TOKEN, catalogued_shop, project_body, project_keys
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -27,10 +27,7 @@ def world(
     catalogued_shop(runtime, settings.resolved_dagster_home, tmp_path_factory.mktemp("auth"), "own-shop")
     with TestClient(create_app(runtime=runtime)) as client:
         assert client.post("/v1/projects", json=project_body("foreign-shop"), headers=ADMIN).status_code == 201
-        keys = {}
-        for project in ("own-shop", "foreign-shop"):
-            token = client.post(f"/v1/projects/{project}/keys", json={}, headers=ADMIN).json()["token"]
-            keys[project] = {"Authorization": f"Bearer {token}"}
+        keys = project_keys(client, "own-shop", "foreign-shop")
         thread = client.post("/v1/projects/own-shop/threads", json={}, headers=ADMIN).json()["id"]
         question = {"question": "How many orders are there?"}
         asked = client.post(f"/v1/projects/own-shop/threads/{thread}/ask", json=question, headers=ADMIN).json()

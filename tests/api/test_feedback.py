@@ -13,7 +13,7 @@ from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.platform.definitions import defs
 from hugdata.platform.instance import open_instance
-from tests.helpers import ADMIN_TOKEN, catalogued_shop
+from tests.helpers import ADMIN_TOKEN, catalogued_shop, project_keys
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 URL = "/v1/projects/rated-shop"
@@ -108,10 +108,7 @@ def test_a_rating_never_reaches_another_project(
     client: TestClient, shop: Path, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
 ) -> None:
     catalogued_shop(clean_platform, settings.resolved_dagster_home, tmp_path / "b", "other-rated")
-    keys = {}
-    for project in ("rated-shop", "other-rated"):
-        token = client.post(f"/v1/projects/{project}/keys", json={}, headers=ADMIN).json()["token"]
-        keys[project] = {"Authorization": f"Bearer {token}"}
+    keys = project_keys(client, "rated-shop", "other-rated")
     query_id = _asked(client, "How many orders are there?", keys["rated-shop"])
     assert _rate(client, query_id, {"rating": "up"}, keys["other-rated"]).status_code == 404
     through_own = client.post(f"/v1/projects/other-rated/queries/{query_id}/feedback", json={"rating": "up"},

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.semantic_layer.document import MAX_DOCUMENT_BYTES
-from tests.helpers import ADMIN_TOKEN, catalogued_shop
+from tests.helpers import ADMIN_TOKEN, catalogued_shop, resync
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 URL = "/v1/projects/sl-shop/semantic-layer"
@@ -38,17 +38,7 @@ def _put(client: TestClient, body: object, etag: str | None, headers: dict[str, 
 
 
 def _resync(settings: Settings) -> None:
-    from dagster import materialize
-
-    from hugdata.platform.definitions import defs
-    from hugdata.platform.instance import open_instance
-
-    instance = open_instance(settings.resolved_dagster_home)
-    try:
-        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
-        assert materialize(assets, partition_key="sl-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
-    finally:
-        instance.dispose()
+    resync(settings.resolved_dagster_home, "sl-shop")
 
 
 def test_a_curated_document_is_versioned_under_if_match(client: TestClient, shop: Path) -> None:

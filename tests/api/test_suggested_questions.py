@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
-from tests.helpers import ADMIN_TOKEN, catalogued_shop
+from tests.helpers import ADMIN_TOKEN, catalogued_shop, project_keys, resync
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 URL = "/v1/projects/hint-shop"
@@ -61,27 +61,16 @@ def test_suggestions_are_the_projects_own(
     client: TestClient, shop: Path, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
 ) -> None:
     catalogued_shop(clean_platform, settings.resolved_dagster_home, tmp_path / "b", "hint-other")
-    token = client.post("/v1/projects/hint-other/keys", json={}, headers=ADMIN).json()["token"]
-    other = {"Authorization": f"Bearer {token}"}
+    other = project_keys(client, "hint-other")["hint-other"]
     assert client.get(f"{URL}/suggested-questions", headers=other).status_code == 404
     own = client.get("/v1/projects/hint-other/suggested-questions", headers=other)
     assert own.status_code == 200 and own.json()["questions"], own.text
 
 
 def test_a_schema_change_finds_them_again(client: TestClient, shop: Path, settings: Settings) -> None:
-    from dagster import materialize
-
-    from hugdata.platform.definitions import defs
-    from hugdata.platform.instance import open_instance
-
     before = client.get(f"{URL}/suggested-questions", headers=ADMIN).json()
     with sqlite3.connect(shop) as db:
         db.execute("CREATE TABLE coupons (id INTEGER PRIMARY KEY, code TEXT, percent_off INTEGER)")
-    instance = open_instance(settings.resolved_dagster_home)
-    try:
-        assets = [defs.get_assets_def(k) for k in ("database_schema", "semantic_model")]
-        assert materialize(assets, partition_key="hint-shop", instance=instance, resources=defs.resources).success  # type: ignore[arg-type]
-    finally:
-        instance.dispose()
+    resync(settings.resolved_dagster_home, "hint-shop")
     after = client.get(f"{URL}/suggested-questions", headers=ADMIN).json()
     assert before["computed_for"] == "schema 1, layer 0" and after["computed_for"] == "schema 2, layer 0"

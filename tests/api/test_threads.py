@@ -19,7 +19,7 @@ from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.conversations.store import Thread, ThreadTurn
 from hugdata.tenants.offboarding import purge_project
-from tests.helpers import ADMIN_TOKEN, catalogued_shop
+from tests.helpers import ADMIN_TOKEN, catalogued_shop, project_keys
 from tests.llm import ScriptedLlm, scripted_llm
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -134,10 +134,7 @@ def test_a_project_key_sees_and_asks_only_its_own_threads(
     client: TestClient, shop: Path, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
 ) -> None:
     catalogued_shop(clean_platform, settings.resolved_dagster_home, tmp_path / "b", "other-shop")
-    keys = {}
-    for project in ("talk-shop", "other-shop"):
-        token = client.post(f"/v1/projects/{project}/keys", json={}, headers=ADMIN).json()["token"]
-        keys[project] = {"Authorization": f"Bearer {token}"}
+    keys = project_keys(client, "talk-shop", "other-shop")
     mine = client.post(THREADS, json={"title": "mine"}, headers=keys["talk-shop"]).json()["id"]
     _ask(client, mine, "How many orders are there?", headers=keys["talk-shop"])
     other = keys["other-shop"]
