@@ -163,8 +163,10 @@ def main() -> None:
             "load_average": os.getloadavg(),
             "follow_ups": summarize(followed),
             "end_to_end": {
-                h: {o: outcomes.count(o) for o in ("right", "wrong", "declined")} for h, outcomes in whole.items()
-            },  # fmt: skip
+                h: {o: [r["outcome"] for r in rows].count(o) for o in ("right", "wrong", "declined")}
+                for h, rows in whole.items()
+            },
+            "end_to_end_wrong": [r for rows in whole.values() for r in rows if r["outcome"] == "wrong"],
             "llm_prompts": {h: {"turns": len(v), "held_previous_turn": sum(v)} for h, v in prompts.items()},
             "wrong": [r for r in followed if r["outcome"] == "wrong"],
             "seed_failed": [r for r in followed if r["outcome"] == "seed_failed"],
