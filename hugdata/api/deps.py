@@ -92,6 +92,21 @@ async def _resolve_caller(
         cookie = request.cookies.get(SESSION_COOKIE)
         if credentials is None and cookie:
             return await _cookie_caller(request, cookie, look_up_session)
+        sent = request.headers.get("authorization")
+        if credentials is None and sent and sent.strip():
+            AUTH_FAILURES.labels("missing").inc()
+            parts = sent.split(None, 1)
+            if parts[0].lower() == "bearer":
+                why = "the token is empty"
+            elif len(parts) == 2 and len(parts[0]) <= 16:
+                why = f"it was sent with the {parts[0]!r} scheme"  # the scheme only: what follows may be a secret
+            else:
+                why = "it was sent without a scheme (the token alone)"
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                f"the Authorization header must be 'Bearer <token>': {why}",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         token = _bearer_token(credentials)
         admin = runtime.settings.admin_token.get_secret_value() if runtime.settings.admin_token else None
         if admin and hmac.compare_digest(token.encode(), admin.encode()):

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hugdata.api.ask_slots import AskCapacityExhausted, AskLimitReached
@@ -110,7 +111,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             },
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        return _method_not_allowed(request)
     return await _default_http_error(request, exc)
+
+
+def _method_not_allowed(request: Request) -> Response:
+    """Every method the path answers, not only the first route's (Starlette stops at the first partial match); an
+    OPTIONS request is answered with them."""
+    allowed = {
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in request.app.router.routes)
+    }
+    allow = ", ".join(sorted(allowed - {"HEAD"} | {"OPTIONS"}))
+    if request.method == "OPTIONS":
+        return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"Allow": allow})
+    detail = f"{request.method} is not allowed on {request.url.path}; it answers {allow}"
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_405_METHOD_NOT_ALLOWED, headers={"Allow": allow})
 
 
 def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:

@@ -93,3 +93,16 @@ def test_a_revoked_key_is_refused_by_routes_with_and_without_a_request_session(
         response = client.request(method, path, json=body, headers=headers)
         assert response.status_code == 401, (path, response.text)
         assert response.json()["detail"] == "invalid or revoked token"
+
+
+@pytest.mark.parametrize(
+    ("header", "says"),
+    [("abc123", "without a scheme"), ("Basic YTpi", "with the 'Basic' scheme"), ("Bearer ", "the token is empty")],
+)
+def test_a_token_sent_without_the_bearer_scheme_is_told_what_to_send(
+    client: TestClient, two_tenants: dict, header: str, says: str
+) -> None:
+    response = client.get("/v1/projects/tenant-a", headers={"Authorization": header})
+    assert response.status_code == 401 and "must be 'Bearer <token>'" in response.json()["detail"]
+    assert says in response.json()["detail"]
+    assert "abc123" not in response.text and "YTpi" not in response.text  # what was sent may be a secret

@@ -13,6 +13,7 @@ from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.platform.definitions import defs
 from hugdata.platform.instance import open_instance
+from hugdata.tenants.asset_states import record_failed
 from tests.conftest import truncate_platform
 from tests.helpers import ADMIN_TOKEN
 
@@ -147,10 +148,21 @@ def test_admin_search_of_a_missing_project_is_404(client: TestClient, admin: dic
     assert response.status_code == 404
 
 
-def test_admin_search_of_a_project_without_documents_is_an_empty_list(
-    client: TestClient, admin: dict, tmp_path: Path
+def test_search_of_a_project_never_indexed_says_why_as_ask_does(
+    client: TestClient, admin: dict, tmp_path: Path, clean_platform: ApiRuntime
 ) -> None:
     body = {"id": "empty-one", "name": "E", "data_source": {"dialect": "sqlite", "path": str(tmp_path / "e.db")}}
     client.post("/v1/projects", json=body, headers=admin)
     response = client.post("/v1/projects/empty-one/search", json={"query": "x"}, headers=admin)
-    assert response.status_code == 200 and response.json()["results"] == []
+    assert response.status_code == 409 and "first run has not finished" in response.json()["detail"]
+    # The catalog's run failed (what the run-failure sensor records): search and ask both name the run and its cause.
+    with clean_platform.sessions() as session:
+        record_failed(session, project_id="empty-one", assets=["database_schema"], run_id="run-7",
+                      cause="unable to open database file")  # fmt: skip
+        session.commit()
+    searched = client.post("/v1/projects/empty-one/search", json={"query": "x"}, headers=admin).json()["detail"]
+    asked = client.post("/v1/projects/empty-one/ask", json={"question": "how many?"}, headers=admin).json()["detail"]
+    assert "its run run-7 failed at" in searched and "its run run-7 failed at" in asked
+    assert searched.split(": ", 2)[-1] == asked.split(": ", 2)[-1]  # the same cause
+
+

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from hugdata.api.app import create_app
 from hugdata.api.runtime import ApiRuntime
@@ -85,3 +86,11 @@ def test_kept_alive_connections_keep_serving_requests_that_arrive_whole(edge: tu
             assert client.get("/healthz").status_code == 200
             time.sleep(HEADER_TIMEOUT_S * 0.6)  # idle between requests is the keep-alive's business, not the head's
         assert client.get("/healthz", headers={"X-Fine": "b" * 8000}).status_code == 200
+
+
+def test_options_and_a_wrong_method_name_every_method_the_path_answers(client: TestClient) -> None:
+    options = client.options("/v1/projects/42")
+    assert options.status_code == 204 and options.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
+    wrong = client.put("/v1/projects", json={})
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, OPTIONS, POST"
+    assert wrong.json()["detail"] == "PUT is not allowed on /v1/projects; it answers GET, OPTIONS, POST"

@@ -69,9 +69,10 @@ def test_a_repeat_is_answered_from_memory_until_the_schema_changes(
     assert repeat.headers["server-timing"].startswith("memory;dur=")  # the server's own lookup time
     again = repeat.json()
     assert again["cached"] is True and again["answered_at"] and again["rows"] == first["rows"]
-    assert {k: v for k, v in again.items() if k not in ("cached", "answered_at")} == {
-        k: v for k, v in first.items() if k not in ("cached", "answered_at")
+    assert {k: v for k, v in again.items() if k not in ("cached", "answered_at", "age_seconds")} == {
+        k: v for k, v in first.items() if k not in ("cached", "answered_at", "age_seconds")
     }
+    assert first["age_seconds"] is None and 0 <= again["age_seconds"] < 60 and int(repeat.headers["age"]) >= 0
     assert len(ScriptedLlm.requests) == 1  # the LLM was asked once
     assert _ask(api, "mem-shop", "How many orders?", max_rows=5)["cached"] is False  # other options: fresh
 
@@ -90,6 +91,25 @@ def test_a_repeat_is_answered_from_memory_until_the_schema_changes(
         session.execute(update(RememberedAnswer).values(expires_at=func.now() - timedelta(seconds=1)))
         session.commit()
     assert _ask(api, "mem-shop", "How many orders?")["cached"] is False
+
+
+def test_a_caller_may_ask_for_a_fresh_answer_which_replaces_the_remembered_one(
+    api: TestClient, clean_platform: ApiRuntime, settings: Settings, tmp_path: Path
+) -> None:
+    shop = catalogued_shop(clean_platform, settings.resolved_dagster_home, tmp_path, "mem-fresh")
+    ScriptedLlm.by_question["How many orders?"] = COUNT
+    before = _ask(api, "mem-fresh", "How many orders?")["rows"]
+    with sqlite3.connect(shop) as db:  # the data changes; the schema does not
+        db.execute("DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE id <= 10)")
+        db.execute("DELETE FROM orders WHERE id <= 10")
+    assert _ask(api, "mem-fresh", "How many orders?")["rows"] == before  # remembered, and says so
+    fresh = _ask(api, "mem-fresh", "How many orders?", fresh=True)
+    assert fresh["cached"] is False and fresh["rows"] == [[before[0][0] - 10]]
+    no_cache = api.post("/v1/projects/mem-fresh/ask", json={"question": "How many orders?"},
+                        headers={**ADMIN, "Cache-Control": "no-cache"}).json()  # fmt: skip
+    assert no_cache["cached"] is False and no_cache["rows"] == fresh["rows"]
+    remembered = _ask(api, "mem-fresh", "How many orders?")  # the fresh answer replaced the old one
+    assert remembered["cached"] is True and remembered["rows"] == fresh["rows"]
 
 
 def test_memory_is_never_shared_across_tenants_and_goes_with_the_project(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Header, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +47,11 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     execute: bool = True
     max_rows: int = Field(default=100, ge=1, le=1000)
+    fresh: bool = Field(
+        default=False,
+        description="answer anew rather than from the project's memory (as does a `Cache-Control: no-cache` header); "
+        "the new answer is remembered in place of the old",
+    )
 
 
 class ReusedFrom(BaseModel):
@@ -120,9 +125,12 @@ class AskResponse(BaseModel):
         default=False, description="true when answered from the project's memory of the same question (no new query)"
     )
     answered_at: datetime | None = Field(default=None, description="when a remembered answer was first computed")
+    age_seconds: float | None = Field(
+        default=None, description="how old a remembered answer is (also the `Age` header); null for a new one"
+    )
 
 
-_FRESH = '"cached":false,"answered_at":null'
+_FRESH = '"cached":false,"answered_at":null,"age_seconds":null'
 
 
 def runtime_ask_context(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> AskContext:
@@ -134,25 +142,31 @@ def runtime_ask_context(runtime: ApiRuntime, sessions: sessionmaker[Session]) ->
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS, dependencies=[Depends(ask_quota)])
 async def ask_question(
-    project_id: ProjectScope, body: AskRequest, caller: SessionlessCallerDep, runtime: RuntimeDep
+    project_id: ProjectScope,
+    body: AskRequest,
+    caller: SessionlessCallerDep,
+    runtime: RuntimeDep,
+    cache_control: Annotated[str | None, Header(description="`no-cache` answers anew, as `fresh` does")] = None,
 ) -> Response:
     """SQL for ``question`` (from the LLM, or the offline planner without one), validated before it runs; rows and a
     chart when executed. Asks run on threads of their own, a few per project at a time (429 beyond that). The same
-    question again within `HUGDATA_ANSWER_CACHE_TTL`, on the same schema and model, is answered from memory."""
+    question again within `HUGDATA_ANSWER_CACHE_TTL`, on the same schema and model, is answered from memory, unless
+    the request asks for a fresh answer."""
     # A project key's ask reads, logs and remembers under row-level security, like its other requests.
     sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)
     answerer = runtime.settings.llm_model if runtime.settings.llm_base_url else "offline_planner"
     key = question_key(body.question, execute=body.execute, max_rows=body.max_rows, answerer=answerer)
     ttl = runtime.settings.answer_cache_ttl
-    if ttl.total_seconds() > 0:
+    fresh = body.fresh or "no-cache" in (cache_control or "").lower()
+    if ttl.total_seconds() > 0 and not fresh:
         started = time.perf_counter()
         remembered = await run_in_threadpool(_recall, sessions, project_id, key)
         if remembered is not None:
             took = (time.perf_counter() - started) * 1000
             await count_ask(runtime, project_id, "memory", took / 1000)
-            return Response(
-                remembered, media_type="application/json", headers={"Server-Timing": f"memory;dur={took:.2f}"}
-            )
+            body_json, age = remembered
+            headers = {"Server-Timing": f"memory;dur={took:.2f}", "Age": str(int(age))}
+            return Response(body_json, media_type="application/json", headers=headers)
     result = await answer_question(runtime, caller, project_id, sessions, body)
     body_json = answer_json(AskResponse, project_id, result)
     if ttl.total_seconds() > 0:
@@ -212,14 +226,16 @@ def answer_json(model: type[AskResponse], project_id: str, result: AskResult, **
     return body_json.replace('"rows":[]', '"rows":' + rows_json(rows), 1)
 
 
-def _recall(sessions: sessionmaker[Session], project_id: str, key: str) -> str | None:
+def _recall(sessions: sessionmaker[Session], project_id: str, key: str) -> tuple[str, float] | None:
     with sessions() as session:
         found = recall(session, project_id=project_id, key=key)
     if found is None:
         return None
-    # The pair is the body's last fields and unique in it: quotes inside earlier string values are escaped.
+    age = max(0.0, (datetime.now(UTC) - found.answered_at).total_seconds())
+    # The fields are the body's last and unique in it: quotes inside earlier string values are escaped.
     head, _, tail = found.response.rpartition(_FRESH)
-    return f'{head}"cached":true,"answered_at":"{found.answered_at.isoformat()}"{tail}'
+    remembered = f'"cached":true,"answered_at":"{found.answered_at.isoformat()}","age_seconds":{age:.1f}'
+    return head + remembered + tail, age
 
 
 def _remember(sessions: sessionmaker[Session], project_id: str, key: str, body_json: str, ttl: timedelta) -> None:

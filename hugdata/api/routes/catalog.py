@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from hugdata.api.deps import CurrentProject, ProjectScope, RuntimeDep, SessionDep
 from hugdata.api.quotas import search_quota
@@ -17,6 +18,7 @@ from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.documents import DOCUMENT_KINDS, DocumentKind
 from hugdata.catalog.embedder_factory import embedder_for
+from hugdata.catalog.models import SchemaDocumentRow
 from hugdata.catalog.store import latest_semantic_model, latest_snapshot, schema_versions
 from hugdata.catalog.vector_store import SearchHit, search_documents_scoped
 from hugdata.db import read_retrying
@@ -182,10 +184,16 @@ def _search(runtime: ApiRuntime, project_id: str, body: SearchRequest) -> _Timed
     )
     searched = time.perf_counter()
     if not hits:
-        # Checked only when nothing was found: a project with documents exists.
+        # Checked only when nothing was found: a project with documents exists, and has a search index.
         with runtime.sessions() as session:
             if not project_exists(session, project_id):
                 raise ProjectNotFound(f"project {project_id!r} not found")
+            indexed = session.scalar(
+                select(SchemaDocumentRow.doc_key).where(SchemaDocumentRow.project_id == project_id).limit(1)
+            )
+            if indexed is None:
+                # As ask says it: the first run has not finished, or the catalog's last run failed and why.
+                raise CatalogNotReady(catalog_not_ready(session, project_id, "search index"))
     return _TimedSearch(
         SearchResponse(project_id=project_id, results=hits),
         embed_ms=(embedded - started) * 1000,
