@@ -49,7 +49,7 @@ from hugdata.events.hub import EventHub, close_on_exit_signals
 from hugdata.observability.logs import configure_logging
 from hugdata.observability.middleware import ObservedRequests, tag_project
 from hugdata.observability.tracing import configure_tracing
-from hugdata.webapp.build import DIST_DIR
+from hugdata.webapp.paths import DIST_DIR
 
 
 def create_app(settings: Settings | None = None, *, runtime: ApiRuntime | None = None) -> FastAPI:

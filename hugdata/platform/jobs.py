@@ -1,6 +1,6 @@
 """Jobs over the tenant assets; every run is one project's partition."""
 
-from dagster import AssetKey, AssetSelection, define_asset_job
+from dagster import AssetSelection, define_asset_job
 
 from hugdata.observability.run_logs import RUN_LOGGING
 from hugdata.platform.partitions import hugdata_projects
@@ -8,15 +8,6 @@ from hugdata.platform.partitions import hugdata_projects
 # Upstream first; a selection of any of them runs together with everything it depends on.
 SCHEMA_SYNC_ASSET_NAMES = ("database_schema", "semantic_model", "schema_vector_index")
 SCHEMA_SYNC_ASSETS = AssetSelection.assets(*SCHEMA_SYNC_ASSET_NAMES)
-
-
-def with_upstreams(asset_names: list[str]) -> list[str]:
-    """The named tenant assets plus everything upstream of them, in graph order."""
-    from hugdata.platform.definitions import defs
-
-    graph = defs.get_repository_def().asset_graph
-    keys = AssetSelection.assets(*asset_names).upstream().resolve(graph)
-    return [name for name in SCHEMA_SYNC_ASSET_NAMES if AssetKey(name) in keys]
 
 
 schema_sync = define_asset_job(

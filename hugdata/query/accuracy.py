@@ -21,6 +21,15 @@ Outcome = Literal["correct", "wrong", "not_answered", "reference_failed", "stale
 MAX_ROWS = 1000
 
 
+def brief(text: str, limit: int = 300) -> str:
+    """``text`` whole when it fits, else cut at the last word boundary within ``limit`` and marked with an ellipsis
+    (never mid-word: "HUGDAT" reads as a wrong name)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:.") + "…"
+
+
 @dataclass(frozen=True)
 class GoldenResult:
     question_id: int
@@ -68,7 +77,7 @@ def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyRepor
     try:
         for golden in questions:
             if golden.id in stale:
-                results.append(GoldenResult(golden.id, golden.question, "stale", None, stale[golden.id][:300]))
+                results.append(GoldenResult(golden.id, golden.question, "stale", None, brief(stale[golden.id])))
                 continue
             try:
                 # Under the same limits as any ask: the reference SQL is tenant-written too.
@@ -84,7 +93,7 @@ def evaluate_golden_questions(ctx: AskContext, project_id: str) -> AccuracyRepor
                 answer = ask(ctx, project_id=project_id, question=golden.question, execute=True, max_rows=MAX_ROWS,
                              log=False, reuse=False)  # fmt: skip
             except QuestionNotAnswered as exc:
-                results.append(GoldenResult(golden.id, golden.question, "not_answered", None, str(exc)[:300]))
+                results.append(GoldenResult(golden.id, golden.question, "not_answered", None, brief(str(exc))))
                 continue
             ordered = is_ordered(golden.expected_sql, sqlglot_dialect(dialect))
             right = results_match(expected.rows, answer.rows, ordered=ordered)

@@ -16,12 +16,28 @@ TOP = 10
 
 
 def _tables_and_columns(sql: str) -> tuple[set[str], set[str]]:
+    """The tables a query reads and its columns as ``table.column``: an alias of its own output (``ORDER BY value``)
+    is no column, and a bare name is counted only where one table could hold it."""
     try:
         tree = sqlglot.parse_one(sql)
     except SqlglotError:
         return set(), set()
     tables = {f"{t.db}.{t.name}" if t.db else t.name for t in tree.find_all(exp.Table) if t.name}
-    columns = {c.name for c in tree.find_all(exp.Column) if c.name}
+    columns: set[str] = set()
+    for select in tree.find_all(exp.Select):
+        sources = {(t.alias or t.name).lower(): t.name for t in select.find_all(exp.Table) if t.name}
+        outputs = {p.alias.lower() for p in select.expressions if isinstance(p, exp.Alias)}
+        for column in select.find_all(exp.Column):
+            if not column.name or column.find_ancestor(exp.Select) is not select:
+                continue
+            if column.table:
+                table = sources.get(column.table.lower())
+            elif column.name.lower() in outputs:
+                continue
+            else:
+                table = next(iter(sources.values())) if len(sources) == 1 else None
+            if table:
+                columns.add(f"{table}.{column.name}")
     return tables, columns
 
 

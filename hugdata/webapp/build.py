@@ -10,10 +10,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB_DIR = ROOT / "web"
-DIST_DIR = WEB_DIR / "dist"
-OPENAPI_PATH = ROOT / "build" / "openapi.json"
+from hugdata.webapp.paths import DIST_DIR, OPENAPI_PATH, ROOT, WEB_DIR
+
 _STAMP = DIST_DIR / ".built-from"
 
 

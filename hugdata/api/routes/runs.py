@@ -15,12 +15,12 @@ from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, S
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.config import get_settings
+from hugdata.platform.asset_selection import with_upstreams
 from hugdata.platform.jobs import (
     ANALYTICS_ASSET_NAMES,
     SCHEMA_SYNC_ASSET_NAMES,
     analytics_refresh,
     schema_sync,
-    with_upstreams,
 )
 from hugdata.tenants.asset_states import project_asset_states
 from hugdata.tenants.audit import actor_of
