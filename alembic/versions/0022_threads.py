@@ -1,5 +1,5 @@
 """Conversation threads and their turns, feedback on answers and suggested questions (issue 31); the answerer of
-each logged ask.
+each logged ask; asset check results per project (issue 32).
 
 Revision ID: 0022
 Revises: 0021
@@ -39,6 +39,8 @@ def _isolated(table: str, privileges: str) -> None:
 
 def upgrade() -> None:
     op.add_column("query_log", sa.Column("answered_by", sa.String(32), nullable=True))
+    # Each asset's latest check results per project (issue 32): a failed check shows in /assets.
+    op.add_column("asset_states", sa.Column("checks", postgresql.JSONB, nullable=False, server_default="[]"))
     op.create_table(
         "threads",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
@@ -123,4 +125,5 @@ def downgrade() -> None:
     op.drop_table("thread_turns")
     op.drop_table("threads")
     op.drop_column("query_log", "answered_by")
+    op.drop_column("asset_states", "checks")
     op.drop_column("projects", "accept_golden_candidates")

@@ -22,6 +22,7 @@ from hugdata.platform.batches import batch_metadata, for_each_project
 from hugdata.platform.catalog_steps import build_model, index_documents, ingest_schema
 from hugdata.platform.partitions import hugdata_projects
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
+from hugdata.tenants.asset_states import record_checks
 
 # Transient source errors (network blips, a restarting server) get three tries in all; permanent ones
 # (bad credentials) are raised with allow_retries=False and fail at once.
@@ -74,6 +75,11 @@ def semantic_model(context: AssetExecutionContext, platform_db: PlatformDatabase
         context, lambda p: build_model(p, run_id=run_id, platform_db=platform_db), platform_db
     )
     dangling = {p: list(r.findings["dangling"])[:50] for p, r in per_project.items() if r.findings["dangling"]}
+    record_check_results(platform_db, "semantic_model", {
+        p: [_check("relationships_point_at_existing_columns", dangling.get(p, []),
+                   "relationships point at columns that do not exist")]
+        for p in per_project
+    })  # fmt: skip
     return MaterializeResult(
         metadata=batch_metadata({p: r.metadata for p, r in per_project.items()}),
         check_results=[
@@ -85,6 +91,24 @@ def semantic_model(context: AssetExecutionContext, platform_db: PlatformDatabase
             )
         ],
     )
+
+
+def _check(name: str, findings: list[str], what: str) -> dict[str, object]:
+    """One project's result of one check, as /assets shows it: what failed, with the first findings."""
+    if not findings:
+        return {"name": name, "passed": True, "message": ""}
+    shown = ", ".join(findings[:5]) + (f" and {len(findings) - 5} more" if len(findings) > 5 else "")
+    return {"name": name, "passed": False, "message": f"{what} ({len(findings)}): {shown}"}
+
+
+def record_check_results(
+    platform_db: PlatformDatabaseResource, asset: str, per_project: dict[str, list[dict[str, object]]]
+) -> None:
+    """Each project's check results beside its asset state, in one transaction for the batch."""
+    with platform_db.session() as session:
+        for project_id, checks in per_project.items():
+            record_checks(session, project_id=project_id, asset=asset, checks=checks)
+        session.commit()
 
 
 def _single_or_by_project(found: dict[str, list[str]]) -> object:
@@ -116,6 +140,12 @@ def schema_vector_index(
     missing = {p: list(r.findings["missing"]) for p, r in per_project.items() if r.findings["missing"]}
     dimensions = {p: sorted(r.findings["dimensions"]) for p, r in per_project.items()}
     wrong_dimensions = {p: dims for p, dims in dimensions.items() if dims != [embedder.dimensions]}
+    record_check_results(platform_db, "schema_vector_index", {
+        p: [_check("every_table_and_column_has_a_document", missing.get(p, []), "tables or columns have no document"),
+            _check("vectors_have_the_model_dimension", [str(d) for d in wrong_dimensions.get(p, [])],
+                   f"stored vectors are not of the model's {embedder.dimensions} dimensions")]
+        for p in per_project
+    })  # fmt: skip
     return MaterializeResult(
         metadata=batch_metadata({p: r.metadata for p, r in per_project.items()}),
         check_results=[

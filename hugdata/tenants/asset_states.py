@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, func, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -26,6 +26,7 @@ class AssetState(Base):
     last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
     failure_cause: Mapped[str | None] = mapped_column(Text)
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # name, passed, message
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -52,6 +53,16 @@ def record_materialized(session: Session, *, project_id: str, asset: str, run_id
                 "failure_cause": None,
             },
         )
+    )
+
+
+def record_checks(session: Session, *, project_id: str, asset: str, checks: list[dict[str, Any]]) -> None:
+    """The asset's latest check results for this project (name, passed, message), kept beside its state (the
+    caller commits)."""
+    session.execute(
+        update(AssetState)
+        .where(AssetState.project_id == project_id, AssetState.asset == asset)
+        .values(checks=checks, updated_at=func.now())
     )
 
 

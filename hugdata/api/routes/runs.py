@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -266,6 +266,12 @@ def seed_status(run_id: RunIdPath, caller: AdminOnly, runtime: RuntimeDep, sessi
     return RunRead.of(_visible_run(run_id, caller, runtime, session))
 
 
+class AssetCheckRead(BaseModel):
+    name: str
+    passed: bool
+    message: str = Field(description="what failed, with the first findings; empty when passed")
+
+
 class AssetStateRead(BaseModel):
     asset: str
     status: str = Field(description="materialized, failed, or never")
@@ -279,7 +285,31 @@ class AssetStateRead(BaseModel):
         "never; null for analytics assets",
     )
     age_seconds: float | None = Field(default=None, description="seconds since the last materialization")
+    checks: list[AssetCheckRead] = Field(
+        default_factory=list, description="the asset's checks at its last materialization for this project"
+    )
+    health: Literal["ok", "warning", "failed", "never"] = Field(
+        default="never",
+        description="failed: the last run failed; warning: materialized, but a check failed or the catalog is stale; "
+        "ok otherwise",
+    )
+    health_reason: str | None = Field(default=None, description="why the health is not ok, in plain words")
     metadata: dict[str, Any]
+
+
+def _health(
+    status: str, checks: list[AssetCheckRead], freshness: str | None, cause: str | None
+) -> tuple[str, str | None]:
+    if status == "never":
+        return "never", "never materialized"
+    if status == "failed":
+        return "failed", cause or "the last run failed"
+    failed = [f"check {c.name} failed: {c.message}" for c in checks if not c.passed]
+    if failed:
+        return "warning", "; ".join(failed)
+    if freshness == "stale":
+        return "warning", "not materialized within HUGDATA_CATALOG_MAX_AGE"
+    return "ok", None
 
 
 @router.get("/v1/projects/{project_id}/assets", response_model=list[AssetStateRead], responses=_ERRORS)
@@ -296,10 +326,17 @@ def read_project_assets(project: CurrentProject, session: SessionDep) -> list[As
         state = states.get(name)
         last = state.last_materialized_at if state else None
         fresh = catalog_freshness(last, now=now, max_age=max_age) if name in CATALOG_ASSETS else None
+        checks = [AssetCheckRead(**c) for c in (state.checks or [])] if state else []
+        status = state.status if state else "never"
+        cause = state.failure_cause if state and state.status == "failed" else None
+        health, reason = _health(status, checks, fresh.state if fresh else None, cause)
         result.append(
             AssetStateRead(
                 asset=name,
-                status=state.status if state else "never",
+                status=status,
+                checks=checks,
+                health=health,  # type: ignore[arg-type]
+                health_reason=reason,
                 last_run_id=state.last_run_id if state else None,
                 last_materialized_at=state.last_materialized_at if state else None,
                 last_failed_at=state.last_failed_at if state else None,

@@ -6,7 +6,8 @@ import { Empty, ErrorMessage, Loading } from "../components/States";
 import { ago } from "../format";
 import { useProjectEvents } from "../live";
 
-/** Each asset's status, last materialization, freshness and failure cause; updates live from the event stream. */
+/** Each asset's status and health, last materialization, freshness, and why a failed run or check is not ok; updates
+ * live from the event stream. */
 export function Overview() {
   const { projectId = "" } = useParams();
   const live = useProjectEvents(projectId);
@@ -42,7 +43,7 @@ export function Overview() {
               <th scope="col">Status</th>
               <th scope="col">Last materialized</th>
               <th scope="col">Freshness</th>
-              <th scope="col">Failure cause</th>
+              <th scope="col">Cause</th>
             </tr>
           </thead>
           <tbody>
@@ -51,10 +52,13 @@ export function Overview() {
                 <th scope="row">{asset.asset}</th>
                 <td>
                   <span className={`status ${asset.status}`}>{asset.status}</span>
+                  {asset.health === "warning" ? <span className="status warning"> warning</span> : null}
                 </td>
                 <td>{ago(asset.last_materialized_at)}</td>
                 <td>{asset.freshness ?? "–"}</td>
-                <td className="cause">{asset.failure_cause ?? ""}</td>
+                <td className="cause">
+                  {asset.health === "warning" || asset.health === "failed" ? (asset.health_reason ?? "") : ""}
+                </td>
               </tr>
             ))}
           </tbody>
