@@ -10,32 +10,22 @@ since a run's Job has one size. A failed project is re-run alone with the single
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from itertools import groupby
 
 from dagster import DagsterRun, RunRequest
 
 from hugdata.config import get_settings
 from hugdata.k8s.tenant_runs import run_k8s_tags
-from hugdata.platform.batches import BATCH_TAG
+from hugdata.platform.batches import BATCH_TAG, MEMBER_TAG_PREFIX, batch_members, member_tag
 from hugdata.platform.instance import TIER_TAG
 
-MEMBER_TAG_PREFIX = "hugdata/in/"
+__all__ = ["MEMBER_TAG_PREFIX", "batch_members", "member_tag"]  # kept here for their callers
 SCHEMA_SYNC_BATCH_JOB = "schema_sync_batch"
 ANALYTICS_BATCH_JOB = "analytics_refresh_batch"
 # Which batch job does a single-project job's work, and back: a failed project is re-run with the single job.
 BATCH_JOB_OF = {"schema_sync": SCHEMA_SYNC_BATCH_JOB, "analytics_refresh": ANALYTICS_BATCH_JOB}
 SINGLE_JOB_OF = {batch: single for single, batch in BATCH_JOB_OF.items()}
-
-
-def member_tag(project_id: str) -> str:
-    """The tag that marks a batch run as touching ``project_id``."""
-    return f"{MEMBER_TAG_PREFIX}{project_id}"
-
-
-def batch_members(tags: Mapping[str, str]) -> list[str]:
-    """The projects a batch run lists, in order; empty for any other run."""
-    return sorted(key[len(MEMBER_TAG_PREFIX) :] for key in tags if key.startswith(MEMBER_TAG_PREFIX))
 
 
 def is_member_batch(run: DagsterRun) -> bool:

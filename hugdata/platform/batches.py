@@ -6,7 +6,7 @@ project never stops the others in its step, and a failed batch is re-run as one 
 ends with its own run, its own status and its own error message.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from dagster import (
@@ -30,7 +30,18 @@ from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.project_locks import project_lock
 
 BATCH_TAG = "hugdata/batch"
+MEMBER_TAG_PREFIX = "hugdata/in/"
 T = TypeVar("T")
+
+
+def member_tag(project_id: str) -> str:
+    """The tag that marks a batch run as touching ``project_id``: the API lists the run for that project by it."""
+    return f"{MEMBER_TAG_PREFIX}{project_id}"
+
+
+def batch_members(tags: Mapping[str, str]) -> list[str]:
+    """The projects a batch run lists, in order; empty for any other run."""
+    return sorted(key[len(MEMBER_TAG_PREFIX) :] for key in tags if key.startswith(MEMBER_TAG_PREFIX))
 
 
 def onboarding_requests(new_projects: Sequence[tuple[str, str]], *, batch_size: int) -> list[RunRequest]:
@@ -58,6 +69,8 @@ def onboarding_requests(new_projects: Sequence[tuple[str, str]], *, batch_size: 
                         TIER_TAG: tier,
                         BATCH_TAG: "onboarding",
                         **run_k8s_tags(tier, batch="onboarding", resources=get_settings().run_tier_resources),
+                        # Each project finds its first run by its own tag, as in a nightly batch.
+                        **{member_tag(project_id): "1" for project_id, _ in group},
                     },
                 )
             )

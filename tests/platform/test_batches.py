@@ -20,7 +20,7 @@ from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
 from hugdata.k8s.tenant_runs import TIER_RESOURCES
 from hugdata.platform import sensors
-from hugdata.platform.batches import onboarding_requests, projects_of_run
+from hugdata.platform.batches import batch_members, onboarding_requests, projects_of_run
 from hugdata.platform.instance import open_instance
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.asset_states import project_asset_states
@@ -49,6 +49,8 @@ def test_consecutive_new_projects_of_one_tier_share_a_run_up_to_the_batch_size()
     ] == [("a", "b")]
     assert [r.partition_key for r in requests[1:]] == ["c", "d", "e"]  # c is past the size, d and e change tier
     assert requests[0].tags["hugdata/tier"] == "standard" and requests[0].tags["hugdata/batch"] == "onboarding"
+    # Each project of the batch is named by a tag of its own: its run listing finds its first run by it.
+    assert batch_members(requests[0].tags) == ["a", "b"] and batch_members(requests[1].tags) == []
     assert requests[2].tags["hugdata/project_id"] == "d" and requests[2].tags["hugdata/tier"] == "enterprise"
     batch_k8s = json.loads(requests[0].tags["dagster-k8s/config"])  # a batch Job is sized by its tier too
     assert batch_k8s["container_config"]["resources"] == TIER_RESOURCES[Tier.standard]

@@ -216,7 +216,7 @@ def cancel_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep, sessio
     if run.members and not caller.is_admin:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            f"run {run_id!r} is a nightly or hourly batch shared with other projects; only an admin can cancel it",
+            f"run {run_id!r} is a batch run shared with other projects (onboarding, nightly or hourly); only an admin can cancel it",
         )
     if runtime.dagster_runs.try_cancel(run_id):
         return RunRead.of(runtime.dagster_runs.run(run_id) or run)

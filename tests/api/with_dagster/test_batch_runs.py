@@ -31,6 +31,11 @@ def test_a_project_key_sees_a_batch_run_only_as_its_own_part(
     key_out = _register(api, "bat-out", _sqlite(tmp_path, 2))
     for project_id, key in (("bat-ok", key_ok), ("bat-broken", key_broken)):
         wait_until(lambda p=project_id, k=key: _assets_ready(api, p, k), what=f"{project_id} onboarded")
+    for project_id, key in (("bat-ok", key_ok), ("bat-broken", key_broken)):
+        # The first run, batched with the other or not, is listed for the project and readable with its key.
+        first = api.get(f"/v1/projects/{project_id}/assets", headers=key).json()[0]["last_run_id"]
+        assert first in [r["run_id"] for r in api.get(f"/v1/projects/{project_id}/runs", headers=key).json()["items"]]
+        assert api.get(f"/v1/runs/{first}", headers=key).json()["project_id"] == project_id
     broken.unlink()  # its source is gone by the night
     tags = {"hugdata/tier": "enterprise", "hugdata/batch": "nightly", member_tag("bat-ok"): "1"}
     tags[member_tag("bat-broken")] = "1"
