@@ -11,8 +11,14 @@ from urllib.parse import urlsplit
 import httpx
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from hugdata.platform.automation import batch_members, member_tag
+from hugdata.platform.automation import (
+    ANALYTICS_BATCH_JOB,
+    SCHEMA_SYNC_BATCH_JOB,
+    batch_members,
+    member_tag,
+)
 from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG, project_tags
+from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES
 
 CODE_LOCATION = "hugdata.platform.definitions"
 REPOSITORY = "__repository__"
@@ -22,6 +28,7 @@ _RUN_FIELDS = """
   runId status jobName creationTime startTime endTime
   tags { key value }
   assetSelection { path }
+  stepStats { stepKey status startTime endTime }
 """
 _RUNS_QUERY = (
     "query Runs($filter: RunsFilter, $cursor: String, $limit: Int) {"
@@ -42,6 +49,25 @@ class DagsterUnavailable(Exception):
 
 
 @dataclass(frozen=True)
+class StepInfo:
+    """One step of a run: the asset it materializes, how it ended, when."""
+
+    asset: str
+    status: str  # SUCCESS, FAILURE, SKIPPED, IN_PROGRESS
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+# A job's runs carry no asset selection in Dagster's API (only ad-hoc selections do): the job says what it runs.
+JOB_ASSETS = {
+    "schema_sync": SCHEMA_SYNC_ASSET_NAMES,
+    SCHEMA_SYNC_BATCH_JOB: SCHEMA_SYNC_ASSET_NAMES,
+    "analytics_refresh": ANALYTICS_ASSET_NAMES,
+    ANALYTICS_BATCH_JOB: ANALYTICS_ASSET_NAMES,
+}
+
+
+@dataclass(frozen=True)
 class RunInfo:
     run_id: str
     status: str
@@ -53,7 +79,8 @@ class RunInfo:
     started_at: datetime | None
     ended_at: datetime | None
     tags: dict[str, str]
-    members: tuple[str, ...] = ()  # the projects an automation batch lists; empty for any other run
+    members: tuple[str, ...] = ()  # the projects a batch lists; empty for any other run
+    steps: tuple[StepInfo, ...] = ()
 
 
 def _time(value: float | None) -> datetime | None:
@@ -68,12 +95,22 @@ def _run_info(node: dict[str, Any]) -> RunInfo:
         job=node["jobName"],
         project_id=tags.get(PROJECT_TAG) or tags.get(PARTITION_TAG),
         tier=tags.get(TIER_TAG),
-        assets=["/".join(a["path"]) for a in node.get("assetSelection") or []],
+        assets=["/".join(a["path"]) for a in node.get("assetSelection") or []]
+        or list(JOB_ASSETS.get(node["jobName"], ())),
         created_at=_time(node.get("creationTime")),
         started_at=_time(node.get("startTime")),
         ended_at=_time(node.get("endTime")),
         tags=tags,
         members=tuple(batch_members(tags)),
+        steps=tuple(
+            StepInfo(
+                asset=step["stepKey"],
+                status=step["status"] or "IN_PROGRESS",
+                started_at=_time(step.get("startTime")),
+                ended_at=_time(step.get("endTime")),
+            )
+            for step in node.get("stepStats") or []
+        ),  # fmt: skip
     )
 
 

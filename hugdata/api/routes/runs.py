@@ -60,6 +60,16 @@ class RunFailureRead(BaseModel):
     failed_at: datetime | None
 
 
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+class StepRead(BaseModel):
+    asset: str = Field(description="the asset the step materializes (for every project of a batch)")
+    status: str = Field(description="SUCCESS, FAILURE, SKIPPED or IN_PROGRESS")
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
 class RunRead(BaseModel):
     run_id: str
     project_id: str | None
@@ -74,6 +84,9 @@ class RunRead(BaseModel):
         default=False, description="true when a cancel was accepted for a run still starting: it stops once started"
     )
     failure: RunFailureRead | None = Field(default=None, description="why a FAILURE run failed")
+    steps: list[StepRead] = Field(
+        default_factory=list, description="each step the run started, in the order it started, with its times"
+    )
 
     @classmethod
     def of(cls, run: RunInfo, failure: RunFailureRead | None = None) -> RunRead:
@@ -90,6 +103,10 @@ class RunRead(BaseModel):
             started_at=run.started_at,
             ended_at=run.ended_at,
             failure=failure,
+            steps=[
+                StepRead(asset=s.asset, status=s.status, started_at=s.started_at, ended_at=s.ended_at)
+                for s in sorted(run.steps, key=lambda s: (s.started_at or _NEVER, order.get(s.asset, len(order))))
+            ],
         )
 
 
@@ -216,7 +233,8 @@ def cancel_run(run_id: RunIdPath, caller: CallerDep, runtime: RuntimeDep, sessio
     if run.members and not caller.is_admin:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            f"run {run_id!r} is a batch run shared with other projects (onboarding, nightly or hourly); only an admin can cancel it",
+            f"run {run_id!r} is a batch run shared with other projects (onboarding, nightly or hourly); only an "
+            "admin can cancel it",
         )
     if runtime.dagster_runs.try_cancel(run_id):
         return RunRead.of(runtime.dagster_runs.run(run_id) or run)

@@ -88,6 +88,12 @@ def _check_first_run(api: TestClient, key: dict[str, str]) -> None:
     )
     run = runs[0]  # type: ignore[index]
     assert run["project_id"] == "auto-shop" and run["tier"] == "enterprise" and run["job"] == "schema_sync"
+    # A job's run lists what it ran, and each step with its outcome and times.
+    catalog = ["database_schema", "semantic_model", "schema_vector_index"]
+    assert run["assets"] == catalog and [(s["asset"], s["status"]) for s in run["steps"]] == [
+        (a, "SUCCESS") for a in catalog
+    ]
+    assert all(s["started_at"] <= s["ended_at"] for s in run["steps"])
     hits = api.post("/v1/projects/auto-shop/search", json={"query": "customers", "k": 3}, headers=key).json()
     assert hits["results"]
     assets = api.get("/v1/projects/auto-shop/assets", headers=key).json()
