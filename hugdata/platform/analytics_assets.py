@@ -4,8 +4,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from hugdata.platform.analytics_steps import summarize_usage
 from hugdata.platform.assets import OWNERS
-from hugdata.platform.batches import batch_metadata, for_each_project
+from hugdata.platform.batches import batch_metadata
 from hugdata.platform.partitions import hugdata_projects
+from hugdata.platform.project_steps import for_each_project
 from hugdata.platform.resources import PlatformDatabaseResource
 
 ANALYTICS_GROUP = "tenant_analytics"

@@ -18,9 +18,10 @@ from dagster import (
 )
 
 from hugdata.config import get_settings
-from hugdata.platform.batches import batch_metadata, for_each_project
+from hugdata.platform.batches import batch_metadata
 from hugdata.platform.catalog_steps import build_model, index_documents, ingest_schema
 from hugdata.platform.partitions import hugdata_projects
+from hugdata.platform.project_steps import for_each_project
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.asset_states import record_checks
 

@@ -20,14 +20,15 @@ from hugdata.platform.analytics_steps import (
     summarize_usage,
 )
 from hugdata.platform.automation import ANALYTICS_BATCH_JOB, SCHEMA_SYNC_BATCH_JOB, batch_members
-from hugdata.platform.batches import project_failure_message
 from hugdata.platform.catalog_steps import StepResult, build_model, index_documents, ingest_schema
+from hugdata.platform.project_steps import project_failure_message
 from hugdata.platform.resources import (
     EmbeddingModelResource,
     PlatformDatabaseResource,
     QuestionAnsweringResource,
     TenantDatabaseResource,
 )
+from hugdata.platform.run_events import announce_started
 from hugdata.tenants.asset_states import record_failed
 from hugdata.tenants.models import Project
 from hugdata.tenants.project_locks import project_lock
@@ -39,6 +40,7 @@ Step = tuple[str, Callable[[str], StepResult | dict[str, object]]]
 def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource, steps: Sequence[Step]) -> None:
     """Every listed project through ``steps`` in order, each on its own; fail afterwards if any project failed."""
     projects = batch_members(context.run.tags)
+    announce_started(context.instance, context.run, platform_db, projects)
     run_id = context.run.run_id
     failed: dict[str, str] = {}
     for project_id in projects:

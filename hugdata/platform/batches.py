@@ -6,32 +6,24 @@ project never stops the others in its step, and a failed batch is re-run as one 
 ends with its own run, its own status and its own error message.
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from dagster import (
-    AssetExecutionContext,
-    DagsterExecutionInterruptedError,
     DagsterInstance,
     DagsterRun,
-    DagsterRunStatus,
-    Failure,
     RunRequest,
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from hugdata.config import get_settings
 from hugdata.k8s.tenant_runs import run_k8s_tags
-from hugdata.observability.run_logs import working_on
 from hugdata.platform.instance import PARTITION_TAG, TIER_TAG, project_tags
 from hugdata.platform.jobs import analytics_refresh, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
-from hugdata.platform.resources import PlatformDatabaseResource
-from hugdata.tenants.project_locks import project_lock
 
 BATCH_TAG = "hugdata/batch"
 MEMBER_TAG_PREFIX = "hugdata/in/"
-T = TypeVar("T")
 
 
 def member_tag(project_id: str) -> str:
@@ -108,84 +100,6 @@ def isolated_reruns(run: DagsterRun, instance: DagsterInstance) -> list[RunReque
         )
         for project_id in projects_of_run(run, instance)
     ]
-
-
-# A single-project run waits this long for a batch that is working on the same project (seconds per project).
-PROJECT_LOCK_WAIT_S = 600.0
-
-
-def for_each_project(
-    context: AssetExecutionContext, work: Callable[[str], T], platform_db: PlatformDatabaseResource
-) -> dict[str, T]:
-    """``work(project_id)`` for every project of the run, in partition order, each under its project lock.
-
-    A single-project run raises what ``work`` raises (so the asset's RetryPolicy applies; the last attempt's failure
-    is the cause itself), unless the run is being cancelled: then it fails without retries. A batch keeps going past
-    a failing project and fails afterwards, without retries: its projects are then re-run one by one.
-    """
-    keys = context.partition_keys
-    if len(keys) == 1:
-        try:
-            with project_lock(platform_db.engine, keys[0], wait_s=PROJECT_LOCK_WAIT_S) as held:
-                if not held:
-                    raise Failure(f"project {keys[0]}: another run kept working on it for {PROJECT_LOCK_WAIT_S:.0f} s")
-                return {keys[0]: work(keys[0])}
-        except (Exception, KeyboardInterrupt, DagsterExecutionInterruptedError) as failure:
-            if _being_cancelled(context):
-                # The cancel reached the step (as an interrupt, or as the error of an interrupted query). Dagster
-                # answers an interrupt with the retry policy, which would run the step again, to success, on a run
-                # already shown as cancelling: fail it for good instead.
-                raise Failure(f"project {keys[0]}: the run was cancelled", allow_retries=False) from failure
-            if not isinstance(failure, Exception):
-                raise  # an interrupt of a run that goes on (a pod moved): Dagster retries the step
-            policy = context.op_def.retry_policy
-            if (
-                isinstance(failure, Failure)
-                and failure.allow_retries
-                and policy is not None
-                and context.retry_number >= policy.max_retries
-            ):
-                # Out of retries: fail with the cause itself, not Dagster's "Exceeded max_retries" summary.
-                raise Failure(
-                    description=f"{failure.description} (after {policy.max_retries + 1} attempts)",
-                    metadata=failure.metadata,
-                    allow_retries=False,
-                ) from None
-            raise
-    done: dict[str, T] = {}
-    failures: list[str] = []
-    for project_id in keys:
-        try:
-            with project_lock(platform_db.engine, project_id, wait_s=PROJECT_LOCK_WAIT_S) as held:
-                if not held:
-                    raise Failure(f"project {project_id}: another run kept working on it")
-                done[project_id] = work(project_id)
-        except Exception as exc:
-            message = project_failure_message(project_id, exc)
-            with working_on(project_id):
-                context.log.error(message)
-            failures.append(message)
-    if failures:
-        raise Failure(
-            description=f"{len(failures)} of {len(keys)} projects failed; each is re-run on its own: "
-            + "; ".join(failures[:5]),
-            allow_retries=False,
-        )
-    return done
-
-
-def _being_cancelled(context: AssetExecutionContext) -> bool:
-    run = context.instance.get_run_by_id(context.run_id)
-    return run is not None and run.status in (DagsterRunStatus.CANCELING, DagsterRunStatus.CANCELED)
-
-
-def project_failure_message(project_id: str, exc: BaseException) -> str:
-    """What to say about one project's failure in a batch."""
-    # A Failure from a resource already names the project and the cause (never a password); anything else is
-    # reported by class only, since its text may quote a connection string.
-    if isinstance(exc, Failure) and exc.description:
-        return exc.description
-    return f"project {project_id}: {type(exc).__name__}"
 
 
 def batch_metadata(per_project: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from hugdata.platform.analytics_assets import ANALYTICS_GROUP
 from hugdata.platform.analytics_steps import index_past_queries, report_optimizations, score_golden_questions
 from hugdata.platform.assets import OWNERS, SOURCE_RETRY, schema_vector_index
-from hugdata.platform.batches import batch_metadata, for_each_project
+from hugdata.platform.batches import batch_metadata
 from hugdata.platform.partitions import hugdata_projects
+from hugdata.platform.project_steps import for_each_project
 from hugdata.platform.resources import (
     EmbeddingModelResource,
     PlatformDatabaseResource,

@@ -30,11 +30,11 @@ from hugdata.platform.instance import PARTITION_TAG, PROJECT_TAG, TIER_TAG, proj
 from hugdata.platform.jobs import ANALYTICS_ASSET_NAMES, SCHEMA_SYNC_ASSET_NAMES, analytics_refresh, schema_sync
 from hugdata.platform.partitions import PROJECTS_PARTITION
 from hugdata.platform.resources import PlatformDatabaseResource
+from hugdata.platform.run_events import enqueue_run_events
 from hugdata.tenants.asset_states import record_failed
 from hugdata.tenants.models import Project
 from hugdata.tenants.run_failures import failed_projects_of_run, record_run_failure
 from hugdata.tenants.vault import CredentialVault
-from hugdata.webhooks.outbox import enqueue
 
 PAGE = 500  # partitions read per tick; a burst of registrations drains over a few ticks
 # Dagster reads this where a run-status sensor runs (the code location's process), 5 run events a tick by default:
@@ -173,40 +173,8 @@ def _enqueue_run_event(context: RunStatusSensorContext, platform_db: PlatformDat
         project_ids = projects_of_run(run, context.instance)
     if not project_ids:
         return
-    stats = context.instance.get_run_stats(run.run_id)
-    record = context.instance.get_run_record_by_id(run.run_id)
-    run_created = None
-    if record is not None:
-        created = record.create_timestamp
-        run_created = created if created.tzinfo is not None else created.replace(tzinfo=UTC)  # Dagster stores UTC
-    with platform_db.session() as session:
-        for project_id in project_ids:
-            project = session.get(Project, project_id)
-            if project is None:
-                continue  # offboarded meanwhile: nobody to tell
-            if run_created is not None and run_created < project.created_at:
-                continue  # a run of an earlier, offboarded tenant that had the same ID: not this tenant's business
-            own = status if not causes else ("failed" if project_id in causes else "succeeded")
-            # The event ID doubles as the receiver's idempotency key; a sensor replay after a restart adds nothing.
-            event_id = f"{run.run_id}:{own}:{project_id}" if batch else f"{run.run_id}:{own}"
-            payload = {
-                "event_id": event_id,
-                "project_id": project_id,
-                "run_id": run.run_id,
-                "batch": batch,
-                "status": own,
-                "job": SINGLE_JOB_OF.get(run.job_name, run.job_name),
-                "assets": sorted(key.to_user_string() for key in (run.asset_selection or [])),
-                "started_at": stats.start_time,
-                "ended_at": stats.end_time,
-                "occurred_at": stats.start_time if status == "started" else stats.end_time,
-            }
-            if own == "failed":
-                payload["error"] = causes.get(project_id) or run_failure_cause(
-                    context.instance, run, secrets=[_source_password(project)]
-                )
-            enqueue(session, event_id=event_id, project_id=project_id, payload=payload)
-        session.commit()
+    enqueue_run_events(context.instance, run, platform_db, project_ids, status=status, batch=batch, causes=causes,
+                       secrets_of=lambda project: [_source_password(project)])  # fmt: skip
 
 
 def _status_sensor(status: DagsterRunStatus, label: str):  # type: ignore[no-untyped-def]

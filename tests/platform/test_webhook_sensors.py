@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
+from hugdata.events.store import events_after
 from hugdata.platform.definitions import defs
 from hugdata.platform.instance import open_instance
 from hugdata.platform.resources import PlatformDatabaseResource
@@ -40,6 +41,23 @@ def _events(runtime: ApiRuntime) -> list[str]:
         return list(session.scalars(select(WebhookEvent.event_id).order_by(WebhookEvent.id)))
 
 
+def test_a_projects_stream_shows_the_run_starting_before_its_materializations(
+    clean_platform: ApiRuntime, settings: Settings
+) -> None:
+    instance = open_instance(settings.resolved_dagster_home)
+    try:
+        register(clean_platform, "ordered")
+        run, event = _succeeded_run(instance, "ordered")
+        _notify(instance, run, event)
+    finally:
+        instance.dispose()
+    with clean_platform.engine.connect() as connection:
+        stream = events_after(connection, project_id="ordered", after_id=0)
+    seen = [(e.kind, e.payload.get("status")) for e in stream]
+    assert seen[0] == ("run", "started") and seen[-1] == ("run", "succeeded"), seen
+    assert {kind for kind, _ in seen[1:-1]} == {"asset"}  # every materialization between the two
+
+
 def test_a_reused_project_id_gets_no_events_of_the_earlier_tenants_runs(
     clean_platform: ApiRuntime, settings: Settings
 ) -> None:
@@ -48,7 +66,8 @@ def test_a_reused_project_id_gets_no_events_of_the_earlier_tenants_runs(
         register(clean_platform, "reused-id")
         old_run, old_event = _succeeded_run(instance, "reused-id")
         _notify(instance, old_run, old_event)
-        assert _events(clean_platform) == [f"{old_run.run_id}:succeeded"]
+        # The run queued its start itself, before its work; the sensor adds the outcome.
+        assert _events(clean_platform) == [f"{old_run.run_id}:started", f"{old_run.run_id}:succeeded"]
 
         with clean_platform.sessions() as session:  # the first tenant leaves; a new one registers the same ID
             session.execute(delete(Project).where(Project.id == "reused-id"))
@@ -60,6 +79,6 @@ def test_a_reused_project_id_gets_no_events_of_the_earlier_tenants_runs(
 
         new_run, new_event = _succeeded_run(instance, "reused-id")
         _notify(instance, new_run, new_event)
-        assert _events(clean_platform) == [f"{new_run.run_id}:succeeded"]
+        assert _events(clean_platform) == [f"{new_run.run_id}:started", f"{new_run.run_id}:succeeded"]
     finally:
         instance.dispose()
