@@ -276,7 +276,7 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
             if pending:
                 print(f"not searchable yet: {', '.join(pending)}; see {dagster_url}/runs", file=sys.stderr)
         links = dashboard_links(api_url, token, "demo-shop" if "demo-shop" in demos else (demos or [None])[0])
-        print(_banner(api_url, dagster_url, demos, logs, links), flush=True)
+        print(_banner(api_url, dagster_url, registered_projects(api_url, token) or demos, logs, links), flush=True)
         while not stopping:
             dead = supervisor.dead_child()
             if dead:
@@ -296,8 +296,21 @@ def run_dev_stack(settings: Settings, *, register_demos: bool = True) -> int:
             embedded_postgres_for(settings).stop()
 
 
+def registered_projects(api_url: str, admin_token: str, *, shown: int = 20) -> list[str]:
+    """Every registered project's ID (the first ``shown``, then how many more), not only the demos."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    try:
+        page = httpx.get(f"{api_url}/v1/projects", params={"limit": shown + 1}, headers=headers, timeout=10)
+    except httpx.HTTPError:
+        return []
+    if page.status_code != 200:
+        return []
+    ids = [p["id"] for p in page.json()["items"]]
+    return ids[:shown] + (["and more (GET /v1/projects)"] if len(ids) > shown else [])
+
+
 def _banner(api_url: str, dagster_url: str, demos: list[str], logs: Path, links: dict[str, str]) -> str:
-    project = demos[0] if demos else "<project-id>"
+    project = next((d for d in demos if d.startswith("demo-")), demos[0] if demos else "<project-id>")
     dashboards = "".join(f"\n  Dashboard  : {url}  ({name}; opens once, for 15 min)" for name, url in links.items())
     return f"""
 HugData platform is up.{dashboards}
