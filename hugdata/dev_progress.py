@@ -21,6 +21,23 @@ class Progress:
         print(f"[{time.monotonic() - self._started:5.0f}s] {message}", flush=True)
 
 
+_RUN_STATES = {
+    "NOT_STARTED": "created, waiting for the queue",
+    "QUEUED": "queued",
+    "STARTING": "starting",
+    "STARTED": "running",
+    "SUCCESS": "succeeded",
+    "FAILURE": "failed",
+    "CANCELING": "cancelling",
+    "CANCELED": "cancelled",
+}
+
+
+def run_state_words(status: str) -> str:
+    """A Dagster run status as a person reads it ("NOT_STARTED" is a run the daemon has not queued yet)."""
+    return _RUN_STATES.get(status, status.lower().replace("_", " "))
+
+
 def watch_demo_catalogs(
     api_url: str,
     admin_token: str,
@@ -42,7 +59,8 @@ def watch_demo_catalogs(
                 runs = http.get(f"/v1/projects/{project_id}/runs", params={"limit": 1})
                 if runs.status_code == 200 and runs.json()["items"]:
                     run = runs.json()["items"][0]
-                    _report(shown, (project_id, "run"), f"run {run['run_id'][:8]} {run['status'].lower()}", say,
+                    said = f"run {run['run_id'][:8]} {run_state_words(run['status'])}"
+                    _report(shown, (project_id, "run"), said, say,
                             project_id, (run.get("failure") or {}).get("cause"))  # fmt: skip
                 states = http.get(f"/v1/projects/{project_id}/assets")
                 if states.status_code != 200:

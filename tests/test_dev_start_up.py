@@ -32,3 +32,10 @@ def test_the_start_up_summary_names_every_registered_project(clean_platform: Api
         assert registered_projects(url, ADMIN_TOKEN) == ["acme", "demo-shop", "zeta"]
         assert registered_projects(url, ADMIN_TOKEN, shown=2) == ["acme", "demo-shop", "and more (GET /v1/projects)"]
         assert registered_projects(url, "wrong-token") == []
+
+
+def test_run_states_are_said_in_words() -> None:
+    from hugdata.dev_progress import run_state_words
+
+    assert run_state_words("NOT_STARTED") == "created, waiting for the queue"
+    assert run_state_words("SUCCESS") == "succeeded" and run_state_words("SOMETHING_NEW") == "something new"
