@@ -65,5 +65,7 @@ def test_each_conversation_route_serves_its_own_project_only(
     missing = client.request(method, _path(template, world, "no-such-shop"), json=body, headers=keys["foreign-shop"])
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json()["detail"].replace("own-shop", "X") == missing.json()["detail"].replace("no-such-shop", "X")
+    # An admin asking about a project that does not exist learns just that.
+    assert client.request(method, _path(template, world, "no-such-shop"), json=body, headers=ADMIN).status_code == 404
     own = client.request(method, _path(template, world, "own-shop"), json=body, headers=keys["own-shop"])
     assert own.status_code == ok, own.text

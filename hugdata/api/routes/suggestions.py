@@ -15,7 +15,8 @@ from hugdata.api.schemas import ErrorBody
 from hugdata.conversations.suggested import find_suggestions, fingerprint, store_suggestions, stored_suggestions
 from hugdata.query.ask import ask
 from hugdata.tenants.asset_states import catalog_not_ready
-from hugdata.tenants.errors import CatalogNotReady
+from hugdata.tenants.errors import CatalogNotReady, ProjectNotFound
+from hugdata.tenants.registry import project_exists
 from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["threads"])
@@ -59,6 +60,8 @@ async def suggested_questions(
 
     def find() -> SuggestedQuestions:
         with sessions() as session:
+            if not project_exists(session, project_id):
+                raise ProjectNotFound(f"project {project_id!r} not found")
             key, model = fingerprint(session, project_id)
             if model is None:
                 raise CatalogNotReady(catalog_not_ready(session, project_id, "semantic model"))

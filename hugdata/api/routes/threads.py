@@ -29,7 +29,8 @@ from hugdata.conversations.store import (
     thread_turns,
 )
 from hugdata.query.ask import PastTurn
-from hugdata.tenants.errors import QuestionNotAnswered
+from hugdata.tenants.errors import ProjectNotFound, QuestionNotAnswered
+from hugdata.tenants.registry import project_exists
 from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}/threads", tags=["threads"])
@@ -110,6 +111,7 @@ async def create_thread(
 
     def create() -> ThreadRead:
         with sessions() as session:
+            _require_project(session, project_id)
             thread = start_thread(session, project_id, title=body.title or "", end_user=end_user,
                                   retention=runtime.settings.thread_retention)  # fmt: skip
             session.commit()
@@ -132,6 +134,7 @@ async def read_threads(
 
     def read() -> ThreadList:
         with sessions() as session:
+            _require_project(session, project_id)
             found = list_threads(session, project_id, end_user=end_user, before=before, limit=limit + 1)
         page = found[:limit]
         return ThreadList(items=[_thread(t) for t in page], next_before=page[-1].id if len(found) > limit else None)
@@ -205,6 +208,12 @@ def _end_turn(
     with sessions() as session:
         record_turn(session, thread, number, question, outcome)
         session.commit()
+
+
+def _require_project(session: Session, project_id: str) -> None:
+    # An admin's scope does not check that the project exists: a thread of no project is a 404, not a broken key.
+    if not project_exists(session, project_id):
+        raise ProjectNotFound(f"project {project_id!r} not found")
 
 
 def _found(session: Session, project_id: str, thread_id: int) -> Thread:
