@@ -98,7 +98,7 @@ def test_every_tenant_route_works_on_every_dialect(
         replay = streaming.get(f"/v1/projects/{project}/events", headers={**ADMIN, "Last-Event-ID": "0"})
     assert replay.status_code == 200 and replay.headers["content-type"].startswith("text/event-stream")
     states = [json.loads(line[5:]) for line in replay.text.splitlines() if line.startswith("data:")]
-    assert {(s["asset"], s["status"]) for s in states} >= {(a, "materialized") for a in CATALOG}
+    assert {(s["asset"], s["status"]) for s in states if "asset" in s} >= {(a, "materialized") for a in CATALOG}
     schema = api.get(f"/v1/projects/{project}/schema", headers=ADMIN).json()
     assert sorted(t["name"] for t in schema["snapshot"]["tables"]) == [
         "categories", "customers", "order_items", "orders", "product_reviews", "products"]  # fmt: skip
