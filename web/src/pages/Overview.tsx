@@ -52,7 +52,7 @@ export function Overview() {
                 <th scope="row">{asset.asset}</th>
                 <td>
                   <span className={`status ${asset.status}`}>{asset.status}</span>
-                  {asset.health === "warning" ? <span className="status warning"> warning</span> : null}
+                  {asset.health === "warning" ? <span className="health warning">warning</span> : null}
                 </td>
                 <td>{ago(asset.last_materialized_at)}</td>
                 <td>{asset.freshness ?? "–"}</td>
