@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from hugdata.api.runtime import ApiRuntime
@@ -22,7 +22,7 @@ from hugdata.tenants.keys import Caller, authenticate
 from hugdata.tenants.models import KeyScope, Project
 from hugdata.tenants.project_ids import PROJECT_ID_RULE, validate_project_id
 from hugdata.tenants.registry import get_project
-from hugdata.tenants.row_security import scope_to_project
+from hugdata.tenants.row_security import scope_to_project, tenant_sessions
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "hugdata_session"
@@ -232,3 +232,9 @@ async def get_project_scope(project_id: ProjectIdPath, caller: SessionlessCaller
 
 
 ProjectScope = Annotated[str, Depends(get_project_scope)]
+
+
+def caller_sessions(runtime: ApiRuntime, caller: Caller, project_id: str) -> sessionmaker[Session]:
+    """Sessions for work a route does outside its request session: a project key's run under row-level security,
+    scoped to ``project_id``, as its other requests do; an admin's as the platform."""
+    return runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)

@@ -88,7 +88,7 @@ def _column_number(r: FollowUpReader, i: int) -> FilterChange | None:
 
 def _grouped(r: FollowUpReader, entity: Entity, column: ColumnSemantics) -> bool:
     at = r.frame.at(entity, column)
-    return r._reachable(entity) and any(at.same(c) for g in r.frame.groups for c in g.find_all(exp.Column))
+    return r.reads_table(entity) and any(at.same(c) for g in r.frame.groups for c in g.find_all(exp.Column))
 
 
 def _synonym(token: Token, column: ColumnSemantics) -> str | None:
@@ -129,6 +129,6 @@ def _value(r: FollowUpReader, i: int, negated: list[int]) -> FilterChange | None
             raise RefinementDeclined(f"{text!r} is a value of several columns ({names})", [text])
         if hits:
             entity, column, stored = hits[0]
-            at = r.frame.at(entity, column) if r._reachable(entity) else joined((entity, column))
+            at = r.frame.at(entity, column) if r.reads_table(entity) else joined((entity, column))
             return FilterChange(at, "<>" if negated else "=", stored, r.take(*range(i, end)))
     return None

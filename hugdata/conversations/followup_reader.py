@@ -117,10 +117,10 @@ class FollowUpReader:
                 own = [(e, c) for e, c in found if e.name in {t.name for t in self.frame.tables.values()}]
                 found = own if len(own) == 1 else found
             if len(found) == 1:
-                return self.frame.at(*found[0]) if self._reachable(found[0][0]) else joined(found[0]), end
+                return self.frame.at(*found[0]) if self.reads_table(found[0][0]) else joined(found[0]), end
         return None
 
-    def _reachable(self, entity: Entity) -> bool:
+    def reads_table(self, entity: Entity) -> bool:
         return any(e.name == entity.name for e in self.frame.tables.values())
 
 

@@ -9,7 +9,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
-from hugdata.query.planner_sql import column_ref
+from hugdata.query.planner_sql import column_ref, identifier
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
 
@@ -32,7 +32,7 @@ class ColumnAt:
 
     def ref(self) -> exp.Column:
         if self.qualifier is None:
-            return exp.column(exp.to_identifier(self.column.name, quoted=not self.column.name.islower()))
+            return exp.column(identifier(self.column.name))
         return column_ref(self.column.name, self.qualifier)
 
     def same(self, node: exp.Expression) -> bool:

@@ -19,7 +19,7 @@ from hugdata.conversations.followup_reader import (
 )
 from hugdata.conversations.followup_words import read_followup
 from hugdata.conversations.frame import ColumnAt, QueryFrame, RefinementDeclined, read_frame
-from hugdata.query.planner_sql import join_path
+from hugdata.query.planner_sql import column_ref, identifier, join_path
 from hugdata.tenants.models import Dialect
 
 _SPELLED = {
@@ -39,7 +39,6 @@ class NotARefinement(ValueError):
 class Refinement:
     sql: str
     changes: list[str]  # what changed from the previous answer, in plain words
-    words: list[str]  # the follow-up's words the changes answer
 
 
 def refine(previous_sql: str, followup: str, *, dialect: Dialect, model: SemanticModel,
@@ -60,8 +59,7 @@ def refine(previous_sql: str, followup: str, *, dialect: Dialect, model: Semanti
     if follow.order is not None:
         changes.append(_order(frame, follow.order))
     _drop_unused_joins(frame)
-    used = [w for part in (follow.measure, follow.order, *follow.groups, *follow.filters) if part for w in part.words]
-    return Refinement(frame.sql(dialect), changes, used)
+    return Refinement(frame.sql(dialect), changes)
 
 
 def _resolved(frame: QueryFrame, target: ColumnAt) -> ColumnAt:
@@ -84,9 +82,10 @@ def _resolved(frame: QueryFrame, target: ColumnAt) -> ColumnAt:
         frame.bare = False
     alias = f"j{len(frame.tables)}"
     frame.tables[alias] = target.entity
-    on = exp.column(from_column, table=frame.fact).eq(exp.column(to_column, table=alias))
+    on = column_ref(from_column, frame.fact).eq(column_ref(to_column, alias))
     schema, _, table = to_table.rpartition(".")
-    frame.tree.join(exp.table_(table, db=schema or None).as_(alias), on=on, copy=False)
+    joined = exp.table_(identifier(table), db=identifier(schema) if schema else None).as_(alias)
+    frame.tree.join(joined, on=on, copy=False)
     return ColumnAt(target.entity, target.column, alias)
 
 
@@ -234,21 +233,16 @@ def _drop_unused_joins(frame: QueryFrame) -> None:
     kept = []
     for join in joins:
         alias = (join.this.alias or join.this.name).lower()
-        outside = [c for c in frame.tree.find_all(exp.Column) if c.table.lower() == alias and not _inside(c, join)]
+        outside = [
+            c
+            for c in frame.tree.find_all(exp.Column)
+            if c.table.lower() == alias and c.find_ancestor(exp.Join) is not join
+        ]
         if outside:
             kept.append(join)
         else:
             frame.tables.pop(alias, None)
     frame.tree.set("joins", kept or None)
-
-
-def _inside(node: exp.Expression, parent: exp.Expression) -> bool:
-    current = node.parent
-    while current is not None:
-        if current is parent:
-            return True
-        current = current.parent
-    return False
 
 
 def _words(node: exp.Expression) -> str:

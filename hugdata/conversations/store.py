@@ -11,7 +11,8 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hugdata.query.ask import AskResult, PastTurn
+from hugdata.conversations.turns import PastTurn
+from hugdata.query.ask import AskResult
 from hugdata.tenants.models import Base
 
 # Old threads of a project are removed a batch at a time, when it starts a new one: bounded work on a write.
@@ -107,9 +108,7 @@ def history(turns: list[ThreadTurn]) -> list[PastTurn]:
 
 
 def reserve_turn(session: Session, thread: Thread, *, max_turns: int) -> int:
-    """The next turn's number, counted against the thread's limit (caller commits)."""
-    if thread.turns >= max_turns:
-        raise ThreadFull(f"thread {thread.id} has reached its limit of {max_turns} turns; start a new thread")
+    """The next turn's number, counted against the thread's limit in the same statement (caller commits)."""
     number = session.scalar(
         update(Thread)
         .where(Thread.id == thread.id, Thread.turns < max_turns)

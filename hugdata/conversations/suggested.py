@@ -106,12 +106,12 @@ def find_suggestions(
         per_table[table] = per_table.get(table, 0) + 1
         kept.append({"question": question, "source": source, "tables": tables})
     asked = {k["question"].lower() for k in kept}
-    for question, tables in _past_questions(session, project_id):
+    for question in _past_questions(session, project_id):
         if len(kept) >= MAX_SUGGESTIONS:
             break
         if question.lower() not in asked:
             asked.add(question.lower())
-            kept.append({"question": question, "source": "past_question", "tables": tables})
+            kept.append({"question": question, "source": "past_question", "tables": []})
     return kept
 
 
@@ -119,7 +119,8 @@ def _varied(model: SemanticModel, entities: list[Entity]) -> list[tuple[str, str
     """Each table's richest question first (a total per month, a count per the thing it belongs to, then a plain
     count), table by table, then the next."""
     shapes = [[*_per_parent(model, e), *reversed(candidate_questions(e))] for e in entities]
-    return [(qs[rank], e.name, "planner") for rank in range(3) for e, qs in zip(entities, shapes, strict=True)
+    deepest = max(map(len, shapes), default=0)
+    return [(qs[rank], e.name, "planner") for rank in range(deepest) for e, qs in zip(entities, shapes, strict=True)
             if rank < len(qs)]  # fmt: skip
 
 
@@ -132,7 +133,7 @@ def _per_parent(model: SemanticModel, entity: Entity) -> list[str]:
     return []
 
 
-def _past_questions(session: Session, project_id: str) -> list[tuple[str, list[str]]]:
+def _past_questions(session: Session, project_id: str) -> list[str]:
     """The project's recent questions that were answered and ran, and that no schema change has made stale, most
     asked first."""
     newest = func.max(QueryLogEntry.id)
@@ -144,4 +145,4 @@ def _past_questions(session: Session, project_id: str) -> list[tuple[str, list[s
         .limit(MAX_PAST * 3)
     ).all()
     stale = stale_query_ids(session, project_id, [int(r[2]) for r in rows])
-    return [(str(r[0]), []) for r in rows if int(r[2]) not in stale][:MAX_PAST]
+    return [str(r[0]) for r in rows if int(r[2]) not in stale][:MAX_PAST]

@@ -18,8 +18,8 @@ from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.conversations.changes import changes_between
 from hugdata.conversations.followup_words import is_fragment
-from hugdata.conversations.frame import RefinementDeclined
-from hugdata.conversations.refine import NotARefinement, Refinement, refine
+from hugdata.conversations.refine import Refinement
+from hugdata.conversations.turns import PastTurn, refined_followup, with_thread_tables
 from hugdata.explain.reading import answers_every_word, explain
 from hugdata.lineage.store import query_source_key, record_lineage
 from hugdata.memory.paraphrases import (
@@ -84,16 +84,6 @@ class AskResult:
 
 
 @dataclass(frozen=True)
-class PastTurn:
-    """An earlier turn of the ask's thread that was answered: its question, its SQL (without the row cap) and
-    tables."""
-
-    question: str
-    sql: str
-    tables: list[str]
-
-
-@dataclass(frozen=True)
 class AskContext:
     """What an ask needs from the platform: its database, the tenant's credentials, the embedder and the LLM."""
 
@@ -142,11 +132,14 @@ def ask(
     max_rows: int,
     log: bool = True,
     reuse: bool = True,
-    history: Sequence[PastTurn] = (),
+    history: Sequence[PastTurn] | None = None,
 ) -> AskResult:
     """Answer ``question`` for one project; every outcome, good or bad, is written to its query log (if ``log``).
     A paraphrase of a past successful question reuses its SQL (if ``reuse`` and the policy allow). In a thread,
-    ``history`` holds its answered turns: the LLM sees them, the offline planner refines the last one."""
+    ``history`` holds its answered turns (empty on its first): the LLM sees them, the offline planner refines the
+    last one; outside one it is None."""
+    in_thread = history is not None
+    history = history or ()
     started = time.perf_counter()
     with ctx.sessions() as session:
         dialect, model, spec = project_source(session, project_id, ctx.vault)
@@ -185,9 +178,10 @@ def ask(
                                                         history)  # fmt: skip
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
         result_of = result
-        result.uncapped_sql = _uncapped(validated, dialect)
+        if in_thread:  # only a thread keeps the SQL for the next turn to refine: no other ask parses it again
+            result.uncapped_sql = _uncapped(validated, dialect)
         if history and result.answered_by == "llm":
-            result.changes = changes_between(history[-1].sql, result.uncapped_sql, dialect=dialect, model=model)
+            result.changes = changes_between(history[-1].sql, result.uncapped_sql or "", dialect=dialect, model=model)
         # A follow-up is read with the turns it refines: "top 5" ranks what the first question counted.
         asked = " ".join([*(t.question for t in history), question]) if result.changes else question
         explained = explain(validated.sql, dialect=dialect, model=model, question=asked,
@@ -230,11 +224,10 @@ def ask(
         if log:
             with ctx.sessions() as session:
                 log_ask(session, entry)
-                session.flush()
+                session.flush()  # the entry's ID: the answer's query_id, and the name of its lineage
                 if result_of is not None:
                     result_of.query_id = entry.id
                 if entry.executed and entry.error_class is None and entry.sql:
-                    session.flush()  # the entry's ID names its lineage
                     record_lineage(
                         session,
                         project_id=project_id,
@@ -294,7 +287,7 @@ def _plan_offline(
     probe = value_probe(source, dialect=dialect, model=model)
     changes: list[str] = []
     try:
-        refined = _refined(question, history, dialect, model, values, probe)
+        refined = refined_followup(question, history, dialect, model, values, probe)
         if isinstance(refined, Refinement):
             sql, changes = refined.sql, refined.changes
         else:
@@ -335,37 +328,12 @@ def _plan_offline(
     return validated, changes
 
 
-def _refined(
-    question: str, history: Sequence[PastTurn], dialect: Dialect, model: SemanticModel, values: Any, probe: Any
-) -> Refinement | RefinementDeclined | None:
-    """The last turn's SQL changed as the follow-up asks; the reason it cannot be, or None when the question asks
-    for no change (it is then planned as a question of its own)."""
-    if not history:
-        return None
-    try:
-        return refine(history[-1].sql, question, dialect=dialect, model=model, values=values, probe=probe)
-    except NotARefinement:
-        return None
-    except RefinementDeclined as declined:
-        return declined
-
-
 def _uncapped(validated: ValidatedQuery, dialect: Dialect) -> str:
     if not validated.limit_added:
         return validated.sql
     tree = sqlglot.parse_one(validated.sql, read=sqlglot_dialect(dialect))
     tree.set("limit", None)
     return tree.sql(dialect=sqlglot_dialect(dialect))
-
-
-def with_thread_tables(ranking: TableRanking, history: Sequence[PastTurn]) -> TableRanking:
-    """Retrieval's ranking with the tables the thread's last turns read moved to the front: "and by country"
-    names nothing retrieval would find, the previous answer's tables are what it refines."""
-    recent = [t for turn in history[-2:] for t in turn.tables]
-    if not recent:
-        return ranking
-    first = list(dict.fromkeys(recent))
-    return TableRanking([*first, *(t for t in ranking.tables if t not in first)], ranking.hits, ranking.scores)
 
 
 def _write_valid_sql(

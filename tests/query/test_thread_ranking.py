@@ -2,7 +2,7 @@
 search would find, and the previous answer's tables are what it refines."""
 
 from hugdata.catalog.retrieval import TableRanking
-from hugdata.query.ask import PastTurn, with_thread_tables
+from hugdata.conversations.turns import PastTurn, with_thread_tables
 
 
 def test_the_last_turns_tables_come_first_and_nothing_is_lost() -> None:

@@ -14,18 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.api.ask_metrics import count_ask
-from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
+from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep, caller_sessions
 from hugdata.api.quotas import ask_quota, llm_budget, refusal, spend_llm_tokens
 from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
+from hugdata.conversations.turns import PastTurn
 from hugdata.memory.answers import question_key, recall, remember
-from hugdata.query.ask import AskContext, AskResult, PastTurn, ask
+from hugdata.query.ask import AskContext, AskResult, ask
 from hugdata.query.context import ask_context
 from hugdata.query.results import COLUMN_TYPES, json_value, rows_json
 from hugdata.tenants.errors import QuestionNotAnswered
 from hugdata.tenants.keys import Caller
-from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["ask"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -153,7 +153,7 @@ async def ask_question(
     question again within `HUGDATA_ANSWER_CACHE_TTL`, on the same schema and model, is answered from memory, unless
     the request asks for a fresh answer."""
     # A project key's ask reads, logs and remembers under row-level security, like its other requests.
-    sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)
+    sessions = caller_sessions(runtime, caller, project_id)
     answerer = runtime.settings.llm_model if runtime.settings.llm_base_url else "offline_planner"
     key = question_key(body.question, execute=body.execute, max_rows=body.max_rows, answerer=answerer)
     ttl = runtime.settings.answer_cache_ttl
@@ -180,7 +180,7 @@ async def answer_question(
     project_id: str,
     sessions: sessionmaker[Session],
     body: AskRequest,
-    history: Sequence[PastTurn] = (),
+    history: Sequence[PastTurn] | None = None,
 ) -> AskResult:
     """One ask on the project's ask threads: the LLM while its daily budget lasts, else the offline planner;
     counted, and its tokens charged to the project."""

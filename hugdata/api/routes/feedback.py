@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from hugdata.api.deps import CallerDep, CurrentProject, RuntimeDep, SessionDep
+from hugdata.api.deps import CallerDep, CurrentProject, RuntimeDep, SessionDep, caller_sessions
 from hugdata.api.routes.ask import runtime_ask_context
 from hugdata.api.routes.audit import write_audit
 from hugdata.api.routes.quality import GoldenQuestionRead
@@ -27,7 +27,6 @@ from hugdata.feedback.store import (
     rate_answer,
     reject_candidate,
 )
-from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["feedback"])
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}}
@@ -92,7 +91,7 @@ async def rate_query(
     except QueryNotFound as missing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
     if body.corrected_sql is not None:
-        sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project.id)
+        sessions = caller_sessions(runtime, caller, project.id)
         try:
             await run_in_threadpool(check_correction, runtime_ask_context(runtime, sessions), project.id,
                                     body.corrected_sql)  # fmt: skip

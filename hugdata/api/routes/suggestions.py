@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
+from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep, caller_sessions
 from hugdata.api.routes.ask import runtime_ask_context
 from hugdata.api.schemas import ErrorBody
 from hugdata.conversations.suggested import find_suggestions, fingerprint, store_suggestions, stored_suggestions
@@ -17,7 +17,6 @@ from hugdata.query.ask import ask
 from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.errors import CatalogNotReady, ProjectNotFound
 from hugdata.tenants.registry import project_exists
-from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["threads"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -49,7 +48,7 @@ async def suggested_questions(
     """A handful of varied questions the project answers today: over its curated metrics and its most connected
     tables (each asked of the offline planner and run on the source before it is offered), and its users' own recent
     answered questions. Found again after a schema sync or a new semantic-layer version."""
-    sessions = runtime.sessions if caller.is_admin else tenant_sessions(runtime.sessions, project_id)
+    sessions = caller_sessions(runtime, caller, project_id)
     # The planner answers them whether or not an LLM is configured: suggesting spends no tokens.
     context = dataclasses.replace(runtime_ask_context(runtime, sessions), writer=None)
 

@@ -10,10 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
-from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep
+from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep, caller_sessions
 from hugdata.api.quotas import ask_quota
 from hugdata.api.routes.ask import AskRequest, AskResponse, ExplanationRead, answer_json, answer_question
-from hugdata.api.runtime import ApiRuntime
 from hugdata.api.schemas import ErrorBody
 from hugdata.conversations.store import (
     Thread,
@@ -28,10 +27,9 @@ from hugdata.conversations.store import (
     start_thread,
     thread_turns,
 )
-from hugdata.query.ask import PastTurn
+from hugdata.conversations.turns import PastTurn
 from hugdata.tenants.errors import ProjectNotFound, QuestionNotAnswered
 from hugdata.tenants.registry import project_exists
-from hugdata.tenants.row_security import tenant_sessions
 
 router = APIRouter(prefix="/v1/projects/{project_id}/threads", tags=["threads"])
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}}
@@ -93,10 +91,6 @@ class ThreadAskResponse(AskResponse):
     )
 
 
-def _sessions(runtime: ApiRuntime, project_id: str, admin: bool) -> sessionmaker[Session]:
-    return runtime.sessions if admin else tenant_sessions(runtime.sessions, project_id)
-
-
 @router.post("", response_model=ThreadRead, status_code=status.HTTP_201_CREATED, responses=_ERRORS)
 async def create_thread(
     project_id: ProjectScope,
@@ -107,7 +101,7 @@ async def create_thread(
 ) -> ThreadRead:
     """A new, empty thread; asks in it see its earlier turns. Threads idle longer than HUGDATA_THREAD_RETENTION
     are removed."""
-    sessions = _sessions(runtime, project_id, caller.is_admin)
+    sessions = caller_sessions(runtime, caller, project_id)
 
     def create() -> ThreadRead:
         with sessions() as session:
@@ -130,7 +124,7 @@ async def read_threads(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ThreadList:
     """The project's threads, newest first."""
-    sessions = _sessions(runtime, project_id, caller.is_admin)
+    sessions = caller_sessions(runtime, caller, project_id)
 
     def read() -> ThreadList:
         with sessions() as session:
@@ -147,7 +141,7 @@ async def read_thread(
     project_id: ProjectScope, thread_id: int, caller: SessionlessCallerDep, runtime: RuntimeDep
 ) -> ThreadDetail:
     """One thread with its turns: question, SQL, explanation, what changed, and a summary of the result."""
-    sessions = _sessions(runtime, project_id, caller.is_admin)
+    sessions = caller_sessions(runtime, caller, project_id)
 
     def read() -> ThreadDetail:
         with sessions() as session:
@@ -171,7 +165,7 @@ async def ask_in_thread(
     """Ask within the thread: the LLM sees its recent turns (questions and SQL); without one, the offline planner
     applies a follow-up ("only 2025", "by month instead", "top 5") to the previous answer, or declines naming the
     words it could not apply. The turn is stored whatever the outcome."""
-    sessions = _sessions(runtime, project_id, caller.is_admin)
+    sessions = caller_sessions(runtime, caller, project_id)
     thread, number, past = await run_in_threadpool(_begin_turn, sessions, project_id, thread_id, body.question,
                                                    runtime.settings.thread_max_turns)  # fmt: skip
     try:
