@@ -12,6 +12,7 @@ import hugdata.tenants.asset_states  # noqa: F401
 import hugdata.tenants.audit  # noqa: F401
 import hugdata.tenants.run_cancellations  # noqa: F401
 import hugdata.tenants.run_failures  # noqa: F401
+import hugdata.tenants.run_steps  # noqa: F401
 import hugdata.webhooks.outbox  # noqa: F401
 from alembic import context
 from hugdata.config import get_settings

@@ -181,3 +181,16 @@ def served(app: object, settings: Settings | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def own_steps(runtime: ApiRuntime, run_id: str, project_id: str) -> list[tuple[str, str, str | None]]:
+    """The project's own steps in the run as the platform recorded them: asset, status and cause."""
+    from hugdata.api.routes.runs import TENANT_ASSET_NAMES
+    from hugdata.tenants.run_steps import steps_of_runs
+
+    with runtime.sessions() as session:
+        steps = steps_of_runs(session, [run_id], project_id).get(run_id, [])
+        assert all(s.ended_at is not None and (s.started_at is None or s.started_at <= s.ended_at) for s in steps)
+        # Steps that never started (skipped) come last, in graph order, as the API lists them.
+        steps.sort(key=lambda s: (s.started_at is None, TENANT_ASSET_NAMES.index(s.asset)))
+        return [(s.asset, s.status, s.cause) for s in steps]

@@ -56,6 +56,7 @@ class StepInfo:
     status: str  # SUCCESS, FAILURE, SKIPPED, IN_PROGRESS
     started_at: datetime | None
     ended_at: datetime | None
+    cause: str | None = None  # why it failed or was skipped
 
 
 # A job's runs carry no asset selection in Dagster's API (only ad-hoc selections do): the job says what it runs.

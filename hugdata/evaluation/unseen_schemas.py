@@ -96,8 +96,14 @@ def _plain(value: object) -> object:
     return value if isinstance(value, int | float | str) else str(value)
 
 
-def _table(db: sqlite3.Connection, name: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *,
-           all_text: bool = False) -> None:
+def _table(
+    db: sqlite3.Connection,
+    name: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    all_text: bool = False,
+) -> None:
     rows = [tuple(_plain(v) for v in row) for row in rows]
     types = ["TEXT" if all_text else _column_type([r[i] for r in rows]) for i in range(len(columns))]
     if all_text:

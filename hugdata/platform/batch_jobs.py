@@ -9,6 +9,7 @@ skipped the same way, to be run on its own once that run lets go.
 """
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from dagster import AssetKey, AssetMaterialization, Failure, OpExecutionContext, job, op
 
@@ -21,7 +22,7 @@ from hugdata.platform.analytics_steps import (
 )
 from hugdata.platform.automation import ANALYTICS_BATCH_JOB, SCHEMA_SYNC_BATCH_JOB, batch_members
 from hugdata.platform.catalog_steps import StepResult, build_model, index_documents, ingest_schema
-from hugdata.platform.project_steps import project_failure_message
+from hugdata.platform.project_steps import project_failure_message, save_step_outcomes
 from hugdata.platform.resources import (
     EmbeddingModelResource,
     PlatformDatabaseResource,
@@ -33,6 +34,7 @@ from hugdata.tenants.asset_states import record_failed
 from hugdata.tenants.models import Project
 from hugdata.tenants.project_locks import project_lock
 from hugdata.tenants.run_failures import record_run_failure
+from hugdata.tenants.run_steps import StepOutcome
 
 Step = tuple[str, Callable[[str], StepResult | dict[str, object]]]
 
@@ -43,8 +45,10 @@ def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource
     announce_started(context.instance, context.run, platform_db, projects)
     run_id = context.run.run_id
     failed: dict[str, str] = {}
+    outcomes: list[StepOutcome] = []
     for project_id in projects:
         remaining = [asset for asset, _ in steps]
+        started = datetime.now(UTC)
         try:
             with working_on(project_id), project_lock(platform_db.engine, project_id) as held:
                 if not held:
@@ -56,8 +60,11 @@ def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource
                         AssetMaterialization(asset_key=AssetKey(asset), partition=project_id, metadata=metadata)
                     )
                     remaining.pop(0)
+                    outcomes.append(StepOutcome(run_id, project_id, asset, "SUCCESS", started, datetime.now(UTC)))
+                    started = datetime.now(UTC)
         except Exception as exc:
             cause = project_failure_message(project_id, exc)
+            outcomes.extend(_failed_and_skipped(run_id, project_id, remaining, started, cause))
             with platform_db.session() as session:
                 if session.get(Project, project_id) is None:
                     continue  # offboarded while the batch ran: nothing of it is kept, nor re-run
@@ -67,6 +74,10 @@ def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource
             with working_on(project_id):
                 context.log.error(cause)
             failed[project_id] = cause
+        if len(outcomes) >= _OUTCOMES_PER_WRITE:
+            save_step_outcomes(platform_db, outcomes)
+            outcomes = []
+    save_step_outcomes(platform_db, outcomes)
     context.log.info(f"batch of {len(projects)} projects: {len(projects) - len(failed)} done, {len(failed)} failed")
     if failed:
         raise Failure(
@@ -74,6 +85,22 @@ def run_batch(context: OpExecutionContext, platform_db: PlatformDatabaseResource
             metadata={"failed_projects": len(failed)},
             allow_retries=False,
         )
+
+
+# A batch keeps its projects' step outcomes in writes of about this many rows, not one per project.
+_OUTCOMES_PER_WRITE = 500
+
+
+def _failed_and_skipped(
+    run_id: str, project_id: str, remaining: Sequence[str], started: datetime, cause: str
+) -> list[StepOutcome]:
+    """The step that failed for the project, with the cause, and the steps after it that it never ran."""
+    ended = datetime.now(UTC)
+    failing, *skipped = remaining
+    return [
+        StepOutcome(run_id, project_id, failing, "FAILURE", started, ended, cause),
+        *(StepOutcome(run_id, project_id, a, "SKIPPED", None, ended, f"not run: {failing} failed") for a in skipped),
+    ]
 
 
 @op(description="Sync the schema, semantic model and vector index of each project the run lists.")

@@ -31,6 +31,7 @@ from hugdata.memory.answers import forget_expired
 from hugdata.observability.run_logs import RUN_LOGGING
 from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.quotas import forget_old_windows
+from hugdata.tenants.run_steps import forget_steps_before
 from hugdata.webhooks.outbox import delete_delivered_before
 
 EVENT_BATCHES = 500
@@ -141,6 +142,9 @@ def purge_old_runs_and_webhooks(context: OpExecutionContext, platform_db: Platfo
         answers = forget_expired(session)
         quota_windows = forget_old_windows(session, now=datetime.now(UTC))
         session.commit()
+        # A run kept past the cutoff for its latest materialization then shows Dagster's own step statistics.
+        steps = forget_steps_before(session, cutoff)
+        session.commit()
         events = 0
         for _ in range(EVENT_BATCHES):  # a day of events at 100,000 tenants is about a million rows
             deleted = forget_events_before(session, cutoff=datetime.now(UTC) - EVENTS_KEPT_FOR)
@@ -152,7 +156,7 @@ def purge_old_runs_and_webhooks(context: OpExecutionContext, platform_db: Platfo
         f"retention ({days} days): {report.deleted} runs deleted of {report.examined} examined, "
         f"{report.kept_for_latest_materialization} kept for a latest materialization, "
         f"{report.webhooks_deleted} delivered webhooks deleted, {answers} expired remembered answers deleted, "
-        f"{quota_windows} old quota windows deleted, {events} stream events deleted"
+        f"{quota_windows} old quota windows deleted, {events} stream events deleted, {steps} run steps deleted"
     )
 
 

@@ -164,5 +164,3 @@ def test_search_of_a_project_never_indexed_says_why_as_ask_does(
     asked = client.post("/v1/projects/empty-one/ask", json={"question": "how many?"}, headers=admin).json()["detail"]
     assert "its run run-7 failed at" in searched and "its run run-7 failed at" in asked
     assert searched.split(": ", 2)[-1] == asked.split(": ", 2)[-1]  # the same cause
-
-

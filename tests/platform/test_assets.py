@@ -16,7 +16,7 @@ from hugdata.platform.instance import open_instance
 from hugdata.platform.resources import EmbeddingModelResource, PlatformDatabaseResource, TenantDatabaseResource
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect
-from tests.helpers import register
+from tests.helpers import own_steps, register
 from tests.sources import MACHINE_MARIADB, MACHINE_PG, machine_mariadb_database, machine_postgres_database
 
 ASSETS = [database_schema, semantic_model, schema_vector_index]
@@ -269,11 +269,14 @@ def test_asset_states_follow_materializations_and_failures(
         states = {s.asset: s for s in project_asset_states(session, "shop")}
     assert set(states) == {"database_schema", "semantic_model", "schema_vector_index"}
     assert all(s.status == "materialized" and s.last_run_id == ok.run_id for s in states.values())
+    assert own_steps(clean_platform, ok.run_id, "shop") == [(a.key.path[0], "SUCCESS", None) for a in ASSETS]
 
     Path(str(shop.path)).unlink()  # the source disappears: the next schema_sync run fails at its first asset
     job = defs.resolve_job_def("schema_sync")
     failed = job.execute_in_process(partition_key="shop", instance=instance, raise_on_error=False)
     assert not failed.success
+    [(asset, status, cause)] = own_steps(clean_platform, failed.run_id, "shop")
+    assert (asset, status) == ("database_schema", "FAILURE") and cause and "shop" in cause
     failure_event = next(e for e in failed.all_events if e.event_type == DagsterEventType.RUN_FAILURE)
     with build_run_status_sensor_context(
         sensor_name="asset_failure_sensor",

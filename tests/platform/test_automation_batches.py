@@ -33,7 +33,7 @@ from hugdata.tenants.models import Dialect, Tier
 from hugdata.tenants.project_locks import project_lock
 from hugdata.tenants.run_failures import failed_projects_of_run
 from hugdata.webhooks.outbox import WebhookEvent
-from tests.helpers import register
+from tests.helpers import own_steps, register
 from tests.platform.test_assets import ASSETS, RESOURCES
 
 FAILED = next(s for s in sensors.webhook_sensors if s.name == "webhook_on_run_failed")
@@ -103,6 +103,9 @@ def test_a_failing_project_stops_only_itself_and_is_rerun_alone(
             assert records and records[0].run_id == result.run_id
         with clean_platform.sessions() as session:
             assert [s.status for s in project_asset_states(session, project_id)] == ["materialized"] * 3
+        assert own_steps(clean_platform, result.run_id, project_id) == [
+            (a.key.path[0], "SUCCESS", None) for a in ASSETS
+        ]
     assert not instance.fetch_materializations(
         AssetRecordsFilter(asset_key=AssetKey("database_schema"), asset_partitions=["nb-gone"]), limit=1
     ).records
@@ -111,6 +114,12 @@ def test_a_failing_project_stops_only_itself_and_is_rerun_alone(
         causes = failed_projects_of_run(session, result.run_id)
     assert [s.status for s in states] == ["failed"] * 3 and all("nb-gone" in (s.failure_cause or "") for s in states)
     assert list(causes) == ["nb-gone"] and "nb-gone" in causes["nb-gone"]
+    # The batch's single op covers every asset; each project's own steps say which failed, why, and what it skipped.
+    assert own_steps(clean_platform, result.run_id, "nb-gone") == [
+        ("database_schema", "FAILURE", causes["nb-gone"]),
+        ("semantic_model", "SKIPPED", "not run: database_schema failed"),
+        ("schema_vector_index", "SKIPPED", "not run: database_schema failed"),
+    ]
 
     run = instance.get_run_by_id(result.run_id)
     assert run is not None

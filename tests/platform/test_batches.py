@@ -26,7 +26,7 @@ from hugdata.platform.resources import PlatformDatabaseResource
 from hugdata.tenants.asset_states import project_asset_states
 from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.models import Dialect, Tier
-from tests.helpers import register
+from tests.helpers import own_steps, register
 from tests.platform.test_assets import ASSETS, RESOURCES
 
 
@@ -92,6 +92,10 @@ def test_one_batch_run_materializes_every_project_of_its_range(
             states = project_asset_states(session, project_id)
         assert [s.status for s in states] == ["materialized"] * 3
         assert all(s.last_run_id == result.run_id for s in states)
+        # The run lists each project's own part of each step: the API shows it to that project.
+        assert own_steps(clean_platform, result.run_id, project_id) == [
+            (a.key.path[0], "SUCCESS", None) for a in ASSETS
+        ]
     index = next(e for e in result.get_asset_materialization_events() if e.asset_key.path == ["schema_vector_index"])
     per_project = index.materialization.metadata["per_project"].value
     assert set(per_project) == {"b-shop", "b-billing"} and all(m["embedded"] > 0 for m in per_project.values())
@@ -115,6 +119,11 @@ def test_a_failing_project_does_not_stop_its_batch_and_the_batch_fans_out(
     assert not [e for e in result.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
     with clean_platform.sessions() as session:  # the good projects went past the failing one in that step
         assert project_asset_states(session, "f-good-2")[0].status == "materialized"
+    # Each project's own step: done for the good ones, failed with its own cause for the other (the steps after
+    # the failed one did not run for anyone, and Dagster's own step statistics say so).
+    assert own_steps(clean_platform, result.run_id, "f-good-2") == [("database_schema", "SUCCESS", None)]
+    [(asset, status, cause)] = own_steps(clean_platform, result.run_id, "f-gone")
+    assert (asset, status) == ("database_schema", "FAILURE") and cause and "f-gone" in cause and "f-good" not in cause
     run = instance.get_run_by_id(result.run_id)
     assert run is not None and projects_of_run(run, instance) == ["f-good-1", "f-gone", "f-good-2"]
     failure_event = next(e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from hugdata.api.batch_runs import listed_this_tenant, own_part
+from hugdata.api.batch_runs import listed_this_tenant, own_part, with_own_steps
 from hugdata.api.dagster_runs import RunInfo
 from hugdata.api.deps import AdminOnly, CallerDep, CurrentProject, RuntimeDep, SessionDep
 from hugdata.api.runtime import ApiRuntime
@@ -64,10 +64,11 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 class StepRead(BaseModel):
-    asset: str = Field(description="the asset the step materializes (for every project of a batch)")
+    asset: str = Field(description="the asset the step materializes (for the project whose part of the run is shown)")
     status: str = Field(description="SUCCESS, FAILURE, SKIPPED or IN_PROGRESS")
     started_at: datetime | None
     ended_at: datetime | None
+    cause: str | None = Field(default=None, description="why the step failed or was skipped, secrets redacted")
 
 
 class RunRead(BaseModel):
@@ -104,7 +105,14 @@ class RunRead(BaseModel):
             ended_at=run.ended_at,
             failure=failure,
             steps=[
-                StepRead(asset=s.asset, status=s.status, started_at=s.started_at, ended_at=s.ended_at)
+                StepRead(
+                    asset=s.asset,
+                    status=s.status,
+                    started_at=s.started_at,
+                    ended_at=s.ended_at,
+                    # Without a recorded cause, a failed step of a failed run fails for the run's reason.
+                    cause=s.cause or (failure.cause if failure and s.status == "FAILURE" else None),
+                )
                 for s in sorted(run.steps, key=lambda s: (s.started_at or _NEVER, order.get(s.asset, len(order))))
             ],
         )
@@ -168,11 +176,15 @@ def read_project_runs(
     """The project's runs, newest first."""
     found = runtime.dagster_runs.project_runs(project_id=project.id, limit=limit, cursor=cursor)
     # A batch that listed an earlier, offboarded project of the same ID is not this project's.
-    runs = [
-        own_part(session, r, project.id) if r.members else r
-        for r in found
-        if not r.members or listed_this_tenant(session, r, project.id)
-    ]
+    runs = with_own_steps(
+        session,
+        [
+            own_part(session, r, project.id) if r.members else r
+            for r in found
+            if not r.members or listed_this_tenant(session, r, project.id)
+        ],
+        project.id,
+    )
     failures = _failures(session, runtime, runs)
     items = [RunRead.of(r, failures.get(r.run_id)) for r in runs]
     return RunPage(items=items, next_cursor=runs[-1].run_id if len(runs) == limit else None)
@@ -208,7 +220,8 @@ def _visible_run(run_id: str, caller: CallerDep, runtime: RuntimeDep, session: S
     # A run of another project answers exactly like a run that does not exist.
     if run is None or not (caller.is_admin or (run.project_id is not None and caller.may_access(run.project_id))):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"run {run_id!r} not found")
-    return run
+    # An admin reading a batch sees the batch's own steps; every other reader one project's part.
+    return with_own_steps(session, [run], run.project_id)[0] if run.project_id is not None else run
 
 
 @router.get("/v1/runs/{run_id}", response_model=RunRead, responses=_ERRORS)

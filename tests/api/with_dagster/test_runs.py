@@ -201,6 +201,17 @@ def test_backfill_of_three_projects_reaches_three_of_three(api: TestClient, tmp_
         what="the backfill to finish all three projects",
     )
     assert final["failed"] == 0  # type: ignore[index]
+    # Each project lists its onboarding run (batched with the others or not) and its run of the backfill, each
+    # readable with its key and listing the project's own steps.
+    catalog = [("database_schema", "SUCCESS"), ("semantic_model", "SUCCESS"), ("schema_vector_index", "SUCCESS")]
+    for project_id, key in keys.items():
+        runs = api.get(f"/v1/projects/{project_id}/runs", headers=key).json()["items"]
+        done = [r for r in runs if r["status"] == "SUCCESS"]
+        assert len(done) >= 2, runs
+        for run in done:
+            read = api.get(f"/v1/runs/{run['run_id']}", headers=key).json()
+            assert read["project_id"] == project_id and read["status"] == "SUCCESS"
+            assert [(s["asset"], s["status"]) for s in read["steps"]] == catalog, read
     # a project key cannot read a backfill that spans other projects; its own backfills it can
     assert api.get(f"/v1/backfills/{backfill['backfill_id']}", headers=keys["bf-hr"]).status_code == 404
     own = api.post("/v1/projects/bf-hr/backfills", json={"assets": ["database_schema"]}, headers=keys["bf-hr"])

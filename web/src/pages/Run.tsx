@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 
-import { api, unwrap } from "../api/client";
+import { api, type Schemas, unwrap } from "../api/client";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { ago, duration } from "../format";
 import { useProjectEvents } from "../live";
@@ -32,6 +32,25 @@ function useRunEvents(projectId: string, runId: string): RunEvent[] {
   return events;
 }
 
+type RunRead = Schemas["RunRead"];
+type StepRead = Schemas["StepRead"];
+
+/** A step's status in the words the rest of the dashboard uses for assets. */
+const STEP_WORDS: Record<string, string> = {
+  SUCCESS: "materialized",
+  FAILURE: "failed",
+  SKIPPED: "skipped",
+  IN_PROGRESS: "running",
+};
+
+/** Every asset of the run with its step in it for this project (of a batch, this project's own part), in the
+ * order the steps started; assets it has not reached yet last. */
+function stepRows(run: RunRead): { asset: string; step: StepRead | undefined }[] {
+  const rows = (run.steps ?? []).map((step) => ({ asset: step.asset, step }));
+  const seen = new Set(rows.map((r) => r.asset));
+  return [...rows, ...run.assets.filter((a) => !seen.has(a)).map((asset) => ({ asset, step: undefined }))];
+}
+
 /** One run as this project sees it (of a batch, only its own part): each asset's step, why it failed, and its
  * events. */
 export function Run() {
@@ -42,12 +61,6 @@ export function Run() {
     queryKey: ["runs", projectId, runId],
     queryFn: async () => unwrap(await api.GET("/v1/runs/{run_id}", { params: { path: { run_id: runId } } })),
   });
-  const assets = useQuery({
-    queryKey: ["assets", projectId],
-    queryFn: async () =>
-      unwrap(await api.GET("/v1/projects/{project_id}/assets", { params: { path: { project_id: projectId } } })),
-  });
-  const states = new Map((assets.data ?? []).map((a) => [a.asset, a]));
   return (
     <section aria-labelledby="run-title">
       <p>
@@ -76,28 +89,28 @@ export function Run() {
               <tr>
                 <th scope="col">Asset</th>
                 <th scope="col">In this run</th>
+                <th scope="col">Took</th>
               </tr>
             </thead>
             <tbody>
-              {run.data.assets.map((asset) => {
-                const state = states.get(asset);
-                const here = state?.last_run_id === runId;
-                return (
-                  <tr key={asset} data-step={asset}>
-                    <th scope="row">{asset}</th>
-                    <td>
-                      {here ? (
-                        <span className={`status ${state?.status}`}>{state?.status}</span>
-                      ) : run.data.ended_at ? (
-                        "a later run has replaced it"
-                      ) : (
-                        "waiting"
-                      )}
-                      {here && state?.failure_cause ? <span className="cause"> {state.failure_cause}</span> : null}
-                    </td>
-                  </tr>
-                );
-              })}
+              {stepRows(run.data).map(({ asset, step }) => (
+                <tr key={asset} data-step={asset}>
+                  <th scope="row">{asset}</th>
+                  <td>
+                    {step ? (
+                      <span className={`status ${STEP_WORDS[step.status] ?? step.status.toLowerCase()}`}>
+                        {STEP_WORDS[step.status] ?? step.status.toLowerCase()}
+                      </span>
+                    ) : run.data.ended_at ? (
+                      "not run"
+                    ) : (
+                      "waiting"
+                    )}
+                    {step?.cause ? <span className="cause"> {step.cause}</span> : null}
+                  </td>
+                  <td>{step?.started_at ? duration(step.started_at, step.ended_at) : ""}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
           <h2>Events</h2>
