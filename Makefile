@@ -1,18 +1,15 @@
 # Every target installs what it needs into .venv first.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint helm-lint install web clean
 
-$(STAMP): pyproject.toml constraints.txt
-	@echo "installing the platform and its pinned dependencies into $(VENV) (the first time takes a minute or two) ..."
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+# uv installs the pinned set (pip when uv cannot); installer output goes to build/install.log.
+$(STAMP): pyproject.toml constraints.txt tools/install_venv.py
+	@$(PYTHON) tools/install_venv.py --venv $(VENV) --log build/install.log
 	@touch $(STAMP)
-	@echo "installed into $(VENV)"
 
 install: $(STAMP)
 

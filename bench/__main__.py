@@ -10,6 +10,7 @@ from bench import (
     catalog,
     conversations,
     dashboard,
+    first_run,
     isolation,
     lineage,
     load,
@@ -42,6 +43,7 @@ BENCHMARKS = {
     "steady_state": steady_state.main,
     "trust": trust.main,
     "conversations": conversations.main,
+    "first_run": first_run.main,
 }
 
 
