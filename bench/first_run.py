@@ -134,6 +134,7 @@ def main() -> None:
             "target_s": SECOND_START_TARGET_S,
             "phases_s": second.phases(),
             "exit_code": second.exit_code,
+            "lines": [f"{at:6.1f}  {line}" for at, line in second.lines if not line.startswith("  ")],
         },
         "noise_lines": noise[:20],
         "load_average_before": [round(x, 2) for x in load_before],

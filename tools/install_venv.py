@@ -54,7 +54,9 @@ def install(venv_dir: Path, constraints: Path, target: str, log: Path) -> int:
     if installer.run([*pip, "install", "--quiet", "-c", str(constraints), "uv"]):
         uv = venv_dir / "bin" / "uv"
         installer.say("installing with uv (installer output: " + str(log) + ") ...")
-        if installer.run([str(uv), "pip", "install", "--python", str(python), "-c", str(constraints), "-e", target]):
+        # Bytecode compiled once here, as pip does, rather than by each of `make run`'s processes at their first start.
+        argv = [str(uv), "pip", "install", "--compile-bytecode", "--python", str(python), "-c", str(constraints)]
+        if installer.run([*argv, "-e", target]):
             installer.say(f"installed the platform and its pinned dependencies into {venv_dir}")
             return 0
         installer.say("uv could not install the set; trying pip (slower) ...")
