@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml constraints.txt tools/install_venv.py
 install: $(STAMP)
 
 web: $(STAMP)  ## build the dashboard (web/ -> web/dist) with the venv's Node; skipped when nothing changed
-	$(BIN)/hugdata web build
+	@$(BIN)/hugdata web build
 
 run: web  ## the whole platform locally: embedded Postgres, Dagster webserver + daemon, API, demo tenants
-	$(BIN)/hugdata dev
+	@$(BIN)/hugdata dev
 
 test: web  ## the test suite against real Postgres, Dagster and tenant databases (and the dashboard in Chromium)
 	$(BIN)/python -m pytest
