@@ -29,7 +29,7 @@ helm-lint: $(STAMP)  ## lint helm/hugdata with --strict, render it, validate eve
 	$(BIN)/python -m pytest -q tests/k8s/test_chart.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check hugdata tests bench alembic
+	$(BIN)/ruff check hugdata tests bench alembic tools
 
 clean:
 	rm -rf $(VENV) .hugdata .bench-results build web/node_modules web/dist .test-artifacts
