@@ -1,5 +1,6 @@
 """A new user's first `make run`: clone the project, run it, time each phase until the dashboard links are printed;
-then stop it and time a second start. Caches (uv's, npm's, pip's, the embedding model's) start empty, as on a new machine.
+then stop it and time a second start. Caches (uv's, npm's, pip's, the embedding model's) start empty, as on a new
+machine.
 
 `python -m bench first_run` writes .bench-results/first_run.json: every line printed with the second it appeared,
 the phases (install, dashboard build, platform start, demo catalogs), the ready time of both starts, whether any

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from hugdata.config import get_settings
@@ -124,12 +125,16 @@ def _dev(args: argparse.Namespace) -> int:
 def _api(args: argparse.Namespace) -> int:
     from hugdata.api.serve import serve
 
+    if args.log_level:
+        os.environ["HUGDATA_LOG_LEVEL"] = args.log_level  # the app's own loggers, configured at start-up, follow it
+        get_settings.cache_clear()
     settings = get_settings()
     serve(
         host=args.host or settings.api_host,
         port=args.port or settings.api_port,
-        access_log=not args.no_access_log,
-        log_level=args.log_level,
+        # uvicorn's access line and the platform's are info lines: below info, neither is written.
+        access_log=not args.no_access_log and settings.log_level in ("info", "debug"),
+        log_level=settings.log_level,
     )
     return 0
 
@@ -232,7 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--host", default=None, help="address to listen on; default HUGDATA_API_HOST")
     api.add_argument("--port", type=int, default=None, help="port to listen on; default HUGDATA_API_PORT")
     api.add_argument("--no-access-log", action="store_true", help="no line per request")
-    api.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    api.add_argument(
+        "--log-level",
+        default=None,
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="default HUGDATA_LOG_LEVEL (info)",
+    )
     api.set_defaults(func=_api)
     db = commands.add_parser("db", help="platform database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the hugdata and dagster databases").set_defaults(func=_db_upgrade)

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUGDATA_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        default="info", description="the platform's log threshold; below info, the API writes no line per request"
+    )
     state_dir: Path = Field(default=Path(".hugdata"), description="Local state: embedded Postgres, keys, demo data")
     database_url: SecretStr | None = Field(
         default=None, description="SQLAlchemy URL of the `hugdata` database; empty = embedded Postgres"

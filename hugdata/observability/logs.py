@@ -85,10 +85,9 @@ def platform_secrets(settings: Settings) -> list[str]:
     return values
 
 
-def configure_logging(
-    settings: Settings, *, level: int = logging.INFO, stream: TextIO | None = None
-) -> logging.Handler:
-    """Install the platform's handler on the root logger once (JSON in production, text in development)."""
+def configure_logging(settings: Settings, *, level: int | None = None, stream: TextIO | None = None) -> logging.Handler:
+    """Install the platform's handler on the root logger once (JSON in production, text in development), at
+    ``level`` or HUGDATA_LOG_LEVEL."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if handler.get_name() == _HANDLER_NAME:
@@ -102,5 +101,5 @@ def configure_logging(
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     root.addHandler(handler)
-    logging.getLogger("hugdata").setLevel(level)
+    logging.getLogger("hugdata").setLevel(level if level is not None else settings.log_level.upper())
     return handler

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def _sources_digest(openapi: str) -> str:
 
 def build_dashboard(*, force: bool = False, say: Callable[[str], None] = print) -> Path:
     """web/dist, built if its sources or the API changed since the last build."""
+    started = time.monotonic()
     openapi = write_openapi()
     digest = _sources_digest(openapi)
     if not force and _STAMP.exists() and _STAMP.read_text() == digest and (DIST_DIR / "index.html").exists():
@@ -76,5 +78,5 @@ def build_dashboard(*, force: bool = False, say: Callable[[str], None] = print) 
     say("dashboard: building (types from the API's OpenAPI document, then vite)")
     run_npm("run", "build", what="building the dashboard")
     _STAMP.write_text(digest)
-    say(f"dashboard: built into {DIST_DIR.relative_to(ROOT)}")
+    say(f"dashboard: built into {DIST_DIR.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
     return DIST_DIR

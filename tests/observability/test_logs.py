@@ -72,3 +72,21 @@ def test_no_secret_reaches_a_log_line(clean_platform: ApiRuntime, captured: io.S
     text = captured.getvalue()
     assert TENANT_PASSWORD not in text and ADMIN_TOKEN not in text and "metrics-canary" not in text
     assert REDACTED in text
+
+
+def test_below_info_the_api_writes_no_line_per_request(clean_platform: ApiRuntime, client: TestClient) -> None:
+    stream = io.StringIO()
+    quiet = clean_platform.settings.model_copy(update={"environment": "production", "log_level": "warning"})
+    handler = configure_logging(quiet, stream=stream)
+    try:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/v1/projects/nope/runs", headers=ADMIN).status_code == 404
+        assert [line for line in _lines(stream) if line["logger"].endswith("access")] == []
+        configure_logging(quiet.model_copy(update={"log_level": "info"}), stream=stream)
+        client.get("/healthz")
+        assert [line["route"] for line in _lines(stream) if line["logger"].endswith("access")] == ["/healthz"]
+    finally:
+        for h in list(logging.getLogger().handlers):
+            if h.get_name() == handler.get_name():
+                logging.getLogger().removeHandler(h)
+        logging.getLogger("hugdata").setLevel(logging.INFO)
