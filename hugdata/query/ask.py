@@ -81,6 +81,7 @@ class AskResult:
     changes: list[str] = field(default_factory=list)  # in a thread: what changed from the previous answer
     query_id: int | None = None  # the query log entry, which feedback names
     uncapped_sql: str | None = None  # the SQL without the row limit the validator added (what a follow-up refines)
+    timings_ms: dict[str, float] = field(default_factory=dict)  # where the ask's time went (Server-Timing)
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,12 @@ def ask(
     in_thread = history is not None
     history = history or ()
     started = time.perf_counter()
+    clock = _Stopwatch()
     with ctx.sessions() as session:
         dialect, model, spec = project_source(session, project_id, ctx.vault)
+        clock.lap("load")
         vector = ctx.embedder.embed([question])[0]
+        clock.lap("embed")
         ranking = rank_tables(
             session,
             project_id=project_id,
@@ -154,10 +158,12 @@ def ask(
             depth=ctx.policy.retrieval_k,
         )
         ranking = with_thread_tables(ranking, history)
+        clock.lap("retrieve")
         reusable = None
         # A follow-up's words mean nothing without the turn before: a past question is not its paraphrase.
         if reuse and ctx.policy.reuse_paraphrases and not history:
             reusable = _reusable(session, project_id, question, vector, ctx.embedder.model_id, dialect, model, max_rows)
+            clock.lap("reuse")
     entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0,
                           answered_by="offline_planner" if ctx.writer is None else "llm")  # fmt: skip
     source = _SourceEngine(spec, ctx.limits)
@@ -178,6 +184,7 @@ def ask(
                                                         history)  # fmt: skip
             result = AskResult(question, validated.sql, validated.tables, executed=False, tries=tries, tokens=tokens)
         result_of = result
+        clock.lap("plan")
         if in_thread:  # only a thread keeps the SQL for the next turn to refine: no other ask parses it again
             result.uncapped_sql = _uncapped(validated, dialect)
         if history and result.answered_by == "llm":
@@ -190,6 +197,7 @@ def ask(
             changed = "Changed from the previous answer: " + "; ".join(result.changes) + ". "
             explained = replace(explained, text=changed + explained.text)
         result.explanation = asdict(explained)
+        clock.lap("explain")
         if execute:
             try:
                 rows = execute_validated(
@@ -217,6 +225,7 @@ def ask(
             )
             result.chart = suggest_chart(rows.columns, rows.rows)
             entry.executed, entry.rows = True, len(rows.rows)
+            clock.lap("execute")
         return result
     finally:
         source.dispose()
@@ -239,6 +248,22 @@ def ask(
                         schema_version=None,
                     )
                 session.commit()
+            clock.lap("log")
+        if result_of is not None:
+            result_of.timings_ms = clock.laps
+
+
+class _Stopwatch:
+    """Milliseconds spent in each named part of an ask, in the order they ran."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + (now - self._last) * 1000
+        self._last = now
 
 
 def _reusable(

@@ -167,11 +167,21 @@ async def ask_question(
             body_json, age = remembered
             headers = {"Server-Timing": f"memory;dur={took:.2f}", "Age": str(int(age))}
             return Response(body_json, media_type="application/json", headers=headers)
+    started = time.perf_counter()
     result = await answer_question(runtime, caller, project_id, sessions, body)
     body_json = answer_json(AskResponse, project_id, result)
     if ttl.total_seconds() > 0:
+        remembering = time.perf_counter()
         await run_in_threadpool(_remember, sessions, project_id, key, body_json, ttl)
-    return Response(body_json, media_type="application/json")
+        result.timings_ms["remember"] = (time.perf_counter() - remembering) * 1000
+    timing = server_timing(result.timings_ms, total_ms=(time.perf_counter() - started) * 1000)
+    return Response(body_json, media_type="application/json", headers={"Server-Timing": timing})
+
+
+def server_timing(parts: dict[str, float], *, total_ms: float) -> str:
+    """A `Server-Timing` header value: each part of the ask in milliseconds, then the whole of it in the handler
+    (what the rest, the threads' queue and the quota, cost is the difference)."""
+    return ", ".join([*(f"{name};dur={ms:.2f}" for name, ms in parts.items()), f"total;dur={total_ms:.2f}"])
 
 
 async def answer_question(
