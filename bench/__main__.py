@@ -6,6 +6,7 @@ import sys
 
 from bench import (
     ask,
+    ask_overhead,
     assets,
     catalog,
     conversations,
@@ -32,6 +33,7 @@ BENCHMARKS = {
     "assets": assets.main,
     "onboarding": onboarding.main,
     "ask": ask.main,
+    "ask_overhead": ask_overhead.main,
     "isolation": isolation.main,
     "retrieval": retrieval.main,
     "paraphrases": paraphrases.main,

@@ -82,6 +82,37 @@ class AskResult:
     query_id: int | None = None  # the query log entry, which feedback names
     uncapped_sql: str | None = None  # the SQL without the row limit the validator added (what a follow-up refines)
     timings_ms: dict[str, float] = field(default_factory=dict)  # where the ask's time went (Server-Timing)
+    # With lineage left for later: what record_deferred_lineage writes once the answer is on its way.
+    pending_lineage: PendingLineage | None = None
+
+
+@dataclass(frozen=True)
+class PendingLineage:
+    """A logged answer's lineage, to be parsed and stored after the response (a lost one is caught up at the
+    project's next sync, which parses every logged answer that has none)."""
+
+    project_id: str
+    query_id: int
+    question: str
+    sql: str
+    dialect: Dialect
+    model: SemanticModel
+
+
+def record_deferred_lineage(sessions: sessionmaker[Session], pending: PendingLineage) -> None:
+    """Store ``pending``'s lineage (parsing its SQL): run after the response went out."""
+    with sessions() as session:
+        record_lineage(
+            session,
+            project_id=pending.project_id,
+            source_key=query_source_key(pending.query_id),
+            question=pending.question,
+            sql=pending.sql,
+            dialect=pending.dialect,
+            model=pending.model,
+            schema_version=None,
+        )
+        session.commit()
 
 
 @dataclass(frozen=True)
@@ -134,11 +165,13 @@ def ask(
     log: bool = True,
     reuse: bool = True,
     history: Sequence[PastTurn] | None = None,
+    lineage_later: bool = False,
 ) -> AskResult:
     """Answer ``question`` for one project; every outcome, good or bad, is written to its query log (if ``log``).
     A paraphrase of a past successful question reuses its SQL (if ``reuse`` and the policy allow). In a thread,
     ``history`` holds its answered turns (empty on its first): the LLM sees them, the offline planner refines the
-    last one; outside one it is None."""
+    last one; outside one it is None. With ``lineage_later`` the answer's lineage is not parsed here but returned
+    as ``pending_lineage``, for the caller to record after answering."""
     in_thread = history is not None
     history = history or ()
     started = time.perf_counter()
@@ -236,7 +269,12 @@ def ask(
                 session.flush()  # the entry's ID: the answer's query_id, and the name of its lineage
                 if result_of is not None:
                     result_of.query_id = entry.id
-                if entry.executed and entry.error_class is None and entry.sql:
+                lineage = entry.executed and entry.error_class is None and entry.sql
+                if lineage and lineage_later and result_of is not None and entry.id is not None:
+                    result_of.pending_lineage = PendingLineage(
+                        project_id, entry.id, question, str(entry.sql), dialect, model
+                    )
+                elif lineage:
                     record_lineage(
                         session,
                         project_id=project_id,

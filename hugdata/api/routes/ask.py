@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.background import BackgroundTask
 
 from hugdata.api.ask_metrics import count_ask
 from hugdata.api.deps import ProjectScope, RuntimeDep, SessionlessCallerDep, caller_sessions
@@ -21,7 +22,7 @@ from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.conversations.turns import PastTurn
 from hugdata.memory.answers import question_key, recall, remember
-from hugdata.query.ask import AskContext, AskResult, ask
+from hugdata.query.ask import AskContext, AskResult, ask, record_deferred_lineage
 from hugdata.query.context import ask_context
 from hugdata.query.results import COLUMN_TYPES, json_value, rows_json
 from hugdata.tenants.errors import QuestionNotAnswered
@@ -168,14 +169,20 @@ async def ask_question(
             headers = {"Server-Timing": f"memory;dur={took:.2f}", "Age": str(int(age))}
             return Response(body_json, media_type="application/json", headers=headers)
     started = time.perf_counter()
-    result = await answer_question(runtime, caller, project_id, sessions, body)
+    # The answer's lineage is parsed once the answer has gone out: no one waits on it.
+    result = await answer_question(runtime, caller, project_id, sessions, body, lineage_later=True)
     body_json = answer_json(AskResponse, project_id, result)
     if ttl.total_seconds() > 0:
         remembering = time.perf_counter()
         await run_in_threadpool(_remember, sessions, project_id, key, body_json, ttl)
         result.timings_ms["remember"] = (time.perf_counter() - remembering) * 1000
     timing = server_timing(result.timings_ms, total_ms=(time.perf_counter() - started) * 1000)
-    return Response(body_json, media_type="application/json", headers={"Server-Timing": timing})
+    after = (
+        BackgroundTask(record_deferred_lineage, sessions, result.pending_lineage)
+        if result.pending_lineage is not None
+        else None
+    )
+    return Response(body_json, media_type="application/json", headers={"Server-Timing": timing}, background=after)
 
 
 def server_timing(parts: dict[str, float], *, total_ms: float) -> str:
@@ -191,6 +198,8 @@ async def answer_question(
     sessions: sessionmaker[Session],
     body: AskRequest,
     history: Sequence[PastTurn] | None = None,
+    *,
+    lineage_later: bool = False,
 ) -> AskResult:
     """One ask on the project's ask threads: the LLM while its daily budget lasts, else the offline planner;
     counted, and its tokens charged to the project."""
@@ -212,6 +221,7 @@ async def answer_question(
                 execute=body.execute,
                 max_rows=body.max_rows,
                 history=history,
+                lineage_later=lineage_later,
             ),
         )
     except QuestionNotAnswered as exc:
