@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
 from hugdata.catalog.semantic import SemanticModel
-from hugdata.catalog.store import latest_semantic_model
 from hugdata.conversations.changes import changes_between
 from hugdata.conversations.followup_words import is_fragment
 from hugdata.conversations.refine import Refinement
@@ -39,7 +38,7 @@ from hugdata.query.prompt import build_prompt, feedback_message
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
 from hugdata.query.values import category_value_lookup, value_probe
-from hugdata.semantic_layer.in_force import model_in_force
+from hugdata.semantic_layer.in_force import MODELS_IN_FORCE
 from hugdata.semantic_layer.units import answer_units
 from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
@@ -148,11 +147,10 @@ def project_source(
 ) -> tuple[Dialect, SemanticModel, DataSourceSpec]:
     """The project's source dialect, its latest semantic model and its data source (password decrypted in memory)."""
     project = get_project(session, project_id)
-    latest = latest_semantic_model(session, project_id)
-    if latest is None:
+    found = MODELS_IN_FORCE.get(session, project_id, project.created_at)
+    if found is None:
         raise CatalogNotReady(catalog_not_ready(session, project_id, "semantic model"))
-    model = model_in_force(session, project_id, latest[1])
-    return Dialect(project.data_source.dialect), model, spec_of(project.data_source, vault)
+    return Dialect(project.data_source.dialect), found[1], spec_of(project.data_source, vault)
 
 
 def ask(

@@ -1,16 +1,80 @@
 """The model every answer reads: the inferred model with the project's curated layer laid over it, less the entries
-a schema sync made stale since the layer was last written."""
+a schema sync made stale since the layer was last written; remembered per project while none of that changes."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hugdata.catalog.models import SchemaSnapshotRow, SemanticModelRow
 from hugdata.catalog.semantic import SemanticModel
+from hugdata.catalog.store import latest_semantic_model
 from hugdata.semantic_layer.apply import curated_model
-from hugdata.semantic_layer.store import current_layer, drift_stale_paths
+from hugdata.semantic_layer.store import SemanticLayerRow, current_layer, drift_stale_paths
 
 
 def model_in_force(session: Session, project_id: str, model: SemanticModel) -> SemanticModel:
     """``model`` curated by the project's layer in force (stale entries left out)."""
     layer = current_layer(session, project_id)
     return curated_model(model, layer.document, stale=drift_stale_paths(session, project_id, layer))
+
+
+# What the model in force is made of: the registration, the newest model row (replaced in place when rebuilt, so
+# its time counts too), the layer's version and the newest schema version (whose sync may make layer entries stale).
+_Versions = tuple[str, datetime, int, datetime, int, int]
+
+
+class ModelsInForce:
+    """The model in force per project, parsed and curated once per version of what makes it: an ask reads three
+    version numbers in one statement instead of the model's JSON, the layer and its drift. Bounded: the least
+    recently asked projects are forgotten first."""
+
+    def __init__(self, capacity: int = 512) -> None:
+        self._capacity = capacity
+        self._models: OrderedDict[str, tuple[_Versions, int, SemanticModel]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, project_id: str, registered_at: datetime) -> tuple[int, SemanticModel] | None:
+        """The schema version and model in force of the project, or None before its first semantic model."""
+        row = session.execute(
+            select(
+                SemanticModelRow.schema_version,
+                SemanticModelRow.created_at,
+                select(func.coalesce(func.max(SemanticLayerRow.version), 0))
+                .where(SemanticLayerRow.project_id == project_id)
+                .scalar_subquery(),
+                select(func.coalesce(func.max(SchemaSnapshotRow.version), 0))
+                .where(SchemaSnapshotRow.project_id == project_id)
+                .scalar_subquery(),
+            )
+            .where(SemanticModelRow.project_id == project_id)
+            .order_by(SemanticModelRow.schema_version.desc())
+            .limit(1)
+        ).one_or_none()
+        if row is None:
+            return None
+        versions: _Versions = (project_id, registered_at, row[0], row[1], row[2], row[3])
+        with self._lock:
+            found = self._models.get(project_id)
+            if found is not None and found[0] == versions:
+                self._models.move_to_end(project_id)
+                return found[1], found[2]
+        latest = latest_semantic_model(session, project_id)
+        if latest is None:
+            return None
+        model = model_in_force(session, project_id, latest[1])
+        if latest[0] != row[0]:
+            return latest[0], model  # a newer model landed meanwhile: used, remembered at the next ask
+        with self._lock:
+            self._models[project_id] = (versions, latest[0], model)
+            self._models.move_to_end(project_id)
+            while len(self._models) > self._capacity:
+                self._models.popitem(last=False)
+        return latest[0], model
+
+
+MODELS_IN_FORCE = ModelsInForce()
