@@ -37,7 +37,7 @@ from hugdata.query.planner_help import suggested_questions
 from hugdata.query.prompt import build_prompt, feedback_message
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.query.validation import QueryRejected, ValidatedQuery, validate_query
-from hugdata.query.values import category_value_lookup, value_probe
+from hugdata.query.values import SOURCE_VALUES, ReadValues, category_value_lookup, value_probe
 from hugdata.semantic_layer.in_force import MODELS_IN_FORCE
 from hugdata.semantic_layer.units import answer_units
 from hugdata.tenants.asset_states import catalog_not_ready
@@ -207,7 +207,10 @@ def ask(
             result.answered_by = entry.answered_by = "past_question"
             result.reused_from = {"question": pair.question, "similarity": round(pair.similarity, 4)}
         elif ctx.writer is None:
-            validated, changes = _plan_offline(question, ranking, dialect, model, max_rows, source, entry, history)
+            read = SOURCE_VALUES.of(project_id, model)
+            validated, changes = _plan_offline(
+                question, ranking, dialect, model, max_rows, source, entry, history, read
+            )
             result = AskResult(question, validated.sql, validated.tables, executed=False, answered_by="offline_planner")
             result.changes = changes
         else:
@@ -341,11 +344,13 @@ def _plan_offline(
     source: _SourceEngine,
     entry: QueryLogEntry,
     history: Sequence[PastTurn] = (),
+    read: ReadValues | None = None,
 ) -> tuple[ValidatedQuery, list[str]]:
-    """The planner's SQL, validated, and in a thread what it changed from the previous turn's."""
+    """The planner's SQL, validated, and in a thread what it changed from the previous turn's. ``read`` holds the
+    source values the project's earlier asks read (the answer itself always runs on the source)."""
     entry.tries = 1
-    values = category_value_lookup(source, dialect=dialect, model=model)
-    probe = value_probe(source, dialect=dialect, model=model)
+    values = category_value_lookup(source, dialect=dialect, model=model, read=read)
+    probe = value_probe(source, dialect=dialect, model=model, read=read)
     changes: list[str] = []
     try:
         refined = refined_followup(question, history, dialect, model, values, probe)

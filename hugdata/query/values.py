@@ -3,7 +3,11 @@ and, for a column with too many values to list (cities, names), whether it holds
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlglot import exp
@@ -24,11 +28,53 @@ def _table(entity: Entity) -> exp.Table:
     return exp.table_(table, db=schema or None, quoted=True)
 
 
+@dataclass
+class ReadValues:
+    """What asks read of one project's source values: each column's categories, and each probed value's answer."""
+
+    model: SemanticModel
+    expires: float
+    categories: dict[tuple[str, str], Sequence[str] | None] = field(default_factory=dict)
+    probes: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+
+class SourceValueMemory:
+    """Source values read by a project's asks, shared by its next asks for ``ttl_s`` while its model in force stays
+    the same object (a new schema version or layer starts afresh): most asks then read nothing of the source but
+    their answer. Bounded to the ``capacity`` most recently asked projects."""
+
+    def __init__(self, *, ttl_s: float = 300.0, capacity: int = 512) -> None:
+        self._ttl_s, self._capacity = ttl_s, capacity
+        self._projects: OrderedDict[str, ReadValues] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, project_id: str, model: SemanticModel) -> ReadValues:
+        """The values read for ``project_id`` under ``model``, empty when none are current."""
+        now = time.monotonic()
+        with self._lock:
+            read = self._projects.get(project_id)
+            if read is None or read.model is not model or read.expires < now:
+                read = ReadValues(model=model, expires=now + self._ttl_s)
+                self._projects[project_id] = read
+            self._projects.move_to_end(project_id)
+            while len(self._projects) > self._capacity:
+                self._projects.popitem(last=False)
+            return read
+
+
+SOURCE_VALUES = SourceValueMemory()
+
+
 def category_value_lookup(
-    engine: Callable[[], Engine], *, dialect: Dialect, model: SemanticModel
+    engine: Callable[[], Engine],
+    *,
+    dialect: Dialect,
+    model: SemanticModel,
+    read: ReadValues | None = None,
 ) -> Callable[[Entity, ColumnSemantics], Sequence[str] | None]:
-    """A lookup reading each asked-for column once (validated, read-only, capped); ``engine`` opens on first use."""
-    cache: dict[tuple[str, str], Sequence[str] | None] = {}
+    """A lookup reading each asked-for column once (validated, read-only, capped); ``engine`` opens on first use.
+    With ``read``, what earlier asks read is used and what this one reads is kept for the next."""
+    cache = read.categories if read is not None else {}
 
     def lookup(entity: Entity, column: ColumnSemantics) -> Sequence[str] | None:
         key = (entity.name, column.name)
@@ -49,12 +95,16 @@ def category_value_lookup(
 
 
 def value_probe(
-    engine: Callable[[], Engine], *, dialect: Dialect, model: SemanticModel
+    engine: Callable[[], Engine],
+    *,
+    dialect: Dialect,
+    model: SemanticModel,
+    read: ReadValues | None = None,
 ) -> Callable[[Entity, ColumnSemantics, str], str]:
     """How a column holds ``value``: "only" (stored exactly, and no other value contains it), "inside" (stored
     exactly, and also inside other values: "London" and "Enfield, London"), or "" (not stored). Validated, read-only,
     a row at most per query; each answer read once. Tables over MAX_PROBED_ROWS, or of unknown size, are not probed."""
-    cache: dict[tuple[str, str, str], str] = {}
+    cache = read.probes if read is not None else {}
 
     def found(entity: Entity, condition: exp.Expression) -> bool:
         sql = (
@@ -74,11 +124,12 @@ def value_probe(
         key = (entity.name, column.name, value)
         if key not in cache:
             ref = exp.column(column.name, quoted=True)
-            cache[key] = ""
+            held = ""
             if found(entity, ref.eq(exp.Literal.string(value))):
                 within = exp.Like(this=ref.copy(), expression=exp.Literal.string(f"%{value}%"))
                 wider = exp.and_(within, ref.copy().neq(exp.Literal.string(value)))
-                cache[key] = "inside" if found(entity, wider) else "only"
+                held = "inside" if found(entity, wider) else "only"
+            cache[key] = held  # only once both reads succeeded: a failed read is not remembered for other asks
         return cache[key]
 
     return holds
