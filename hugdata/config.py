@@ -156,6 +156,13 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3600, description="seconds before such a run is tried again"
     )
     run_dequeue_workers: int = Field(default=4, ge=1, le=64, description="threads launching queued runs")
+    run_dequeue_interval_s: int = Field(
+        default=1,
+        ge=1,
+        le=60,
+        description="how often the daemon looks at the run queue (Dagster's default is 5 s, which a new tenant "
+        "waits through before its first run launches); one indexed query a look, whatever the number of tenants",
+    )
     run_status_sensor_limit: int = Field(
         default=100, ge=5, le=10_000, description="run events each webhook sensor handles per tick (Dagster: 5)"
     )

@@ -48,6 +48,7 @@ def run_queue_config(settings: Settings) -> dict[str, Any]:
             "user_code_failure_retry_delay": settings.run_launch_retry_delay_s,
             "dequeue_use_threads": True,
             "dequeue_num_workers": settings.run_dequeue_workers,
+            "dequeue_interval_seconds": settings.run_dequeue_interval_s,
         },
     }
 

@@ -43,7 +43,9 @@ PAGE = 500  # partitions read per tick; a burst of registrations drains over a f
 os.environ.setdefault("DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT", str(get_settings().run_status_sensor_limit))
 
 
-@sensor(job=schema_sync, minimum_interval_seconds=5, default_status=DefaultSensorStatus.RUNNING)
+# A new tenant waits for this sensor's next tick before its first run is even requested: each tick reads one page
+# of new partitions from Dagster's cursor, so ticking every second costs the same at any number of tenants.
+@sensor(job=schema_sync, minimum_interval_seconds=1, default_status=DefaultSensorStatus.RUNNING)
 def project_onboarding_sensor(context: SensorEvaluationContext, platform_db: PlatformDatabaseResource) -> SensorResult:
     """Request the first `schema_sync` for every project partition added since the last tick (batched when many)."""
     # The cursor is Dagster's own storage cursor over partitions in insertion order, so a tick costs one page read

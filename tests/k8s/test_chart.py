@@ -329,8 +329,8 @@ def test_per_tenant_namespaces_can_be_created_with_their_podsecurity_labels_and_
 
 def test_throughput_retries_and_retention_values_reach_dagster_and_the_platform() -> None:
     values = {
-        "runs": {"dequeueWorkers": 12, "launchRetries": 7, "launchRetryDelaySeconds": 45, "retries": 3,
-                 "statusSensorLimit": 400, "maxConcurrent": 64, "automationBatchSize": 120},
+        "runs": {"dequeueWorkers": 12, "dequeueIntervalSeconds": 3, "launchRetries": 7, "launchRetryDelaySeconds": 45,
+                 "retries": 3, "statusSensorLimit": 400, "maxConcurrent": 64, "automationBatchSize": 120},
         "retention": {"runDays": 21, "tickDays": 3},
         "schemaProbes": {"intervalSeconds": 1800, "workers": 16},
     }  # fmt: skip
@@ -338,7 +338,7 @@ def test_throughput_retries_and_retention_values_reach_dagster_and_the_platform(
     instance = instance_config(objects)
     coordinator = instance["run_coordinator"]["config"]
     assert coordinator["max_concurrent_runs"] == 64 and coordinator["dequeue_num_workers"] == 12
-    assert coordinator["dequeue_use_threads"] is True
+    assert coordinator["dequeue_use_threads"] is True and coordinator["dequeue_interval_seconds"] == 3
     assert (coordinator["max_user_code_failure_retries"], coordinator["user_code_failure_retry_delay"]) == (7, 45)
     assert instance["run_retries"] == {"enabled": True, "max_retries": 3, "retry_on_asset_or_op_failure": False}
     for kind in ("schedule", "sensor"):

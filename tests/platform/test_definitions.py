@@ -77,6 +77,7 @@ def test_instance_config_limits_runs_per_project_and_retries_launch_failures() -
         {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 2}
     ]
     assert coordinator["max_user_code_failure_retries"] == 4 and coordinator["dequeue_num_workers"] == 4
+    assert coordinator["dequeue_interval_seconds"] == 1  # a new tenant's first run waits a second, not five
     assert config["run_retries"] == {"enabled": True, "max_retries": 3, "retry_on_asset_or_op_failure": False}
     assert config["retention"]["sensor"]["purge_after_days"]["skipped"] == 1
     # Dagster accepts it as an instance config

@@ -62,6 +62,7 @@ dagster.yaml: |
       user_code_failure_retry_delay: {{ .Values.runs.launchRetryDelaySeconds }}
       dequeue_use_threads: true
       dequeue_num_workers: {{ .Values.runs.dequeueWorkers }}
+      dequeue_interval_seconds: {{ .Values.runs.dequeueIntervalSeconds }}
   # New runs for runs whose worker crashed or never started; a failed step has its own retry policy.
   run_retries:
     enabled: {{ gt (int .Values.runs.retries) 0 }}
