@@ -44,7 +44,6 @@ from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.data_sources import DataSourceSpec, spec_of
 from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
 from hugdata.tenants.models import Dialect
-from hugdata.tenants.registry import get_project
 from hugdata.tenants.source_engines import SourceLimits, open_source_engine
 from hugdata.tenants.source_errors import classify_source_error
 from hugdata.tenants.vault import CredentialVault
@@ -146,8 +145,7 @@ def project_source(
     session: Session, project_id: str, vault: CredentialVault
 ) -> tuple[Dialect, SemanticModel, DataSourceSpec]:
     """The project's source dialect, its latest semantic model and its data source (password decrypted in memory)."""
-    project = get_project(session, project_id)
-    found = MODELS_IN_FORCE.get(session, project_id, project.created_at)
+    project, found = MODELS_IN_FORCE.project_and_model(session, project_id)
     if found is None:
         raise CatalogNotReady(catalog_not_ready(session, project_id, "semantic model"))
     return Dialect(project.data_source.dialect), found[1], spec_of(project.data_source, vault)

@@ -15,6 +15,8 @@ from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
 from hugdata.semantic_layer.apply import curated_model
 from hugdata.semantic_layer.store import SemanticLayerRow, current_layer, drift_stale_paths
+from hugdata.tenants.errors import ProjectNotFound
+from hugdata.tenants.models import Project
 
 
 def model_in_force(session: Session, project_id: str, model: SemanticModel) -> SemanticModel:
@@ -29,52 +31,62 @@ _Versions = tuple[str, datetime, int, datetime, int, int]
 
 
 class ModelsInForce:
-    """The model in force per project, parsed and curated once per version of what makes it: an ask reads three
-    version numbers in one statement instead of the model's JSON, the layer and its drift. Bounded: the least
-    recently asked projects are forgotten first."""
+    """The model in force per project, parsed and curated once per version of what makes it: an ask reads the
+    project with the version numbers in one statement instead of the model's JSON, the layer and its drift.
+    Bounded: the least recently asked projects are forgotten first."""
 
     def __init__(self, capacity: int = 512) -> None:
         self._capacity = capacity
         self._models: OrderedDict[str, tuple[_Versions, int, SemanticModel]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, project_id: str, registered_at: datetime) -> tuple[int, SemanticModel] | None:
-        """The schema version and model in force of the project, or None before its first semantic model."""
-        row = session.execute(
-            select(
-                SemanticModelRow.schema_version,
-                SemanticModelRow.created_at,
-                select(func.coalesce(func.max(SemanticLayerRow.version), 0))
-                .where(SemanticLayerRow.project_id == project_id)
-                .scalar_subquery(),
-                select(func.coalesce(func.max(SchemaSnapshotRow.version), 0))
-                .where(SchemaSnapshotRow.project_id == project_id)
-                .scalar_subquery(),
+    def project_and_model(self, session: Session, project_id: str) -> tuple[Project, tuple[int, SemanticModel] | None]:
+        """The project (with its data source) and its schema version and model in force, None before its first
+        semantic model: one statement when the model is remembered. ``ProjectNotFound`` for an unknown project."""
+        model_row = select(SemanticModelRow).where(SemanticModelRow.project_id == project_id)
+        row = (
+            session.execute(
+                select(
+                    Project,
+                    model_row.with_only_columns(func.max(SemanticModelRow.schema_version)).scalar_subquery(),
+                    model_row.with_only_columns(SemanticModelRow.created_at)
+                    .order_by(SemanticModelRow.schema_version.desc())
+                    .limit(1)
+                    .scalar_subquery(),
+                    select(func.coalesce(func.max(SemanticLayerRow.version), 0))
+                    .where(SemanticLayerRow.project_id == project_id)
+                    .scalar_subquery(),
+                    select(func.coalesce(func.max(SchemaSnapshotRow.version), 0))
+                    .where(SchemaSnapshotRow.project_id == project_id)
+                    .scalar_subquery(),
+                ).where(Project.id == project_id)
             )
-            .where(SemanticModelRow.project_id == project_id)
-            .order_by(SemanticModelRow.schema_version.desc())
-            .limit(1)
-        ).one_or_none()
+            .unique()
+            .one_or_none()
+        )
         if row is None:
-            return None
-        versions: _Versions = (project_id, registered_at, row[0], row[1], row[2], row[3])
+            raise ProjectNotFound(f"project {project_id!r} not found")
+        project, model_version, model_at, layer_version, schema_version = row
+        if model_version is None:
+            return project, None
+        versions: _Versions = (project_id, project.created_at, model_version, model_at, layer_version, schema_version)
         with self._lock:
             found = self._models.get(project_id)
             if found is not None and found[0] == versions:
                 self._models.move_to_end(project_id)
-                return found[1], found[2]
+                return project, (found[1], found[2])
         latest = latest_semantic_model(session, project_id)
         if latest is None:
-            return None
+            return project, None
         model = model_in_force(session, project_id, latest[1])
-        if latest[0] != row[0]:
-            return latest[0], model  # a newer model landed meanwhile: used, remembered at the next ask
+        if latest[0] != model_version:
+            return project, (latest[0], model)  # a newer model landed meanwhile: used, remembered at the next ask
         with self._lock:
             self._models[project_id] = (versions, latest[0], model)
             self._models.move_to_end(project_id)
             while len(self._models) > self._capacity:
                 self._models.popitem(last=False)
-        return latest[0], model
+        return project, (latest[0], model)
 
 
 MODELS_IN_FORCE = ModelsInForce()
