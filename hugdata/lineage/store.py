@@ -3,6 +3,7 @@ the columns it reads. Sources are parsed when they are saved, and caught up in b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, func, select
@@ -53,6 +54,33 @@ def query_source_key(query_log_id: int) -> str:
 
 def golden_source_key(golden_question_id: int) -> str:
     return f"{GOLDEN}:{golden_question_id}"
+
+
+@dataclass(frozen=True)
+class AnswerLineage:
+    """What a logged answer's lineage is parsed from: recorded with the answer, or after it went out (a lost one is
+    caught up at the project's next analytics refresh, which parses every logged answer that has none)."""
+
+    project_id: str
+    query_id: int
+    question: str
+    sql: str
+    dialect: Dialect
+    model: SemanticModel
+
+
+def record_answer_lineage(session: Session, answer: AnswerLineage) -> bool:
+    """Parse and store a logged answer's lineage (the caller commits); False if already stored."""
+    return record_lineage(
+        session,
+        project_id=answer.project_id,
+        source_key=query_source_key(answer.query_id),
+        question=answer.question,
+        sql=answer.sql,
+        dialect=answer.dialect,
+        model=answer.model,
+        schema_version=None,
+    )
 
 
 def record_lineage(

@@ -20,7 +20,7 @@ from hugdata.conversations.followup_words import is_fragment
 from hugdata.conversations.refine import Refinement
 from hugdata.conversations.turns import PastTurn, refined_followup, with_thread_tables
 from hugdata.explain.reading import answers_every_word, explain
-from hugdata.lineage.store import query_source_key, record_lineage
+from hugdata.lineage.store import AnswerLineage, record_answer_lineage
 from hugdata.memory.paraphrases import (
     REUSE_THRESHOLD,
     ReusablePair,
@@ -28,6 +28,7 @@ from hugdata.memory.paraphrases import (
     may_reuse,
     nearest_past_question,
 )
+from hugdata.observability.server_timing import Stopwatch
 from hugdata.query.charts import suggest_chart
 from hugdata.query.execute import DEFAULT_MAX_RESULT_BYTES, execute_validated
 from hugdata.query.llm import LlmSqlWriter
@@ -81,35 +82,13 @@ class AskResult:
     uncapped_sql: str | None = None  # the SQL without the row limit the validator added (what a follow-up refines)
     timings_ms: dict[str, float] = field(default_factory=dict)  # where the ask's time went (Server-Timing)
     # With lineage left for later: what record_deferred_lineage writes once the answer is on its way.
-    pending_lineage: PendingLineage | None = None
+    pending_lineage: AnswerLineage | None = None
 
 
-@dataclass(frozen=True)
-class PendingLineage:
-    """A logged answer's lineage, to be parsed and stored after the response (a lost one is caught up at the
-    project's next sync, which parses every logged answer that has none)."""
-
-    project_id: str
-    query_id: int
-    question: str
-    sql: str
-    dialect: Dialect
-    model: SemanticModel
-
-
-def record_deferred_lineage(sessions: sessionmaker[Session], pending: PendingLineage) -> None:
+def record_deferred_lineage(sessions: sessionmaker[Session], pending: AnswerLineage) -> None:
     """Store ``pending``'s lineage (parsing its SQL): run after the response went out."""
     with sessions() as session:
-        record_lineage(
-            session,
-            project_id=pending.project_id,
-            source_key=query_source_key(pending.query_id),
-            question=pending.question,
-            sql=pending.sql,
-            dialect=pending.dialect,
-            model=pending.model,
-            schema_version=None,
-        )
+        record_answer_lineage(session, pending)
         session.commit()
 
 
@@ -171,7 +150,7 @@ def ask(
     in_thread = history is not None
     history = history or ()
     started = time.perf_counter()
-    clock = _Stopwatch()
+    clock = Stopwatch()
     with ctx.sessions() as session:
         dialect, model, spec = project_source(session, project_id, ctx.vault)
         clock.lap("load")
@@ -268,39 +247,16 @@ def ask(
                 session.flush()  # the entry's ID: the answer's query_id, and the name of its lineage
                 if result_of is not None:
                     result_of.query_id = entry.id
-                lineage = entry.executed and entry.error_class is None and entry.sql
-                if lineage and lineage_later and result_of is not None and entry.id is not None:
-                    result_of.pending_lineage = PendingLineage(
-                        project_id, entry.id, question, str(entry.sql), dialect, model
-                    )
-                elif lineage:
-                    record_lineage(
-                        session,
-                        project_id=project_id,
-                        source_key=query_source_key(entry.id),
-                        question=question,
-                        sql=entry.sql,
-                        dialect=dialect,
-                        model=model,
-                        schema_version=None,
-                    )
+                if entry.executed and entry.error_class is None and entry.sql and entry.id is not None:
+                    lineage = AnswerLineage(project_id, entry.id, question, entry.sql, dialect, model)
+                    if lineage_later and result_of is not None:
+                        result_of.pending_lineage = lineage
+                    else:
+                        record_answer_lineage(session, lineage)
                 session.commit()
             clock.lap("log")
         if result_of is not None:
             result_of.timings_ms = clock.laps
-
-
-class _Stopwatch:
-    """Milliseconds spent in each named part of an ask, in the order they ran."""
-
-    def __init__(self) -> None:
-        self._last = time.perf_counter()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = self.laps.get(name, 0.0) + (now - self._last) * 1000
-        self._last = now
 
 
 def _reusable(

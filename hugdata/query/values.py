@@ -3,9 +3,7 @@ and, for a column with too many values to list (cities, names), whether it holds
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -13,6 +11,7 @@ from sqlalchemy import Engine
 from sqlglot import exp
 
 from hugdata.catalog.semantic import ColumnSemantics, Entity, SemanticModel
+from hugdata.memory.recent import RecentProjects
 from hugdata.query.execute import run_read_query
 from hugdata.query.sql_policy import sqlglot_dialect
 from hugdata.tenants.models import Dialect
@@ -44,22 +43,17 @@ class SourceValueMemory:
     their answer. Bounded to the ``capacity`` most recently asked projects."""
 
     def __init__(self, *, ttl_s: float = 300.0, capacity: int = 512) -> None:
-        self._ttl_s, self._capacity = ttl_s, capacity
-        self._projects: OrderedDict[str, ReadValues] = OrderedDict()
-        self._lock = threading.Lock()
+        self._ttl_s = ttl_s
+        self._projects: RecentProjects[ReadValues] = RecentProjects(capacity)
 
     def of(self, project_id: str, model: SemanticModel) -> ReadValues:
         """The values read for ``project_id`` under ``model``, empty when none are current."""
         now = time.monotonic()
-        with self._lock:
-            read = self._projects.get(project_id)
-            if read is None or read.model is not model or read.expires < now:
-                read = ReadValues(model=model, expires=now + self._ttl_s)
-                self._projects[project_id] = read
-            self._projects.move_to_end(project_id)
-            while len(self._projects) > self._capacity:
-                self._projects.popitem(last=False)
-            return read
+        read = self._projects.get(project_id)
+        if read is None or read.model is not model or read.expires < now:
+            read = ReadValues(model=model, expires=now + self._ttl_s)
+            self._projects.put(project_id, read)
+        return read
 
 
 SOURCE_VALUES = SourceValueMemory()

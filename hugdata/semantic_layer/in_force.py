@@ -3,8 +3,6 @@ a schema sync made stale since the layer was last written; remembered per projec
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 from hugdata.catalog.models import SchemaSnapshotRow, SemanticModelRow
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.catalog.store import latest_semantic_model
+from hugdata.memory.recent import RecentProjects
 from hugdata.semantic_layer.apply import curated_model
 from hugdata.semantic_layer.store import SemanticLayerRow, current_layer, drift_stale_paths
 from hugdata.tenants.errors import ProjectNotFound
@@ -36,9 +35,7 @@ class ModelsInForce:
     Bounded: the least recently asked projects are forgotten first."""
 
     def __init__(self, capacity: int = 512) -> None:
-        self._capacity = capacity
-        self._models: OrderedDict[str, tuple[_Versions, int, SemanticModel]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._models: RecentProjects[tuple[_Versions, int, SemanticModel]] = RecentProjects(capacity)
 
     def project_and_model(self, session: Session, project_id: str) -> tuple[Project, tuple[int, SemanticModel] | None]:
         """The project (with its data source) and its schema version and model in force, None before its first
@@ -70,22 +67,16 @@ class ModelsInForce:
         if model_version is None:
             return project, None
         versions: _Versions = (project_id, project.created_at, model_version, model_at, layer_version, schema_version)
-        with self._lock:
-            found = self._models.get(project_id)
-            if found is not None and found[0] == versions:
-                self._models.move_to_end(project_id)
-                return project, (found[1], found[2])
+        found = self._models.get(project_id)
+        if found is not None and found[0] == versions:
+            return project, (found[1], found[2])
         latest = latest_semantic_model(session, project_id)
         if latest is None:
             return project, None
         model = model_in_force(session, project_id, latest[1])
         if latest[0] != model_version:
             return project, (latest[0], model)  # a newer model landed meanwhile: used, remembered at the next ask
-        with self._lock:
-            self._models[project_id] = (versions, latest[0], model)
-            self._models.move_to_end(project_id)
-            while len(self._models) > self._capacity:
-                self._models.popitem(last=False)
+        self._models.put(project_id, (versions, latest[0], model))
         return project, (latest[0], model)
 
 

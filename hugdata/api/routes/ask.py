@@ -22,6 +22,7 @@ from hugdata.api.schemas import ErrorBody
 from hugdata.catalog.embedder_factory import embedder_for
 from hugdata.conversations.turns import PastTurn
 from hugdata.memory.answers import question_key, recall, remember
+from hugdata.observability.server_timing import server_timing
 from hugdata.query.ask import AskContext, AskResult, ask, record_deferred_lineage
 from hugdata.query.context import ask_context
 from hugdata.query.results import COLUMN_TYPES, json_value, rows_json
@@ -166,7 +167,7 @@ async def ask_question(
             took = (time.perf_counter() - started) * 1000
             await count_ask(runtime, project_id, "memory", took / 1000)
             body_json, age = remembered
-            headers = {"Server-Timing": f"memory;dur={took:.2f}", "Age": str(int(age))}
+            headers = {"Server-Timing": server_timing({"memory": took}), "Age": str(int(age))}
             return Response(body_json, media_type="application/json", headers=headers)
     started = time.perf_counter()
     # The answer's lineage is parsed once the answer has gone out: no one waits on it.
@@ -176,19 +177,13 @@ async def ask_question(
         remembering = time.perf_counter()
         await run_in_threadpool(_remember, sessions, project_id, key, body_json, ttl)
         result.timings_ms["remember"] = (time.perf_counter() - remembering) * 1000
-    timing = server_timing(result.timings_ms, total_ms=(time.perf_counter() - started) * 1000)
+    timing = server_timing({**result.timings_ms, "total": (time.perf_counter() - started) * 1000})
     after = (
         BackgroundTask(record_deferred_lineage, sessions, result.pending_lineage)
         if result.pending_lineage is not None
         else None
     )
     return Response(body_json, media_type="application/json", headers={"Server-Timing": timing}, background=after)
-
-
-def server_timing(parts: dict[str, float], *, total_ms: float) -> str:
-    """A `Server-Timing` header value: each part of the ask in milliseconds, then the whole of it in the handler
-    (what the rest, the threads' queue and the quota, cost is the difference)."""
-    return ", ".join([*(f"{name};dur={ms:.2f}" for name, ms in parts.items()), f"total;dur={total_ms:.2f}"])
 
 
 async def answer_question(

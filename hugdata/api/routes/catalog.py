@@ -23,6 +23,7 @@ from hugdata.catalog.store import latest_semantic_model, latest_snapshot, schema
 from hugdata.catalog.vector_store import SearchHit, search_documents_scoped
 from hugdata.db import read_retrying
 from hugdata.observability.api_metrics import SEARCH_SECONDS
+from hugdata.observability.server_timing import server_timing
 from hugdata.tenants.asset_states import catalog_not_ready
 from hugdata.tenants.errors import CatalogNotReady, ProjectNotFound
 from hugdata.tenants.registry import project_exists
@@ -153,8 +154,10 @@ async def search(request: Request, project_id: ProjectScope, body: SearchRequest
         found.response.model_dump_json(),
         media_type="application/json",
         headers={
-            "Server-Timing": f"quota;dur={getattr(request.state, 'quota_ms', 0.0):.3f}, "
-            f"embed;dur={found.embed_ms:.3f}, db;dur={found.db_ms:.3f}"
+            "Server-Timing": server_timing(
+                {"quota": getattr(request.state, "quota_ms", 0.0), "embed": found.embed_ms, "db": found.db_ms},
+                decimals=3,
+            )
         },
     )
 

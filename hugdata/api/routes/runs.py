@@ -371,7 +371,7 @@ def read_project_assets(project: CurrentProject, session: SessionDep) -> list[As
                 last_run_id=state.last_run_id if state else None,
                 last_materialized_at=state.last_materialized_at if state else None,
                 last_failed_at=state.last_failed_at if state else None,
-                failure_cause=state.failure_cause if state and state.status == "failed" else None,
+                failure_cause=cause,
                 freshness=fresh.state if fresh else None,
                 age_seconds=fresh.age_seconds if fresh else None,
                 metadata=dict(state.metadata_ or {}) if state else {},
