@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -100,6 +101,20 @@ def read_retrying(engine: Engine, read: Callable[[Connection], T]) -> T:
     engine.dispose(close=False)  # connections still checked out finish on the old pool, which then goes away
     with engine.connect() as connection:
         return read(connection)
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[Any]:
+    """The psycopg connection under ``connection`` in pipeline mode: statements queued inside the block reach the
+    server together, one round trip, and their cursors are read after it. A connection that turns out broken is
+    dropped from the pool and reported the way SQLAlchemy reports one, so ``read_retrying`` tries again."""
+    raw = connection.connection.driver_connection
+    try:
+        with raw.pipeline():
+            yield raw
+    except psycopg.OperationalError as exc:
+        connection.invalidate(exc)
+        raise DBAPIError.instance("(pipeline)", None, exc, psycopg.Error, connection_invalidated=True) from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

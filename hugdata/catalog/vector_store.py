@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import psycopg
 from pgvector.psycopg import register_vector
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hugdata.catalog.documents import SCHEMA_DOCUMENT_KINDS, Document
 from hugdata.catalog.embeddings import Embedder
 from hugdata.catalog.models import SchemaDocumentRow
+from hugdata.db import pipelined
+from hugdata.tenants.row_security import CONNECTION_SCOPE_SQL
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _sa_connection(db: Session | Connection) -> Connection:
     return db.connection() if isinstance(db, Session) else db
 
 
-def _vector_ready_connection(db: Session | Connection) -> Any:
+def vector_ready_connection(db: Session | Connection) -> Any:
     """The psycopg connection under ``db``, able to send numpy arrays as binary `vector` values."""
     raw = _sa_connection(db).connection.driver_connection
     if not getattr(raw, "_hugdata_vector_registered", False):
@@ -75,7 +75,7 @@ def _vector_ready_connection(db: Session | Connection) -> Any:
 
 
 def _write_documents(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    raw = _vector_ready_connection(session)
+    raw = vector_ready_connection(session)
     with raw.cursor() as cursor:
         cursor.executemany(_UPSERT_SQL, rows)
 
@@ -148,7 +148,7 @@ _VECTORS_BY_HASH_SQL = (
 
 
 def _vectors_by_hash(session: Session, hashes: list[str]) -> dict[str, Any]:
-    raw = _vector_ready_connection(session)
+    raw = vector_ready_connection(session)
     with raw.cursor() as cursor:
         cursor.execute(_VECTORS_BY_HASH_SQL, {"hashes": hashes})
         # pgvector's loader may give its own Vector type (binary results) or a numpy array (text results).
@@ -199,7 +199,7 @@ def search_documents(
     kinds: Sequence[str] | None = None,
 ) -> list[SearchHit]:
     """The ``k`` documents of one project nearest to the query (cosine), best first."""
-    _vector_ready_connection(db)
+    vector_ready_connection(db)
     connection = _sa_connection(db)
     params = _search_params(project_id, query_vector, model_id, k, kinds)
     # Through SQLAlchemy's driver-level call, so a broken connection is recognised and discarded from the pool.
@@ -235,14 +235,7 @@ def search_documents_text(
         return []
     connection = _sa_connection(db)
     params = {"terms": terms, "project_id": project_id, "model_id": model_id, "k": k}
-    rows = connection.exec_driver_sql(_TEXT_SEARCH_SQL, params).all()
-    return [
-        SearchHit(key=r[0], kind=r[1], title=r[2], content=r[3], tables=list(r[4]), column=r[5], score=float(r[6]))
-        for r in rows
-    ]
-
-
-_SCOPE_SQL = "SELECT set_config('hugdata.project_id', %(project_id)s, false)"
+    return [_text_hit(row) for row in connection.exec_driver_sql(_TEXT_SEARCH_SQL, params).all()]
 
 
 def search_documents_scoped(
@@ -257,18 +250,31 @@ def search_documents_scoped(
     """``search_documents`` on a connection whose role is subject to row-level security: the project setting and
     the search go to the server together (psycopg's pipeline mode), so the scoping costs no extra round trip.
     Unless ``kinds`` asks for metrics alone, metric documents come after the others."""
-    raw = _vector_ready_connection(connection)
+    vector_ready_connection(connection)
     params = _search_params(project_id, query_vector, model_id, k, kinds, metrics_last=list(kinds or []) != ["metric"])
-    try:
-        with raw.pipeline():
-            raw.execute(_SCOPE_SQL, params)
-            cursor = raw.execute(_SEARCH_SQL, params)
-        rows = cursor.fetchall()
-    except psycopg.OperationalError as exc:
-        # Broken connection: drop it from the pool and say so the way SQLAlchemy would, so `read_retrying` retries.
-        connection.invalidate(exc)
-        raise DBAPIError.instance(_SEARCH_SQL, params, exc, psycopg.Error, connection_invalidated=True) from exc
-    return [_hit(row) for row in rows]
+    with pipelined(connection) as raw:
+        raw.execute(CONNECTION_SCOPE_SQL, params)
+        cursor = raw.execute(_SEARCH_SQL, params)
+    return [_hit(row) for row in cursor.fetchall()]
+
+
+def queue_searches(
+    raw: Any, *, project_id: str, question: str, query_vector: Sequence[float], model_id: str, k: int
+) -> Callable[[], tuple[list[SearchHit], list[SearchHit]]]:
+    """Both searches of ``rank_tables`` queued on a pipelined connection (``db.pipelined``); the returned call reads
+    their hits, by meaning and by words, once the pipeline has been sent."""
+    by_meaning = raw.execute(_SEARCH_SQL, _search_params(project_id, query_vector, model_id, k, None))
+    terms = text_query_terms(question)
+    text_params = {"terms": terms, "project_id": project_id, "model_id": model_id, "k": k}
+    by_words = raw.execute(_TEXT_SEARCH_SQL, text_params) if terms else None
+    return lambda: (
+        [_hit(row) for row in by_meaning.fetchall()],
+        [_text_hit(row) for row in by_words.fetchall()] if by_words is not None else [],
+    )
+
+
+def _text_hit(r: Sequence[Any]) -> SearchHit:
+    return SearchHit(key=r[0], kind=r[1], title=r[2], content=r[3], tables=list(r[4]), column=r[5], score=float(r[6]))
 
 
 def _hit(row: Sequence[Any]) -> SearchHit:

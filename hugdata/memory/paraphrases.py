@@ -11,13 +11,12 @@ in any of them is never reused, however close.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import numpy as np
 
-from hugdata.catalog.models import SchemaDocumentRow
 from hugdata.catalog.semantic import SemanticModel
 
 # Chosen on the tuning half of hugdata.evaluation.paraphrases (`bench paraphrases`), see that benchmark's report.
@@ -105,21 +104,26 @@ class ReusablePair:
     document: str
 
 
-def nearest_past_question(
-    session: Session, *, project_id: str, query_vector: list[float], model_id: str
-) -> ReusablePair | None:
-    """The project's past successful question closest to the new one's embedding (stale pairs are not indexed)."""
-    distance = SchemaDocumentRow.embedding.cosine_distance(query_vector)
-    row = session.execute(
-        select(SchemaDocumentRow.doc_key, SchemaDocumentRow.title, SchemaDocumentRow.content, distance)
-        .where(
-            SchemaDocumentRow.project_id == project_id,
-            SchemaDocumentRow.kind == "past_query",
-            SchemaDocumentRow.model_id == model_id,
-        )
-        .order_by(distance)
-        .limit(1)
-    ).first()
-    if row is None or not row.content.startswith(_PAST_PREFIX):
-        return None
-    return ReusablePair(row.title, row.content.removeprefix(_PAST_PREFIX), 1.0 - float(row[3]), row.doc_key)
+# The kind's rows of one project through the (project_id, doc_key) key, nearest first; stale pairs are not indexed.
+_NEAREST_SQL = (
+    "SELECT doc_key, title, content, embedding <=> %(q)s AS distance FROM schema_documents "
+    "WHERE project_id = %(project_id)s AND kind = 'past_query' AND model_id = %(model_id)s "
+    "ORDER BY distance LIMIT 1"
+)
+
+
+def queue_nearest_past_question(
+    raw: Any, *, project_id: str, query_vector: Sequence[float], model_id: str
+) -> Callable[[], ReusablePair | None]:
+    """The project's past successful question closest to the new one's embedding, queued on a pipelined connection
+    (``db.pipelined``, vectors registered); the returned call reads it once the pipeline has been sent."""
+    params = {"q": np.asarray(query_vector, dtype=np.float32), "project_id": project_id, "model_id": model_id}
+    cursor = raw.execute(_NEAREST_SQL, params)
+
+    def pair() -> ReusablePair | None:
+        row = cursor.fetchone()
+        if row is None or not row[2].startswith(_PAST_PREFIX):
+            return None
+        return ReusablePair(row[1], row[2].removeprefix(_PAST_PREFIX), 1.0 - float(row[3]), row[0])
+
+    return pair

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -13,26 +14,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.catalog.embeddings import Embedder
-from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, rank_tables
+from hugdata.catalog.retrieval import SEARCH_DEPTH, TableRanking, fuse, order_tables
 from hugdata.catalog.semantic import SemanticModel
 from hugdata.conversations.changes import changes_between
 from hugdata.conversations.followup_words import is_fragment
 from hugdata.conversations.refine import Refinement
 from hugdata.conversations.turns import PastTurn, refined_followup, with_thread_tables
+from hugdata.db import read_retrying
 from hugdata.explain.reading import answers_every_word, explain
 from hugdata.lineage.store import AnswerLineage, record_answer_lineage
-from hugdata.memory.paraphrases import (
-    REUSE_THRESHOLD,
-    ReusablePair,
-    column_values,
-    may_reuse,
-    nearest_past_question,
-)
+from hugdata.memory.paraphrases import REUSE_THRESHOLD, ReusablePair, column_values, may_reuse
 from hugdata.observability.server_timing import Stopwatch
+from hugdata.query.ask_reads import AskReads, ProjectSource, read_for_ask, read_project_source
 from hugdata.query.charts import suggest_chart
 from hugdata.query.execute import DEFAULT_MAX_RESULT_BYTES, execute_validated
 from hugdata.query.llm import LlmSqlWriter
-from hugdata.query.log import QueryLogEntry, log_ask
+from hugdata.query.log import QueryLogEntry, write_ask_log
 from hugdata.query.planner import PlannerDeclined, plan_question
 from hugdata.query.planner_help import suggested_questions
 from hugdata.query.prompt import build_prompt, feedback_message
@@ -42,7 +39,7 @@ from hugdata.query.values import SOURCE_VALUES, ReadValues, category_value_looku
 from hugdata.semantic_layer.in_force import MODELS_IN_FORCE
 from hugdata.semantic_layer.units import answer_units
 from hugdata.tenants.asset_states import catalog_not_ready
-from hugdata.tenants.data_sources import DataSourceSpec, spec_of
+from hugdata.tenants.data_sources import DataSourceSpec
 from hugdata.tenants.errors import CatalogNotReady, QuestionNotAnswered
 from hugdata.tenants.models import Dialect
 from hugdata.tenants.source_engines import SourceLimits, open_source_engine
@@ -102,6 +99,9 @@ class AskContext:
     writer: LlmSqlWriter | None
     limits: SourceLimits
     policy: AskPolicy
+    # The API's autocommit connections under row-level security: an ask's reads, and its log entry, each go to the
+    # platform database in one round trip. Without them (the assets) both run in a session.
+    reads: Engine | None = None
 
 
 class _SourceEngine:
@@ -123,11 +123,43 @@ class _SourceEngine:
 def project_source(
     session: Session, project_id: str, vault: CredentialVault
 ) -> tuple[Dialect, SemanticModel, DataSourceSpec]:
-    """The project's source dialect, its latest semantic model and its data source (password decrypted in memory)."""
-    project, found = MODELS_IN_FORCE.project_and_model(session, project_id)
+    """The project's source dialect, its semantic model in force and its data source (password decrypted in memory)."""
+    source = read_project_source(session, project_id, vault)
+    return source.dialect, _model_in_force(source, lambda: nullcontext(session)), source.spec
+
+
+def _model_in_force(source: ProjectSource, session: Callable[[], AbstractContextManager[Session]]) -> SemanticModel:
+    found = MODELS_IN_FORCE.model_for(source.versions, session)
     if found is None:
-        raise CatalogNotReady(catalog_not_ready(session, project_id, "semantic model"))
-    return Dialect(project.data_source.dialect), found[1], spec_of(project.data_source, vault)
+        with session() as opened:
+            raise CatalogNotReady(catalog_not_ready(opened, source.versions.project_id, "semantic model"))
+    return found[1]
+
+
+def _read_for_ask(ctx: AskContext, project_id: str, question: str, vector: Any, past: bool) -> AskReads:
+    """The reads before planning: on the context's autocommit connections when it has them, else in a session."""
+    kwargs: dict[str, Any] = {
+        "project_id": project_id,
+        "question": question,
+        "query_vector": vector,
+        "model_id": ctx.embedder.model_id,
+        "depth": ctx.policy.retrieval_k,
+        "past": past,
+    }
+    if ctx.reads is not None:
+        return read_retrying(ctx.reads, lambda connection: read_for_ask(connection, ctx.vault, scoped=True, **kwargs))
+    with ctx.sessions() as session:
+        return read_for_ask(session.connection(), ctx.vault, scoped=False, **kwargs)
+
+
+def _write_log(ctx: AskContext, entry: QueryLogEntry) -> None:
+    if ctx.reads is not None:
+        # Retried only on a connection found broken before the insert reached the server.
+        read_retrying(ctx.reads, lambda connection: write_ask_log(connection, entry, scoped=True))
+        return
+    with ctx.sessions() as session:
+        write_ask_log(session.connection(), entry, scoped=False)
+        session.commit()
 
 
 def ask(
@@ -151,27 +183,21 @@ def ask(
     history = history or ()
     started = time.perf_counter()
     clock = Stopwatch()
-    with ctx.sessions() as session:
-        dialect, model, spec = project_source(session, project_id, ctx.vault)
-        clock.lap("load")
-        vector = ctx.embedder.embed([question])[0]
-        clock.lap("embed")
-        ranking = rank_tables(
-            session,
-            project_id=project_id,
-            question=question,
-            query_vector=vector,
-            model_id=ctx.embedder.model_id,
-            model=model,
-            depth=ctx.policy.retrieval_k,
-        )
-        ranking = with_thread_tables(ranking, history)
-        clock.lap("retrieve")
-        reusable = None
-        # A follow-up's words mean nothing without the turn before: a past question is not its paraphrase.
-        if reuse and ctx.policy.reuse_paraphrases and not history:
-            reusable = _reusable(session, project_id, question, vector, ctx.embedder.model_id, dialect, model, max_rows)
-            clock.lap("reuse")
+    vector = ctx.embedder.embed([question])[0]
+    clock.lap("embed")
+    # A follow-up's words mean nothing without the turn before: a past question is not its paraphrase.
+    may_reuse_past = reuse and ctx.policy.reuse_paraphrases and not history
+    reads = _read_for_ask(ctx, project_id, question, vector, may_reuse_past)
+    clock.lap("read")
+    dialect, spec = reads.project.dialect, reads.project.spec
+    model = _model_in_force(reads.project, ctx.sessions)
+    clock.lap("model")
+    ranking = with_thread_tables(order_tables(question, fuse([reads.by_meaning, reads.by_words]), model), history)
+    clock.lap("retrieve")
+    reusable = None
+    if may_reuse_past and reads.past is not None:
+        reusable = _reusable(reads.past, question, dialect, model, max_rows)
+        clock.lap("reuse")
     entry = QueryLogEntry(project_id=project_id, question=question, valid=False, executed=False, tokens=0, tries=0,
                           answered_by="offline_planner" if ctx.writer is None else "llm")  # fmt: skip
     source = _SourceEngine(spec, ctx.limits)
@@ -242,38 +268,26 @@ def ask(
         source.dispose()
         entry.latency_ms = int((time.perf_counter() - started) * 1000)
         if log:
-            with ctx.sessions() as session:
-                log_ask(session, entry)
-                session.flush()  # the entry's ID: the answer's query_id, and the name of its lineage
-                if result_of is not None:
-                    result_of.query_id = entry.id
-                if entry.executed and entry.error_class is None and entry.sql and entry.id is not None:
-                    lineage = AnswerLineage(project_id, entry.id, question, entry.sql, dialect, model)
-                    if lineage_later and result_of is not None:
-                        result_of.pending_lineage = lineage
-                    else:
-                        record_answer_lineage(session, lineage)
-                session.commit()
+            _write_log(ctx, entry)
+            if result_of is not None:
+                result_of.query_id = entry.id
+            if entry.executed and entry.error_class is None and entry.sql and entry.id is not None:
+                lineage = AnswerLineage(project_id, entry.id, question, entry.sql, dialect, model)
+                if lineage_later and result_of is not None:
+                    result_of.pending_lineage = lineage
+                else:
+                    record_deferred_lineage(ctx.sessions, lineage)
             clock.lap("log")
         if result_of is not None:
             result_of.timings_ms = clock.laps
 
 
 def _reusable(
-    session: Session,
-    project_id: str,
-    question: str,
-    vector: Any,
-    model_id: str,
-    dialect: Dialect,
-    model: SemanticModel,
-    max_rows: int,
+    pair: ReusablePair, question: str, dialect: Dialect, model: SemanticModel, max_rows: int
 ) -> tuple[ValidatedQuery, ReusablePair] | None:
-    """The SQL of a past question this one paraphrases, validated against today's model; None when there is none,
-    or when it no longer passes (it is then answered the usual way)."""
-    pair = nearest_past_question(session, project_id=project_id, query_vector=list(map(float, vector)),
-                                 model_id=model_id)  # fmt: skip
-    if pair is None or pair.similarity < REUSE_THRESHOLD:
+    """The SQL of the past question ``pair`` when this one paraphrases it, validated against today's model; None
+    when it does not, or when it no longer passes (it is then answered the usual way)."""
+    if pair.similarity < REUSE_THRESHOLD:
         return None  # most asks stop here, before the model's column values are gathered
     if not may_reuse(pair.question, question, pair.similarity, values=column_values(model)):
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.catalog.embeddings import Embedder
@@ -13,9 +14,15 @@ from hugdata.tenants.vault import CredentialVault
 
 
 def ask_context(
-    settings: Settings, *, sessions: sessionmaker[Session], vault: CredentialVault, embedder: Embedder
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session],
+    vault: CredentialVault,
+    embedder: Embedder,
+    reads: Engine | None = None,
 ) -> AskContext:
-    """The LLM when one is configured (else the offline planner), the source limits and the ask policy."""
+    """The LLM when one is configured (else the offline planner), the source limits and the ask policy; ``reads``
+    are the API's autocommit connections under row-level security (see ``AskContext.reads``)."""
     writer = None
     if settings.llm_base_url:
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
@@ -36,4 +43,5 @@ def ask_context(
             max_result_bytes=settings.ask_max_result_bytes,
             reuse_paraphrases=settings.paraphrase_reuse,
         ),
+        reads=reads,
     )

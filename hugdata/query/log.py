@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ColumnElement,
+    Connection,
     DateTime,
     ForeignKey,
     Integer,
@@ -21,7 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hugdata.db import pipelined
 from hugdata.tenants.models import Base
+from hugdata.tenants.row_security import CONNECTION_SCOPE_SQL
 
 
 class QueryLogEntry(Base):
@@ -76,3 +79,20 @@ def successful_asks(project_id: str, *, limit: int) -> Select[tuple[str, str | N
 def log_ask(session: Session, entry: QueryLogEntry) -> None:
     """Store one ask (the caller commits)."""
     session.add(entry)
+
+
+_WRITTEN = [c.name for c in QueryLogEntry.__table__.columns if c.name not in ("id", "created_at")]
+_INSERT_SQL = (
+    f"INSERT INTO query_log ({', '.join(_WRITTEN)}) VALUES ({', '.join(f'%({c})s' for c in _WRITTEN)}) RETURNING id"
+)
+
+
+def write_ask_log(connection: Connection, entry: QueryLogEntry, *, scoped: bool) -> int:
+    """Store one ask in one round trip and set its ID. ``scoped`` for a connection outside a transaction whose role
+    is under row-level security (the project setting goes with the insert); else the caller commits."""
+    with pipelined(connection) as raw:
+        if scoped:
+            raw.execute(CONNECTION_SCOPE_SQL, {"project_id": entry.project_id})
+        cursor = raw.execute(_INSERT_SQL, {c: getattr(entry, c) for c in _WRITTEN})
+    entry.id = cursor.fetchone()[0]
+    return entry.id

@@ -13,6 +13,9 @@ TENANT_ROLE = "hugdata_tenant"
 PROJECT_SETTING = "hugdata.project_id"
 _SCOPE = "hugdata_tenant_project"
 # One round trip: set_config('role', ...) is SET LOCAL ROLE.
+# For a connection outside a transaction (autocommit reads): the setting holds for the connection until set again, and
+# every tenant-scoped use of such a connection sets it first.
+CONNECTION_SCOPE_SQL = "SELECT set_config('hugdata.project_id', %(project_id)s, false)"
 _APPLY = text(f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('{PROJECT_SETTING}', :project, true)")
 
 

@@ -141,7 +141,7 @@ def test_without_an_llm_the_offline_planner_answers_simple_questions(
     assert entry.valid and entry.executed and entry.sql == body["sql"]
     # A fresh ask says where its time went, part by part, for an operator to read.
     timing = dict(part.split(";dur=") for part in response.headers["server-timing"].split(", "))
-    parts = ["load", "embed", "retrieve", "plan", "explain", "execute", "log"]
+    parts = ["embed", "read", "model", "retrieve", "plan", "explain", "execute", "log"]
     assert [name for name in timing if name in parts] == parts and list(timing)[-1] == "total"
     assert sum(float(ms) for name, ms in timing.items() if name != "total") <= float(timing["total"])
 

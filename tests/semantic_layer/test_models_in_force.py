@@ -1,11 +1,11 @@
 """The model in force is remembered per project while what makes it stays the same: an ask then reads the project and
-the version numbers in one statement, a layer write or a new schema version is seen at once, and a new tenant that
-takes a departed tenant's ID never gets the departed one's model."""
+the version numbers in one statement (sent with its searches), a layer write or a new schema version is seen at once,
+and a new tenant that takes a departed tenant's ID never gets the departed one's model."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import event
@@ -13,6 +13,7 @@ from sqlalchemy import event
 from hugdata.api.runtime import ApiRuntime
 from hugdata.config import Settings
 from hugdata.demo.seed import DEMO_TENANTS, build_demo_database
+from hugdata.query.ask_reads import read_project_source
 from hugdata.semantic_layer.document import SemanticLayerDocument
 from hugdata.semantic_layer.in_force import ModelsInForce
 from hugdata.semantic_layer.store import current_layer, write_layer
@@ -38,8 +39,9 @@ def _statements(runtime: ApiRuntime) -> Iterator[list[str]]:
 
 def _tables(memory: ModelsInForce, runtime: ApiRuntime, project_id: str) -> set[str]:
     with runtime.sessions() as session:
-        project, found = memory.project_and_model(session, project_id)
-        assert found is not None and project.id == project_id
+        source = read_project_source(session, project_id, runtime.vault)
+        found = memory.model_for(source.versions, lambda: nullcontext(session))
+        assert found is not None and source.versions.project_id == project_id
         return {e.name for e in found[1].entities}
 
 
@@ -65,7 +67,8 @@ def test_a_remembered_model_costs_one_statement_and_a_layer_write_is_seen_at_onc
         document = SemanticLayerDocument.model_validate({"tables": {table: {"description": "curated words"}}})
         write_layer(session, "mif-a", document, if_match=current_layer(session, "mif-a").etag, author="test")
         session.commit()
-        _, found = memory.project_and_model(session, "mif-a")
+        found = memory.model_for(read_project_source(session, "mif-a", clean_platform.vault).versions,
+                                 lambda: nullcontext(session))  # fmt: skip
     assert found is not None
     assert next(e for e in found[1].entities if e.name == table).description == "curated words"
 

@@ -138,7 +138,11 @@ _FRESH = '"cached":false,"answered_at":null,"age_seconds":null'
 def runtime_ask_context(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> AskContext:
     """What an ask needs, from the API's runtime, reading and writing through ``sessions``."""
     return ask_context(
-        runtime.settings, sessions=sessions, vault=runtime.vault, embedder=embedder_for(runtime.settings)
+        runtime.settings,
+        sessions=sessions,
+        vault=runtime.vault,
+        embedder=embedder_for(runtime.settings),
+        reads=runtime.reads,
     )
 
 
