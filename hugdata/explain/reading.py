@@ -192,15 +192,22 @@ class _Reader:
 
 
 def explain(
-    sql: str, *, dialect: Dialect, model: SemanticModel, question: str, row_cap: int | None = None
+    sql: str,
+    *,
+    dialect: Dialect,
+    model: SemanticModel,
+    question: str,
+    row_cap: int | None = None,
+    tree: exp.Expression | None = None,
 ) -> Explanation:
     """The reading of ``sql`` as an answer to ``question``; ``row_cap`` is the LIMIT the platform adds itself (not a
-    word of the question's)."""
+    word of the question's); ``tree`` is ``sql`` already parsed (not changed here)."""
     read = sqlglot_dialect(dialect)
-    try:
-        tree = sqlglot.parse_one(sql, read=read)
-    except Exception:  # noqa: BLE001 - SQL the validator accepted parses; anything else explains nothing
-        return Explanation(text="", parts=[], unaccounted=_content(tokenize(question)))
+    if tree is None:
+        try:
+            tree = sqlglot.parse_one(sql, read=read)
+        except Exception:  # noqa: BLE001 - SQL the validator accepted parses; anything else explains nothing
+            return Explanation(text="", parts=[], unaccounted=_content(tokenize(question)))
     select = tree if isinstance(tree, exp.Select) else next(tree.find_all(exp.Select), None)
     reader = _Reader(model, read)
     parts: list[tuple[ExplanationPart, set[str]]] = []

@@ -228,7 +228,7 @@ def ask(
             result.changes = changes_between(history[-1].sql, result.uncapped_sql or "", dialect=dialect, model=model)
         # A follow-up is read with the turns it refines: "top 5" ranks what the first question counted.
         asked = " ".join([*(t.question for t in history), question]) if result.changes else question
-        explained = explain(validated.sql, dialect=dialect, model=model, question=asked,
+        explained = explain(validated.sql, dialect=dialect, model=model, question=asked, tree=validated.tree,
                             row_cap=max_rows + 1 if validated.limit_added else None)  # fmt: skip
         if result.changes:
             changed = "Changed from the previous answer: " + "; ".join(result.changes) + ". "
@@ -249,7 +249,7 @@ def ask(
                 entry.error_class = f"source:{error.kind.value}"
                 raise QuestionNotAnswered(f"the query failed on the project's {error.message(spec)}") from None
             result.executed, result.columns, result.rows = True, rows.columns, rows.rows
-            units = answer_units(validated.sql, dialect=dialect, model=model)
+            units = answer_units(validated.sql, dialect=dialect, model=model, tree=validated.tree)
             result.column_units = (
                 [asdict(u) if u else None for u in units]
                 if len(units) == len(rows.columns)

@@ -11,7 +11,7 @@ exact, quoted, fully qualified name. The source's pinned read-only session is th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
@@ -52,6 +52,8 @@ class ValidatedQuery:
     limit_added: bool
     sources: tuple[tuple[str, str], ...] = ()  # (schema, table) of every table read, as the source names them
     ctes: tuple[str, ...] = ()  # the query's own CTE names, which SQLite reports as reads of no database
+    # The parsed form of ``sql``, for readers in the same ask (explanation, units) not to parse it again; read-only.
+    tree: exp.Query | None = field(default=None, compare=False, repr=False)
 
 
 def validate_query(sql: str, *, dialect: Dialect, model: SemanticModel, max_rows: int) -> ValidatedQuery:
@@ -94,6 +96,7 @@ def validate_query(sql: str, *, dialect: Dialect, model: SemanticModel, max_rows
         limit_added=limit_added,
         sources=tuple(sorted({(e.schema_name, e.table) for e in entities})),
         ctes=tuple(sorted({cte.alias_or_name for cte in tree.find_all(exp.CTE)})),
+        tree=limited,
     )
 
 

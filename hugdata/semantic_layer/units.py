@@ -22,12 +22,16 @@ class ColumnUnit:
     format: str | None
 
 
-def answer_units(sql: str, *, dialect: Dialect, model: SemanticModel) -> list[ColumnUnit | None]:
-    """Per selected expression of ``sql``'s outer query: the curated unit and format of the column it shows."""
-    try:
-        tree = sqlglot.parse_one(sql, read=sqlglot_dialect(dialect))
-    except sqlglot.errors.SqlglotError:
-        return []
+def answer_units(
+    sql: str, *, dialect: Dialect, model: SemanticModel, tree: exp.Expression | None = None
+) -> list[ColumnUnit | None]:
+    """Per selected expression of ``sql``'s outer query: the curated unit and format of the column it shows;
+    ``tree`` is ``sql`` already parsed (not changed here)."""
+    if tree is None:
+        try:
+            tree = sqlglot.parse_one(sql, read=sqlglot_dialect(dialect))
+        except sqlglot.errors.SqlglotError:
+            return []
     select = tree if isinstance(tree, exp.Select) else None
     if select is None:
         return []
