@@ -3,10 +3,10 @@
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from hugdata.config import Settings
-from hugdata.db import make_engine, make_read_engine, read_retrying
+from hugdata.db import make_engine, make_read_engine, pipelined, read_retrying
 
 
 @pytest.fixture
@@ -38,3 +38,23 @@ def test_read_is_retried_on_a_fresh_connection_after_the_server_dropped_the_pool
     other.dispose()
     # The pool's only idle connection is the dropped one and it is handed out first: without the retry this fails.
     assert _backend_pid(reads) != dropped
+
+
+def test_a_pipelined_read_is_retried_after_the_server_dropped_the_pooled_connection(
+    reads: Engine, settings: Settings
+) -> None:
+    dropped = _backend_pid(reads)
+    assert settings.database_url is not None
+    other = make_engine(settings.database_url.get_secret_value(), pool_size=1)
+    with other.begin() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped}).scalar_one() is True
+    other.dispose()
+
+    def both(connection: Connection) -> tuple[int, int]:
+        with pipelined(connection) as raw:
+            first, second = raw.execute("SELECT pg_backend_pid()"), raw.execute("SELECT 2")
+        return first.fetchone()[0], second.fetchone()[0]
+
+    # The dropped connection is reported as SQLAlchemy reports one, so the read runs again on a fresh one.
+    pid, two = read_retrying(reads, both)
+    assert pid != dropped and two == 2
