@@ -21,6 +21,17 @@ def _backend_pid(reads: Engine) -> int:
     return read_retrying(reads, lambda c: c.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
+def _dropped_by_the_server(reads: Engine, settings: Settings) -> int:
+    """The backend of the pool's only connection, terminated from another connection; the pool still holds it."""
+    dropped = _backend_pid(reads)
+    assert settings.database_url is not None
+    other = make_engine(settings.database_url.get_secret_value(), pool_size=1)
+    with other.begin() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped}).scalar_one() is True
+    other.dispose()
+    return dropped
+
+
 def test_read_engine_runs_each_read_outside_a_transaction(reads: Engine) -> None:
     inside_begin = read_retrying(reads, lambda c: c.execute(text("SELECT now() <> statement_timestamp()")).scalar_one())
     # In autocommit a statement's start is its transaction's start; after a BEGIN they would differ.
@@ -30,12 +41,7 @@ def test_read_engine_runs_each_read_outside_a_transaction(reads: Engine) -> None
 def test_read_is_retried_on_a_fresh_connection_after_the_server_dropped_the_pooled_one(
     reads: Engine, settings: Settings
 ) -> None:
-    dropped = _backend_pid(reads)
-    assert settings.database_url is not None
-    other = make_engine(settings.database_url.get_secret_value(), pool_size=1)
-    with other.begin() as connection:
-        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped}).scalar_one() is True
-    other.dispose()
+    dropped = _dropped_by_the_server(reads, settings)
     # The pool's only idle connection is the dropped one and it is handed out first: without the retry this fails.
     assert _backend_pid(reads) != dropped
 
@@ -43,12 +49,7 @@ def test_read_is_retried_on_a_fresh_connection_after_the_server_dropped_the_pool
 def test_a_pipelined_read_is_retried_after_the_server_dropped_the_pooled_connection(
     reads: Engine, settings: Settings
 ) -> None:
-    dropped = _backend_pid(reads)
-    assert settings.database_url is not None
-    other = make_engine(settings.database_url.get_secret_value(), pool_size=1)
-    with other.begin() as connection:
-        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped}).scalar_one() is True
-    other.dispose()
+    dropped = _dropped_by_the_server(reads, settings)
 
     def both(connection: Connection) -> tuple[int, int]:
         with pipelined(connection) as raw:
