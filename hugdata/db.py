@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
-from opentelemetry.trace import SpanKind
 from sqlalchemy import Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hugdata.config import Settings
-from hugdata.observability.tracing import span
 
 T = TypeVar("T")
 
@@ -110,6 +108,11 @@ def pipelined(connection: Connection) -> Iterator[Any]:
     """The psycopg connection under ``connection`` in pipeline mode: statements queued inside the block reach the
     server together, one round trip, and their cursors are read after it. A connection that turns out broken is
     dropped from the pool and reported the way SQLAlchemy reports one, so ``read_retrying`` tries again."""
+    # Here, not at the top: a run worker imports this module at start-up and must not load the tracing SDK.
+    from opentelemetry.trace import SpanKind
+
+    from hugdata.observability.tracing import span
+
     raw = connection.connection.driver_connection
     # Statements sent this way pass SQLAlchemy's hooks by: the round trip is one span of its own.
     attributes = {"db.system": "postgresql", "db.operation": "PIPELINE"}
