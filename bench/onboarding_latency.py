@@ -123,7 +123,6 @@ def main() -> None:
         home = bench.settings.resolved_dagster_home
         env = {**os.environ, **bench.env, "DAGSTER_HOME": str(home), "HUGDATA_SCHEDULES_ENABLED": "false"}
         report: dict[str, object] = {}
-        timelines: dict[str, dict[str, float]] = {}
         with served_api(bench) as url, httpx.Client(base_url=url, headers=bench.admin_headers, timeout=60) as http:
             anchors = {}
             for shape, path in sources.items():
@@ -160,13 +159,13 @@ def main() -> None:
                         registered = time.perf_counter() - started
                         waits.append(registered + _answerable(http, project_id))
                     median = statistics.median(waits)
-                    timelines[shape] = _timeline(instance, project_id, started)
+                    timeline = _timeline(instance, project_id, started)
                     report[shape] = {
                         "register_to_answerable_s": [round(w, 2) for w in waits],
                         "median_s": round(median, 2),
                         "in_process_materialize_s": round(anchors[shape], 2),
                         "ratio": round(median / anchors[shape], 2),
-                        "last_tenant_timeline_s": timelines[shape],
+                        "last_tenant_timeline_s": timeline,
                     }
             finally:
                 kill_group(daemon.pid)

@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from hugdata.db import pipelined
 from hugdata.tenants.models import Base
@@ -74,11 +74,6 @@ def successful_asks(project_id: str, *, limit: int) -> Select[tuple[str, str | N
         .order_by(QueryLogEntry.id.desc())
         .limit(limit)
     )
-
-
-def log_ask(session: Session, entry: QueryLogEntry) -> None:
-    """Store one ask (the caller commits)."""
-    session.add(entry)
 
 
 _WRITTEN = [c.name for c in QueryLogEntry.__table__.columns if c.name not in ("id", "created_at")]

@@ -4,6 +4,7 @@ assets, which have no such connections, read and log the same in a session."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_an_api_ask_takes_two_autocommit_connections_and_no_session(shop_project
 def test_an_ask_without_api_connections_reads_and_logs_in_sessions(shop_project: ApiRuntime) -> None:
     runtime = shop_project
     context = runtime_ask_context(runtime, runtime.sessions)
-    context = type(context)(**{**context.__dict__, "reads": None})
+    context = dataclasses.replace(context, reads=None)
     with _checkouts(runtime.reads) as reads:
         result = ask(context, project_id="reads-shop", question="How many customers are there?", execute=True,
                      max_rows=10)  # fmt: skip
